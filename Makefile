@@ -1,0 +1,43 @@
+# newsbot — every target creates .venv and installs into it by itself.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo run test test-postgres lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "newsbot needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)          ## the whole system on a local sandbox; exits by itself
+	$(BIN)/newsbot demo
+
+run: $(STAMP)           ## the live bot, configured by .env
+	$(BIN)/newsbot run
+
+test: $(STAMP)          ## the test suite (SQLite; also PostgreSQL when NEWSBOT_TEST_POSTGRES_URL is set)
+	$(BIN)/pytest
+
+test-postgres: $(STAMP) ## the suite on SQLite and on the local PostgreSQL
+	NEWSBOT_TEST_POSTGRES_URL=$${NEWSBOT_TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)         ## benchmarks print their figures; not part of make test
+	$(BIN)/python benchmarks/delivery_throughput.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

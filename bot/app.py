@@ -1,0 +1,173 @@
+"""The running bot: PTB ``Application`` (rate limiter, handlers, jobs) around newsbot's core.
+
+::
+
+    async with Newsbot(settings) as newsbot:   # migrate, getMe, commands, long polling, jobs
+        await stop_event.wait()
+
+:func:`build_application` builds the PTB side and nothing else; :class:`Newsbot` owns the
+database, the fetcher and the outbox, and is what handlers and jobs reach through
+``context.bot_data["newsbot"]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from types import TracebackType
+from typing import Any, Self, cast
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    ContextTypes,
+    ExtBot,
+    JobQueue,
+)
+
+from bot.config import Settings
+from bot.handlers import register_handlers
+from bot.handlers.common import runtime
+from bot.handlers.texts import COMMANDS
+from bot.services.feeds import ensure_feeds
+from bot.storage.db import Database
+from jobs.deliver import DrainReport, Outbox
+from jobs.feeds.fetch import Fetcher
+from jobs.poll import PollResult, poll_due
+
+log = logging.getLogger(__name__)
+
+NewsbotApplication = Application[
+    ExtBot[None], CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]],
+    dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Any],
+]  # fmt: skip
+
+DELIVERY_INTERVAL = 2.0  # seconds between two sweeps of the outbox (retries, missed kicks)
+
+
+def build_application(settings: Settings) -> NewsbotApplication:
+    """A PTB Application for ``settings``: Bot API URL, ``AIORateLimiter``, handlers."""
+    api = settings.telegram_api_url
+    application = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .build()
+    )
+    register_handlers(application)
+    return cast(NewsbotApplication, application)
+
+
+async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Poll every due feed; hand new deliveries to the outbox at once."""
+    await runtime(context).poll_now()
+
+
+async def deliver_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send what is due in the outbox."""
+    await runtime(context).outbox.drain(context.bot)
+
+
+class Newsbot:
+    """newsbot running: database, fetcher, outbox, and the PTB application polling Telegram."""
+
+    def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
+        self.settings = settings
+        self.db = database or Database(settings.database_url)
+        self.fetcher = Fetcher(allow_private_networks=settings.allow_private_networks)
+        self.outbox = Outbox(self.db)
+        self.application = build_application(settings)
+        self.application.bot_data["newsbot"] = self
+        self.username: str | None = None
+        self._poll_lock = asyncio.Lock()
+
+    @property
+    def channel(self) -> str | None:
+        return self.settings.telegram_channel
+
+    async def start(self) -> None:
+        """Migrate, greet Telegram, register commands and feeds, start polling and the jobs."""
+        await self.db.migrate()
+        await self.outbox.recover()
+        async with self.db.session() as session, session.begin():
+            await ensure_feeds(session, self.settings.feeds)
+        app = self.application
+        await app.initialize()  # getMe: a rejected token fails here
+        self.username = app.bot.username
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        jobs = app.job_queue
+        assert jobs is not None, "python-telegram-bot[job-queue] is a dependency"
+        job_kwargs = {"max_instances": 1, "coalesce": True}
+        jobs.run_repeating(
+            poll_job, self.settings.poll_interval, first=0, name="poll", job_kwargs=job_kwargs
+        )
+        jobs.run_repeating(
+            deliver_job, DELIVERY_INTERVAL, first=0, name="deliver", job_kwargs=job_kwargs
+        )
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
+        )
+        log.info(
+            "newsbot started bot=@%s channel=%s feeds=%d poll_interval=%ds",
+            self.username,
+            self.channel,
+            len(self.settings.feeds),
+            self.settings.poll_interval,
+        )
+
+    async def stop(self) -> None:
+        """Stop polling and the jobs, let running work finish, close everything."""
+        app = self.application
+        try:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+        finally:
+            await self.fetcher.aclose()
+            await self.db.dispose()
+            log.info("newsbot stopped")
+
+    async def __aenter__(self) -> Self:
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def poll_now(self) -> list[PollResult]:
+        """Poll every due feed now; new deliveries go to the outbox at once."""
+        async with self._poll_lock:  # the poll job and an explicit poll never overlap
+            results = await poll_due(
+                self.db, self.fetcher, channel=self.channel, interval=self.settings.poll_interval
+            )
+        if any(result.deliveries for result in results):
+            self.kick()
+        return results
+
+    def kick(self) -> None:
+        """Have the outbox send what is due now rather than at its next sweep."""
+        jobs = self.application.job_queue
+        assert jobs is not None
+        jobs.run_once(deliver_job, 0, name="deliver-now")
+
+    async def drain_now(self) -> DrainReport:
+        """Send what is due in the outbox and wait until it is done."""
+        return await self.outbox.drain(self.application.bot)

@@ -1,0 +1,304 @@
+"""The ``newsbot`` command (also ``python -m bot``).
+
+Exit status: 0 done; 1 the work failed (a feed could not be read, a push was refused); 2 the
+configuration or the command line is wrong — always with one line on stderr that says what,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram.error import InvalidToken, TelegramError
+
+from bot import __version__
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError, InvalidCampaignError, NewsbotError
+from bot.logs import configure_logging
+
+log = logging.getLogger("bot.cli")
+
+
+class CommandError(NewsbotError):
+    """A command could not do its work; the message is printed as it is, exit status ``code``."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="A publisher's RSS/Atom articles in its Telegram channel and readers' chats.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
+    parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="run the live bot: poll feeds, post, answer readers and editors")
+    demo = sub.add_parser("demo", help="the whole system on a local sandbox, then exit")
+    demo.add_argument("--quiet", action="store_true", help="print only the posts")
+
+    preview = sub.add_parser("preview", help="print the posts a feed or article page would make")
+    preview.add_argument("source", help="feed or page: an http(s) URL or a file path")
+    preview.add_argument("--json", action="store_true", help="print a JSON list of posts")
+    preview.add_argument("--limit", type=int, default=0, help="at most this many posts")
+
+    push = sub.add_parser("push", help="send the article at URL to the channel and subscribers")
+    push.add_argument("url")
+
+    feeds = sub.add_parser("feeds", help="manage feeds")
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    add = feeds_sub.add_parser("add", help="add a feed; what it holds now is marked seen")
+    add.add_argument("url")
+    feeds_sub.add_parser("list", help="list feeds with their health")
+    for name, text in (("remove", "remove"), ("pause", "stop polling"), ("resume", "poll again")):
+        action = feeds_sub.add_parser(name, help=f"{text} a feed")
+        action.add_argument("feed_id", type=int, metavar="ID")
+
+    qr = sub.add_parser("qr", help="make a join QR code (PNG, SVG or PDF by FILE's suffix)")
+    qr.add_argument("-o", "--output", required=True, metavar="FILE")
+    qr.add_argument("--campaign", help="campaign name counted on sign-up ([A-Za-z0-9_-]{1,64})")
+    qr.add_argument("--bot", metavar="USERNAME", help="bot username (default: asked from getMe)")
+
+    stats = sub.add_parser("stats", help="readers, sign-ups per campaign, deliveries, feeds")
+    stats.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``newsbot`` command; return its exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.env_file if Path(args.env_file).is_file() else None)
+        configure_logging(
+            settings.log_level, secrets=[settings.token or ""], stream=sys.stderr
+        )
+        command = COMMANDS[args.command]
+        return asyncio.run(command(settings, args))
+    except ConfigError as exc:
+        print(f"newsbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except CommandError as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return exc.code
+    except NewsbotError as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _open_database(settings: Settings) -> Any:
+    from bot.storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+    except (SQLAlchemyError, OSError) as exc:
+        await db.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise CommandError(
+            f"configuration error: DATABASE_URL: cannot open {db.describe()}: {reason}", 2
+        ) from None
+    return db
+
+
+async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import Newsbot
+
+    settings.require_token()
+    db = await _open_database(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with Newsbot(settings, database=db):
+            await stop.wait()
+    except InvalidToken:
+        raise CommandError(
+            "configuration error: TELEGRAM_BOT_TOKEN: Telegram rejected the token", 2
+        ) from None
+    except TelegramError as exc:
+        raise CommandError(f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}")
+    return 0
+
+
+async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return await run_demo(quiet=args.quiet)
+
+
+async def cmd_preview(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.preview import format_previews, preview_source
+
+    posts = await preview_source(args.source, settings=settings)
+    if args.limit > 0:
+        posts = posts[: args.limit]
+    if args.json:
+        print(json.dumps([post.as_dict() for post in posts], ensure_ascii=False, indent=2))
+    else:
+        print(format_previews(posts))
+    return 0
+
+
+async def _with_bot(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
+    from bot.app import build_application
+
+    app = build_application(settings)
+    try:
+        async with app:
+            return await work(app)
+    except InvalidToken:
+        raise CommandError(
+            "configuration error: TELEGRAM_BOT_TOKEN: Telegram rejected the token", 2
+        ) from None
+    except TelegramError as exc:
+        raise CommandError(f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}")
+
+
+async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.push import push_url
+    from jobs.deliver import Outbox
+    from jobs.feeds.fetch import Fetcher
+
+    settings.require_token()
+    db = await _open_database(settings)
+    try:
+        async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
+            async with db.session() as session, session.begin():
+                pushed = await push_url(
+                    session, fetcher, args.url, channel=settings.telegram_channel
+                )
+
+        async def deliver(app: Any) -> int:
+            report = await Outbox(db).drain(app.bot)
+            print(
+                f"Pushed {pushed.article.title!r} (article {pushed.article.id}): "
+                f"{report.sent} of {pushed.deliveries} chat(s) reached"
+                + "".join(f", {n} {k}" for k, n in report.counts.items() if k != "sent")
+            )
+            return 0
+
+        return await _with_bot(settings, deliver)
+    finally:
+        await db.dispose()
+
+
+async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services import feeds
+    from jobs.feeds.fetch import Fetcher
+
+    db = await _open_database(settings)
+    try:
+        async with db.session() as session, session.begin():
+            if args.feeds_command == "add":
+                async with Fetcher(allow_private_networks=settings.allow_private_networks) as f:
+                    added = await feeds.add_feed(session, f, args.url)
+                print(
+                    f"Added feed {added.feed.id}: {added.feed.title or added.feed.url} "
+                    f"({added.seen} existing article(s) marked seen; new ones will be posted)"
+                )
+            elif args.feeds_command == "list":
+                print(format_feeds(await feeds.list_feeds(session)))
+            elif args.feeds_command == "remove":
+                feed = await feeds.remove_feed(session, args.feed_id)
+                print(f"Removed feed {args.feed_id}: {feed.url}")
+            else:
+                active = args.feeds_command == "resume"
+                feed = await feeds.set_active(session, args.feed_id, active)
+                print(f"{'Resumed' if active else 'Paused'} feed {feed.id}: {feed.url}")
+    finally:
+        await db.dispose()
+    return 0
+
+
+def format_feeds(rows: Sequence[tuple[Any, int]]) -> str:
+    """The feed table ``newsbot feeds list`` prints."""
+    if not rows:
+        return "No feeds yet. Add one with: newsbot feeds add URL"
+    lines = [f"{'ID':>4}  {'STATE':<7} {'ARTICLES':>8}  {'ERRORS':>6}  URL"]
+    for feed, count in rows:
+        state = "active" if feed.active else "paused"
+        lines.append(f"{feed.id:>4}  {state:<7} {count:>8}  {feed.error_count:>6}  {feed.url}")
+        if feed.last_error:
+            lines.append(f"{'':>6}last error: {feed.last_error}")
+    return "\n".join(lines)
+
+
+async def cmd_qr(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.qr import format_for_path, join_link, render_qr, validate_campaign
+
+    if args.campaign is not None:
+        try:
+            validate_campaign(args.campaign)
+        except InvalidCampaignError as exc:
+            raise CommandError(str(exc), 2) from None
+    try:
+        fmt = format_for_path(args.output)
+    except ValueError as exc:
+        raise CommandError(str(exc), 2) from None
+    username: str | None = args.bot.lstrip("@") if args.bot else None
+    if username is None:
+        if settings.token is None:
+            raise CommandError(
+                "give the bot's username with --bot, or set TELEGRAM_BOT_TOKEN to ask Telegram", 2
+            )
+
+        async def ask(app: Any) -> int:
+            nonlocal username
+            username = app.bot.username
+            return 0
+
+        await _with_bot(settings, ask)
+    assert username is not None
+    link = join_link(username, args.campaign)
+    data = render_qr(link, fmt)
+    output = Path(args.output)
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise CommandError(f"cannot write {output}: {exc.strerror}") from None
+    print(f"Wrote {output} ({fmt.upper()}, {len(data)} bytes) for {link}")
+    return 0
+
+
+async def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.stats import collect, format_stats
+
+    db = await _open_database(settings)
+    try:
+        async with db.session() as session:
+            stats = await collect(session)
+    finally:
+        await db.dispose()
+    if args.json:
+        from dataclasses import asdict
+
+        print(json.dumps(asdict(stats), default=str, indent=2))
+    else:
+        print(format_stats(stats))
+    return 0
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+    "run": cmd_run,
+    "demo": cmd_demo,
+    "preview": cmd_preview,
+    "push": cmd_push,
+    "feeds": cmd_feeds,
+    "qr": cmd_qr,
+    "stats": cmd_stats,
+}

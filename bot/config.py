@@ -1,0 +1,211 @@
+"""One frozen settings object, read from the environment and ``.env``, validated at start-up.
+
+Every key is one row of :data:`SETTINGS_TABLE` (name, default, description), which is also what
+``.env.example`` and the README's configuration table say::
+
+    settings = load_settings()            # raises ConfigError naming the key that is wrong
+    settings.database_url                 # always an async SQLAlchemy URL
+    settings.require_token()              # the token, or ConfigError if it is not set
+
+The token is a :class:`pydantic.SecretStr`: its ``repr`` and ``str`` never show it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.errors import ConfigError
+
+TOKEN_PATTERN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,64}")
+CHANNEL_PATTERN = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-100\d{5,16}")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///newsbot.sqlite3"
+
+#: name, default, description — the single source for .env.example and the README table.
+SETTINGS_TABLE: tuple[tuple[str, str, str], ...] = (
+    ("TELEGRAM_BOT_TOKEN", "", "The bot's token from @BotFather. Needed by `run` and `push`."),
+    (
+        "TELEGRAM_CHANNEL",
+        "",
+        "Channel that gets every post: `@username` or `-100…` id. Empty: none.",
+    ),
+    (
+        "TELEGRAM_API_URL",
+        "https://api.telegram.org",
+        "Bot API server; requests go to `{TELEGRAM_API_URL}/bot{token}/{method}`.",
+    ),
+    (
+        "DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        "SQLite file, or `postgresql+asyncpg://user:pw@host/db`.",
+    ),
+    (
+        "FEEDS",
+        "",
+        "Feed URLs, separated by commas or spaces, added on start (more with `feeds add`).",
+    ),
+    ("POLL_INTERVAL", "300", "Seconds between two polls of a feed (1-86400)."),
+    ("EDITOR_IDS", "", "Telegram user ids allowed to `/push`, separated by commas."),
+    ("ALLOW_PRIVATE_NETWORKS", "false", "Allow feeds and pages on loopback/private addresses."),
+    ("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR."),
+)
+
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def _split(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part for part in re.split(r"[,\s]+", value) if part]
+    return value
+
+
+class Settings(BaseSettings):
+    """newsbot's configuration; build it with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_channel: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = DEFAULT_DATABASE_URL
+    feeds: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    poll_interval: int = Field(default=300, ge=1, le=86400)
+    editor_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    allow_private_networks: bool = False
+    log_level: str = "INFO"
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _check_token(cls, value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not TOKEN_PATTERN.fullmatch(value.strip()):
+            # Never echo the value: a malformed token is still someone's secret.
+            raise ValueError(
+                "is malformed: expected digits, a colon and 30-64 letters, digits, '_' or '-' "
+                "(the form @BotFather gives)"
+            )
+        return value.strip()
+
+    @field_validator("telegram_channel", mode="before")
+    @classmethod
+    def _check_channel(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value).strip()
+        if not text.startswith(("@", "-")):
+            text = "@" + text
+        if not CHANNEL_PATTERN.fullmatch(text):
+            raise ValueError("must be a channel @username (5-32 characters) or a -100… chat id")
+        return text
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _split_feeds(cls, value: Any) -> Any:
+        return _split(value)
+
+    @field_validator("feeds")
+    @classmethod
+    def _check_feeds(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not re.fullmatch(r"https?://\S+", url):
+                raise ValueError(f"{url!r} is not an http(s) URL")
+        return list(dict.fromkeys(value))
+
+    @field_validator("editor_ids", mode="before")
+    @classmethod
+    def _split_editors(cls, value: Any) -> Any:
+        parts = _split(value)
+        if isinstance(parts, list):
+            for part in parts:
+                if not re.fullmatch(r"-?\d+", str(part)):
+                    raise ValueError(f"{part!r} is not a numeric Telegram user id")
+        return parts
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @property
+    def token(self) -> str | None:
+        """The bot token, or ``None`` when it is not configured."""
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    def require_token(self) -> str:
+        """The bot token; raises :class:`ConfigError` when it is not configured."""
+        if self.token is None:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN",
+                "is not set; create a bot with @BotFather and put its token in .env",
+            )
+        return self.token
+
+
+def normalize_database_url(value: str) -> str:
+    """Return ``value`` as an async SQLAlchemy URL (aiosqlite or asyncpg), or raise ValueError."""
+    try:
+        url: URL = make_url(value.strip())
+    except ArgumentError:
+        raise ValueError(
+            "is not a database URL; use sqlite+aiosqlite:///path/to/file.sqlite3 or "
+            "postgresql+asyncpg://user:password@host/dbname"
+        ) from None
+    driver = _DRIVERS.get(url.drivername)
+    if driver is None:
+        raise ValueError(
+            f"database {url.drivername!r} is not supported; use sqlite+aiosqlite:///file.sqlite3 "
+            "or postgresql+asyncpg://user:password@host/dbname"
+        )
+    url = url.set(drivername=driver)
+    if driver.startswith("sqlite") and url.database in (None, ""):
+        raise ValueError("names no SQLite file; use sqlite+aiosqlite:///path/to/file.sqlite3")
+    if driver.startswith("postgresql") and not url.host and not url.query.get("host"):
+        raise ValueError("names no PostgreSQL host; use postgresql+asyncpg://user@host/dbname")
+    return url.render_as_string(hide_password=False)
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Build the settings from the environment, ``env_file`` and ``overrides``.
+
+    Raises :class:`ConfigError` for the first invalid key, named as in the environment.
+    """
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(key, message) from None

@@ -1,0 +1,150 @@
+"""``newsbot demo``: the whole system on embedded defaults, start to finish, then exit 0.
+
+A Bot API sandbox and a feed server run locally (nothing reaches the internet or Telegram), the
+database is a SQLite file in a temporary folder, the feed is the bundled sample in
+``bot/demo_data``. A scripted reader arrives through a poster's QR code and subscribes, the feed
+publishes two articles, an editor pushes a third, the reader leaves; then the posts each chat
+received are printed as a reader would read them.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from html.parser import HTMLParser
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from bot.app import Newsbot
+from bot.config import load_settings
+from bot.logs import configure_logging
+from bot.sandbox import FeedServer, SandboxClient, SandboxServer
+
+DEMO_TOKEN = "123456789:AAdemo-token-for-the-local-sandbox00"
+CHANNEL = "valley_courier"
+READER = 5550001
+EDITOR = 5550002
+WAIT = 20.0  # seconds; generous for a slow machine, and the demo fails loudly if exceeded
+
+
+def sample(name: str) -> bytes:
+    """A bundled sample file."""
+    return files("bot").joinpath("demo_data", name).read_bytes()
+
+
+class _ReaderView(HTMLParser):
+    """Telegram HTML → what a reader sees in a terminal: bold stays bold, links show targets."""
+
+    def __init__(self, bold: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.bold = bold
+        self.out: list[str] = []
+        self.href: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("b", "strong") and self.bold:
+            self.out.append("\033[1m")
+        if tag == "a":
+            self.href.append(dict(attrs).get("href"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("b", "strong") and self.bold:
+            self.out.append("\033[0m")
+        if tag == "a" and self.href:
+            href = self.href.pop()
+            if href:
+                self.out.append(f" → {href}")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data)
+
+
+def as_reader_sees(message: dict[str, Any], *, bold: bool) -> str:
+    """One message of a chat as its reader sees it."""
+    if not message.get("from_bot"):
+        return f"  you: {message.get('text', '')}"
+    view = _ReaderView(bold)
+    view.feed(message.get("html") or message.get("text") or message.get("caption") or "")
+    view.close()
+    body = "".join(view.out)
+    if message.get("photo"):
+        body = f"[picture: {message['photo']}]\n{body}"
+    return "\n".join("  │ " + line for line in body.splitlines())
+
+
+def transcript(title: str, messages: list[dict[str, Any]], *, bold: bool) -> str:
+    return "\n".join([f"━━ {title} " + "━" * max(4, 60 - len(title))] + [
+        as_reader_sees(m, bold=bold) for m in messages
+    ])
+
+
+async def run_demo(*, quiet: bool = False) -> int:
+    """Run the scripted demo; return 0 when every chat got what it should."""
+    bold = sys.stdout.isatty()
+
+    def step(text: str) -> None:
+        if not quiet:
+            print(f"• {text}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="newsbot-demo-") as tmp, SandboxServer(
+        bot_username="valley_courier_bot", channels=(CHANNEL,)
+    ) as sandbox, FeedServer() as site:
+        site.put("/feed.xml", sample("feed_v1.xml"), "application/rss+xml; charset=utf-8")
+        site.put("/story.html", sample("article.html"), "text/html; charset=utf-8")
+        settings = load_settings(
+            None,
+            telegram_bot_token=DEMO_TOKEN,
+            telegram_channel=f"@{CHANNEL}",
+            telegram_api_url=sandbox.url,
+            database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}",
+            feeds=[site.url_for("/feed.xml")],
+            poll_interval=3600,
+            editor_ids=[EDITOR],
+            allow_private_networks=True,  # the demo's feed server is on 127.0.0.1
+            log_level="WARNING",
+        )
+        configure_logging("WARNING", secrets=[DEMO_TOKEN])
+        step(f"Bot API sandbox at {sandbox.url}, feed at {site.url_for('/feed.xml')}")
+        async with SandboxClient(sandbox.url) as tg, Newsbot(settings) as newsbot:
+            await newsbot.poll_now()
+            step("The feed is added: its 2 existing articles are marked seen, not posted")
+
+            step("A reader scans the QR code of the 'poster-metro' campaign and subscribes")
+            await tg.send(READER, "/start poster-metro", first_name="Asha", username="asha")
+            await tg.bot_messages(READER, wait_for=1, timeout=WAIT)
+            await tg.send(READER, "/subscribe", first_name="Asha", username="asha")
+            await tg.bot_messages(READER, wait_for=2, timeout=WAIT)
+
+            step("The newsroom publishes 2 new articles (one in Hindi); the bot polls the feed")
+            site.put("/feed.xml", sample("feed_v2.xml"), "application/rss+xml; charset=utf-8")
+            results = await newsbot.poll_now()
+            published = sum(r.published for r in results)
+            await tg.bot_messages(READER, wait_for=4, timeout=WAIT)
+
+            step("An editor pushes a breaking story by hand with /push")
+            await tg.send(EDITOR, f"/push {site.url_for('/story.html')}", first_name="Ravi")
+            await tg.bot_messages(EDITOR, wait_for=1, timeout=WAIT)
+            await tg.bot_messages(READER, wait_for=5, timeout=WAIT)
+
+            step("The reader unsubscribes")
+            await tg.send(READER, "/unsubscribe", first_name="Asha")
+            reader = await tg.messages(READER, wait_for=6, timeout=WAIT)
+            channel = await tg.messages(f"@{CHANNEL}", wait_for=3, timeout=WAIT)
+            editor = await tg.messages(EDITOR, wait_for=1, timeout=WAIT)
+
+        print()
+        print(transcript(f"channel @{CHANNEL}", channel, bold=bold))
+        print()
+        print(transcript("Asha's private chat with the bot", reader, bold=bold))
+        print()
+        print(transcript("the editor's chat", editor, bold=bold))
+        channel_posts = [m for m in channel if m.get("from_bot")]
+        reader_posts = [m for m in reader if m.get("from_bot")]
+        ok = published == 2 and len(channel_posts) == 3 and len(reader_posts) == 6
+        print()
+        print(
+            f"{'OK' if ok else 'UNEXPECTED'}: {published} articles published, "
+            f"{len(channel_posts)} channel posts, {len(reader_posts)} messages to the reader."
+        )
+        return 0 if ok else 1

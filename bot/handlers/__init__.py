@@ -1,0 +1,26 @@
+"""Telegram handlers: thin — parse the update, call one service, reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.handlers import editors, errors, readers
+from bot.handlers.texts import SUBSCRIBE_CALLBACK
+
+
+def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add newsbot's handlers to ``application``."""
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", readers.start, filters=private))
+    application.add_handler(CommandHandler("subscribe", readers.subscribe, filters=private))
+    application.add_handler(CommandHandler("unsubscribe", readers.unsubscribe, filters=private))
+    application.add_handler(CommandHandler(["help", "settings"], readers.help_command, private))
+    application.add_handler(CommandHandler("push", editors.push, filters=private, block=False))
+    application.add_handler(
+        CallbackQueryHandler(readers.subscribe_button, pattern=f"^{SUBSCRIBE_CALLBACK}$")
+    )
+    application.add_handler(MessageHandler(private & ~filters.COMMAND, readers.unknown))
+    application.add_handler(MessageHandler(private & filters.COMMAND, readers.unknown))
+    application.add_error_handler(errors.on_error)

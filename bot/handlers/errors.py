@@ -1,0 +1,34 @@
+"""The error handler: log what went wrong with the update's ids; tell the reader briefly."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.handlers import texts
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log an exception raised while handling ``update``; apologise in a private chat."""
+    chat_id = (
+        update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
+    )
+    log.error(
+        "update failed update_id=%s chat_id=%s",
+        update.update_id if isinstance(update, Update) else None,
+        chat_id,
+        exc_info=context.error,
+    )
+    if isinstance(context.error, TelegramError) or not isinstance(update, Update):
+        return
+    message = update.effective_message
+    if message is not None and update.effective_chat and update.effective_chat.type == "private":
+        try:
+            await message.reply_html(texts.ERROR)
+        except TelegramError:
+            log.warning("could not apologise chat_id=%s", chat_id)

@@ -1,0 +1,66 @@
+"""Structured logs that never contain a secret.
+
+Log lines read ``time level logger event key=value …``: code logs
+``log.info("article stored feed_id=%s article_id=%s", feed.id, article.id)``. A
+:class:`RedactingFilter` on the handler replaces every configured secret (the bot token) in the
+message, its arguments and any traceback with ``<redacted>`` before anything is written, and the
+httpx/httpcore loggers (which log every request URL, and the token is part of each Bot API URL)
+are kept at WARNING.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+REDACTED = "<redacted>"
+_NOISY = ("httpx", "httpcore", "apscheduler", "aiohttp.access", "asyncio")
+
+
+class RedactingFilter(logging.Filter):
+    """Replace each secret in a record's final text (message and traceback) with ``<redacted>``."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret replaced."""
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            formatter = logging.Formatter()
+            record.exc_text = self.redact(formatter.formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def configure_logging(
+    level: str = "INFO", *, secrets: Iterable[str] = (), stream: TextIO | None = None
+) -> logging.Handler:
+    """Send newsbot's logs to ``stream`` (stderr) with secrets redacted; return the handler."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S")
+    )
+    handler.addFilter(RedactingFilter(secrets))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_newsbot", False)]:
+        root.removeHandler(old)
+    handler._newsbot = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    return handler

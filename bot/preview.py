@@ -1,0 +1,105 @@
+"""``newsbot preview``: the posts a feed or an article page would make, without sending any.
+
+The source is read the way the bot reads it (the same fetcher, parser and formatter), so what an
+editor sees here is what readers will get.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bot.article import ArticleDraft
+from bot.config import Settings
+from bot.errors import FeedParseError, FetchError, PageParseError, ParseError
+from bot.formatting import render_post
+from bot.pages import decode_html, page_to_draft, parse_page
+from jobs.feeds.fetch import Fetcher
+from jobs.feeds.parse import parse_feed
+
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "
+    "text/html;q=0.8, */*;q=0.5"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewPost:
+    """One post as ``preview --json`` prints it."""
+
+    title: str
+    summary: str
+    link: str | None
+    image: str | None
+    html: str
+    text: str
+    source: str  # "feed" or "page"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def to_preview(draft: ArticleDraft, source: str) -> PreviewPost:
+    """The post ``draft`` makes."""
+    post = render_post(draft.title, draft.summary, draft.link, draft.image)
+    return PreviewPost(
+        title=draft.title,
+        summary=post.summary,
+        link=draft.link,
+        image=post.image,
+        html=post.html,
+        text=post.text,
+        source=source,
+    )
+
+
+async def read_source(source: str, *, settings: Settings) -> tuple[bytes, str, str | None]:
+    """The bytes of ``source`` (URL or path), the URL they came from, and their content type."""
+    if source.lower().startswith(("http://", "https://")):
+        async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
+            fetched = await fetcher.fetch(source, accept=ACCEPT)
+        return fetched.content, fetched.url, fetched.content_type
+    path = Path(source).expanduser()
+    try:
+        content = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        raise FetchError(source, exc.strerror or "cannot read the file") from None
+    return content, path.resolve().as_uri(), None
+
+
+def drafts_from(content: bytes, url: str, content_type: str | None) -> tuple[list[ArticleDraft], str]:
+    """The articles in ``content``: a feed's entries, else the one article of a page."""
+    try:
+        return parse_feed(content, url=url, content_type=content_type).entries, "feed"
+    except FeedParseError as feed_error:
+        try:
+            meta = parse_page(decode_html(content, content_type), url)
+        except PageParseError:
+            raise ParseError(
+                url, f"neither a feed nor an article page ({feed_error.reason})"
+            ) from None
+        return [page_to_draft(meta)], "page"
+
+
+async def preview_source(source: str, *, settings: Settings) -> list[PreviewPost]:
+    """The posts ``source`` would make, in the order the feed lists them."""
+    content, url, content_type = await read_source(source, settings=settings)
+    drafts, kind = await asyncio.to_thread(drafts_from, content, url, content_type)
+    return [to_preview(draft, kind) for draft in drafts]
+
+
+def format_previews(posts: list[PreviewPost]) -> str:
+    """The posts as a reader would read them, one after another."""
+    if not posts:
+        return "The feed has no entries: no posts."
+    blocks = []
+    for number, post in enumerate(posts, 1):
+        head = f"── post {number} of {len(posts)} " + "─" * 20
+        lines = [head, post.text]
+        if post.image:
+            lines.append(f"[picture: {post.image}]")
+        if post.link:
+            lines.append(f"[link: {post.link}]")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

@@ -1,0 +1,95 @@
+"""Readers: starting, subscribing, unsubscribing, and being found unreachable."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.qr import CAMPAIGN_PATTERN
+from bot.storage.models import Delivery, DeliveryStatus, Subscriber, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who wrote to the bot, as the handler read it from the update."""
+
+    chat_id: int
+    username: str | None = None
+    first_name: str | None = None
+    language: str | None = None
+
+
+async def _touch(session: AsyncSession, reader: Reader) -> Subscriber:
+    """The reader's row, created or refreshed; any message proves the chat is reachable."""
+    row = await session.get(Subscriber, reader.chat_id, with_for_update=True)
+    if row is None:
+        row = Subscriber(chat_id=reader.chat_id, subscribed=False, active=True, started_at=utcnow())
+        session.add(row)
+    row.username = reader.username
+    row.first_name = reader.first_name
+    row.language = reader.language
+    if not row.active:
+        row.active = True
+        row.inactive_since = None
+    return row
+
+
+async def start(session: AsyncSession, reader: Reader, payload: str | None) -> Subscriber:
+    """Record a /start; a valid payload becomes the reader's campaign unless one is kept."""
+    row = await _touch(session, reader)
+    if payload and CAMPAIGN_PATTERN.fullmatch(payload) and row.campaign is None:
+        row.campaign = payload
+    await session.flush()
+    log.info("reader started chat_id=%s campaign=%s", reader.chat_id, row.campaign)
+    return row
+
+
+async def subscribe(session: AsyncSession, reader: Reader) -> bool:
+    """Subscribe the reader; False when they already were."""
+    row = await _touch(session, reader)
+    if row.subscribed:
+        return False
+    row.subscribed = True
+    row.subscribed_at = utcnow()
+    await session.flush()
+    log.info("reader subscribed chat_id=%s", reader.chat_id)
+    return True
+
+
+async def unsubscribe(session: AsyncSession, reader: Reader) -> bool:
+    """Unsubscribe the reader at once, cancelling what is still queued for them.
+
+    False when they were not subscribed.
+    """
+    row = await _touch(session, reader)
+    was = row.subscribed
+    row.subscribed = False
+    row.unsubscribed_at = utcnow()
+    await _cancel_pending(session, reader.chat_id)
+    await session.flush()
+    log.info("reader unsubscribed chat_id=%s", reader.chat_id)
+    return was
+
+
+async def mark_unreachable(session: AsyncSession, chat_id: int, reason: str) -> None:
+    """Telegram says the chat cannot be reached (blocked, deleted): stop sending to it."""
+    await session.execute(
+        update(Subscriber)
+        .where(Subscriber.chat_id == chat_id, Subscriber.active.is_(True))
+        .values(active=False, inactive_since=utcnow())
+    )
+    await _cancel_pending(session, chat_id)
+    log.info("reader inactive chat_id=%s reason=%s", chat_id, reason)
+
+
+async def _cancel_pending(session: AsyncSession, chat_id: int) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.chat == str(chat_id), Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.CANCELLED)
+    )

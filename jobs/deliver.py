@@ -1,0 +1,306 @@
+"""The outbox's sender: pending delivery rows → Telegram, under Telegram's rates.
+
+``Outbox.drain(bot)`` claims due rows (at most one per chat per round, and none for a private
+chat that got a message less than a second ago: PTB's ``AIORateLimiter`` keeps the overall and
+per-group rates but not Telegram's 1 message/s per private chat), sends them, and records each
+outcome. A claim is an atomic ``UPDATE … WHERE status='pending'``, so two senders never send the
+same row; a row left ``sending`` by a crash becomes ``unknown`` on the next start and is never
+sent again (at most once: a reader may miss one post rather than get it twice).
+
+Telegram's answers, by PTB type: ``Forbidden`` (blocked, kicked) and "chat not found" make the
+reader inactive; ``RetryAfter`` left over after the rate limiter's own retries reschedules the
+row after ``retry_after``; ``NetworkError``/``TimedOut`` retry with backoff up to
+:data:`MAX_ATTEMPTS`; any other ``BadRequest`` fails the row and is logged as an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from telegram import Bot, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.services.readers import mark_unreachable
+from bot.storage.db import Database
+from bot.storage.models import Article, Delivery, DeliveryStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+PRIVATE_CHAT_INTERVAL = 1.0  # seconds between two messages to one private chat
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A claimed delivery with what is needed to send it."""
+
+    id: int
+    chat: str
+    kind: str
+    attempts: int
+    article_id: int
+    html: str
+    image: str | None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The result of sending one delivery, as column values for its row."""
+
+    id: int
+    status: DeliveryStatus
+    message_id: int | None = None
+    error: str | None = None
+    retry_in: float | None = None
+    unreachable_chat: int | None = None
+
+
+@dataclass(slots=True)
+class DrainReport:
+    """How many deliveries one drain settled, by outcome."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: Outcome) -> None:
+        key = "retry" if outcome.status == DeliveryStatus.PENDING else outcome.status.value
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    @property
+    def sent(self) -> int:
+        return self.counts.get("sent", 0)
+
+
+def chat_id_for(chat: str) -> int | str:
+    """A delivery's chat as PTB wants it: an int id, or an ``@username``."""
+    return int(chat) if chat.lstrip("-").isdigit() else chat
+
+
+def is_private(chat: str) -> bool:
+    """Private chats have positive ids; channels and groups are negative or ``@names``."""
+    return chat.isdigit()
+
+
+class Outbox:
+    """Drains the deliveries table; one per process, shared by the jobs that kick it."""
+
+    def __init__(self, db: Database, *, batch: int = 100, concurrency: int = 16) -> None:
+        self.db = db
+        self.batch = batch
+        self.concurrency = concurrency
+        self._lock = asyncio.Lock()
+        self._again = False
+        self._last_sent: dict[str, float] = {}
+
+    async def recover(self) -> int:
+        """Mark rows a previous process left ``sending`` as ``unknown``; never resend them."""
+        async with self.db.session() as session, session.begin():
+            result = await session.execute(
+                update(Delivery)
+                .where(Delivery.status == DeliveryStatus.SENDING)
+                .values(status=DeliveryStatus.UNKNOWN, error="interrupted while sending")
+            )
+        count = max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+        if count:
+            log.warning("deliveries interrupted count=%d status=unknown", count)
+        return count
+
+    async def drain(self, bot: Bot) -> DrainReport:
+        """Send every due delivery; if a drain is already running, make it go round again."""
+        report = DrainReport()
+        if self._lock.locked():
+            self._again = True
+            return report
+        async with self._lock:
+            self._again = True
+            while self._again:
+                self._again = False
+                await self._drain_once(bot, report)
+        if report.counts:
+            log.info("outbox drained %s", " ".join(f"{k}={v}" for k, v in report.counts.items()))
+        return report
+
+    async def _drain_once(self, bot: Bot, report: DrainReport) -> None:
+        loop = asyncio.get_running_loop()
+        limit = asyncio.Semaphore(self.concurrency)
+        while True:
+            claimed, wait = await self._claim(loop.time())
+            if not claimed:
+                if wait is None:
+                    return
+                await asyncio.sleep(wait)  # rate spacing for a private chat, not a test sleep
+                continue
+
+            async def send(item: Claimed) -> Outcome:
+                async with limit:
+                    outcome = await self._send(bot, item)
+                    if is_private(item.chat):
+                        self._last_sent[item.chat] = loop.time()
+                    return outcome
+
+            outcomes = await asyncio.gather(*(send(item) for item in claimed))
+            await self._record(outcomes)
+            for outcome in outcomes:
+                report.add(outcome)
+
+    async def _claim(self, now: float) -> tuple[list[Claimed], float | None]:
+        """Claim due rows, one per chat; else say how long until a spaced-out chat is due."""
+        async with self.db.session() as session, session.begin():
+            rows = await session.execute(
+                select(Delivery.id, Delivery.chat)
+                .where(
+                    Delivery.status == DeliveryStatus.PENDING,
+                    Delivery.next_attempt_at <= utcnow(),
+                )
+                .order_by(Delivery.id)
+                .limit(self.batch * 5)
+            )
+            chosen: dict[str, int] = {}
+            wait: float | None = None
+            for delivery_id, chat in rows:
+                if chat in chosen:
+                    continue
+                since = now - self._last_sent.get(chat, float("-inf"))
+                if is_private(chat) and since < PRIVATE_CHAT_INTERVAL:
+                    remaining = PRIVATE_CHAT_INTERVAL - since
+                    wait = remaining if wait is None else min(wait, remaining)
+                    continue
+                chosen[chat] = delivery_id
+                if len(chosen) >= self.batch:
+                    break
+            if not chosen:
+                return [], wait
+            token = uuid.uuid4().hex
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(chosen.values()), Delivery.status == DeliveryStatus.PENDING)
+                .values(status=DeliveryStatus.SENDING, claim=token, attempts=Delivery.attempts + 1)
+            )
+            claimed = await session.execute(
+                select(
+                    Delivery.id,
+                    Delivery.chat,
+                    Delivery.kind,
+                    Delivery.attempts,
+                    Article.id,
+                    Article.post_html,
+                    Article.image,
+                )
+                .join(Article, Article.id == Delivery.article_id)
+                .where(Delivery.claim == token)
+                .order_by(Delivery.id)
+            )
+            return [
+                Claimed(id_, chat, kind, attempts, article_id, html or "", image)
+                for id_, chat, kind, attempts, article_id, html, image in claimed
+            ], None
+
+    async def _send(self, bot: Bot, item: Claimed) -> Outcome:
+        chat_id = chat_id_for(item.chat)
+        try:
+            message = await send_post(bot, chat_id, item.html, item.image)
+        except Forbidden as exc:
+            return self._unreachable(item, f"forbidden: {exc.message}")
+        except RetryAfter as exc:
+            seconds = _seconds(exc)
+            log.warning("delivery flood-limited delivery_id=%s retry_in=%.0f", item.id, seconds)
+            return Outcome(item.id, DeliveryStatus.PENDING, error=str(exc), retry_in=seconds)
+        except BadRequest as exc:
+            # "chat not found" has no PTB type of its own; it is a BadRequest with this text.
+            if "chat not found" in exc.message.lower():
+                return self._unreachable(item, f"bad request: {exc.message}")
+            log.error(
+                "delivery refused delivery_id=%s article_id=%s chat=%s error=%r",
+                item.id,
+                item.article_id,
+                item.chat,
+                exc.message,
+            )
+            return Outcome(item.id, DeliveryStatus.FAILED, error=exc.message)
+        except NetworkError as exc:  # includes TimedOut and 5xx answers
+            if item.attempts >= MAX_ATTEMPTS:
+                return Outcome(item.id, DeliveryStatus.FAILED, error=f"network: {exc.message}")
+            backoff = float(2**item.attempts)
+            log.warning(
+                "delivery network error delivery_id=%s attempts=%d retry_in=%.0f error=%r",
+                item.id,
+                item.attempts,
+                backoff,
+                exc.message,
+            )
+            return Outcome(item.id, DeliveryStatus.PENDING, error=exc.message, retry_in=backoff)
+        except TelegramError as exc:
+            log.error("delivery failed delivery_id=%s error=%r", item.id, exc.message)
+            return Outcome(item.id, DeliveryStatus.FAILED, error=exc.message)
+        return Outcome(item.id, DeliveryStatus.SENT, message_id=message.message_id)
+
+    def _unreachable(self, item: Claimed, error: str) -> Outcome:
+        if item.kind == "channel":
+            log.error(
+                "channel unreachable chat=%s error=%r: is the bot an admin of the channel?",
+                item.chat,
+                error,
+            )
+            return Outcome(item.id, DeliveryStatus.FAILED, error=error)
+        chat = chat_id_for(item.chat)
+        return Outcome(
+            item.id,
+            DeliveryStatus.FAILED,
+            error=error,
+            unreachable_chat=chat if isinstance(chat, int) else None,
+        )
+
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        now = utcnow()
+        rows: list[dict[str, Any]] = []
+        for outcome in outcomes:
+            row: dict[str, Any] = {
+                "id": outcome.id,
+                "status": outcome.status,
+                "claim": None,
+                "error": outcome.error,
+            }
+            if outcome.status == DeliveryStatus.SENT:
+                row |= {"message_id": outcome.message_id, "sent_at": now}
+            if outcome.retry_in is not None:
+                row["next_attempt_at"] = now + timedelta(seconds=outcome.retry_in)
+            rows.append(row)
+        async with self.db.session() as session, session.begin():
+            for keys in {tuple(sorted(row)) for row in rows}:  # executemany needs equal keys
+                batch = [row for row in rows if tuple(sorted(row)) == keys]
+                await session.execute(update(Delivery), batch)
+            for outcome in outcomes:
+                if outcome.unreachable_chat is not None:
+                    await mark_unreachable(
+                        session, outcome.unreachable_chat, outcome.error or "unreachable"
+                    )
+
+
+async def send_post(bot: Bot, chat_id: int | str, html: str, image: str | None) -> Message:
+    """Send one post: a photo with the post as caption, else (or if the photo is refused) text."""
+    if image:
+        try:
+            return await bot.send_photo(
+                chat_id, photo=image, caption=html, parse_mode=ParseMode.HTML
+            )
+        except BadRequest as exc:
+            if "parse entities" in exc.message.lower():
+                raise
+            log.warning("photo refused chat=%s error=%r; sending text", chat_id, exc.message)
+    return await bot.send_message(
+        chat_id,
+        html,
+        parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(prefer_large_media=True),
+    )
+
+
+def _seconds(exc: RetryAfter) -> float:
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,55 @@
+"""Shared fixtures: a migrated database on SQLite and, when a URL is given, on PostgreSQL.
+
+Set ``NEWSBOT_TEST_POSTGRES_URL=postgresql+asyncpg://user@host/db`` (``make test-postgres``,
+``.ci/run``) and every test that takes ``db`` runs twice, once per database. Each PostgreSQL test
+gets a schema of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.storage.db import Database
+
+POSTGRES_URL = os.environ.get("NEWSBOT_TEST_POSTGRES_URL", "").strip()
+FIXTURES = Path(__file__).parent / "fixtures"
+
+DATABASES = [pytest.param("sqlite", id="sqlite")]
+if POSTGRES_URL:
+    DATABASES.append(pytest.param("postgresql", id="postgresql"))
+
+
+async def _postgres(statement: str) -> None:
+    engine = create_async_engine(POSTGRES_URL)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A freshly migrated database (SQLite file, or a PostgreSQL schema of its own)."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}")
+        await database.migrate()
+        yield database
+        await database.dispose()
+        return
+    schema = f"newsbot_test_{uuid.uuid4().hex[:12]}"
+    await _postgres(f'CREATE SCHEMA "{schema}"')
+    database = Database(POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}})
+    try:
+        await database.migrate()
+        yield database
+    finally:
+        await database.dispose()
+        await _postgres(f'DROP SCHEMA "{schema}" CASCADE')

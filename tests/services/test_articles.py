@@ -1,0 +1,129 @@
+"""Storing articles once, publishing the newest, queueing one delivery per chat."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.article import ArticleDraft
+from bot.services import readers
+from bot.services.articles import MAX_NEW_PER_POLL, enqueue, store_drafts
+from bot.services.readers import Reader
+from bot.storage.db import Database
+from bot.storage.models import Article, ArticleStatus, Delivery, Feed
+
+
+def draft(n: int, **changes: object) -> ArticleDraft:
+    values: dict[str, object] = {
+        "key": f"guid-{n}",
+        "title": f"Headline {n}",
+        "summary": f"What happened in story {n}. More detail follows.",
+        "link": f"https://news.example/{n}",
+    }
+    values.update(changes)
+    return ArticleDraft(**values)  # type: ignore[arg-type]
+
+
+async def make_feed(db: Database) -> int:
+    async with db.session() as session, session.begin():
+        feed = Feed(url="https://news.example/feed.xml", title="News", primed=True)
+        session.add(feed)
+        await session.flush()
+        return feed.id
+
+
+class TestStoreDrafts:
+    async def test_same_entry_is_stored_once(self, db: Database) -> None:
+        """Storing the same entries twice stores and publishes them only the first time."""
+        feed_id = await make_feed(db)
+        for expected in (2, 0):
+            async with db.session() as session, session.begin():
+                stored = await store_drafts(
+                    session, [draft(2), draft(1)], source=f"feed:{feed_id}", feed_id=feed_id,
+                    publish=True,
+                )
+            assert len(stored.published) == expected
+        async with db.session() as session:
+            assert await session.scalar(select(func.count()).select_from(Article)) == 2
+
+    async def test_backlog_is_seen_not_published(self, db: Database) -> None:
+        """With publish=False every new entry is stored as seen and nothing is published."""
+        feed_id = await make_feed(db)
+        async with db.session() as session, session.begin():
+            stored = await store_drafts(
+                session, [draft(n) for n in range(5)], source=f"feed:{feed_id}",
+                feed_id=feed_id, publish=False,
+            )
+        assert (stored.published, stored.seen) == ([], 5)
+
+    async def test_published_oldest_first_and_capped(self, db: Database) -> None:
+        """A flood of new entries publishes only the newest few, oldest of them first."""
+        feed_id = await make_feed(db)
+        drafts = [draft(n) for n in range(30, 0, -1)]  # newest first, as feeds list them
+        async with db.session() as session, session.begin():
+            stored = await store_drafts(
+                session, drafts, source=f"feed:{feed_id}", feed_id=feed_id, publish=True
+            )
+        titles = [a.title for a in stored.published]
+        assert len(titles) == MAX_NEW_PER_POLL
+        assert titles == [f"Headline {n}" for n in range(21, 31)]
+        assert stored.seen == 30 - MAX_NEW_PER_POLL
+
+    async def test_link_already_published_is_not_published_again(self, db: Database) -> None:
+        """An entry whose link was already published (e.g. pushed) is only marked seen."""
+        feed_id = await make_feed(db)
+        async with db.session() as session, session.begin():
+            await store_drafts(session, [draft(1)], source="push", feed_id=None, publish=True)
+        async with db.session() as session, session.begin():
+            stored = await store_drafts(
+                session, [draft(1, key="other-guid")], source=f"feed:{feed_id}",
+                feed_id=feed_id, publish=True,
+            )
+        assert stored.published == []
+        async with db.session() as session:
+            statuses = list(await session.scalars(select(Article.status).order_by(Article.id)))
+        assert statuses == [ArticleStatus.PUBLISHED, ArticleStatus.SEEN]
+
+    async def test_post_html_is_rendered_once(self, db: Database) -> None:
+        """The stored post escapes the entry's text exactly once."""
+        async with db.session() as session, session.begin():
+            stored = await store_drafts(
+                session, [draft(1, title="Tom & Jerry <3")], source="push", feed_id=None,
+                publish=True,
+            )
+        html = stored.published[0].post_html or ""
+        assert "Tom &amp; Jerry &lt;3" in html
+        assert "&amp;amp;" not in html
+
+
+class TestEnqueue:
+    async def test_one_delivery_per_active_subscriber_and_channel(self, db: Database) -> None:
+        """The channel and each subscribed, reachable reader get one delivery; others none."""
+        async with db.session() as session, session.begin():
+            for chat_id in (11, 12, 13, 14):
+                await readers.start(session, Reader(chat_id), None)
+            for chat_id in (11, 12, 13):
+                await readers.subscribe(session, Reader(chat_id))
+            await readers.unsubscribe(session, Reader(12))
+            await readers.mark_unreachable(session, 13, "blocked")
+            stored = await store_drafts(session, [draft(1)], source="push", feed_id=None,
+                                        publish=True)
+            count = await enqueue(session, stored.published[0], "@news")
+        async with db.session() as session:
+            chats = set(await session.scalars(select(Delivery.chat)))
+        assert count == 2
+        assert chats == {"@news", "11"}
+
+    async def test_enqueue_twice_is_refused(self, db: Database) -> None:
+        """The (article, chat) unique key makes a second queueing of the same article fail."""
+        import pytest
+        from sqlalchemy.exc import IntegrityError
+
+        async with db.session() as session, session.begin():
+            stored = await store_drafts(session, [draft(1)], source="push", feed_id=None,
+                                        publish=True)
+            await enqueue(session, stored.published[0], "@news")
+        with pytest.raises(IntegrityError):
+            async with db.session() as session, session.begin():
+                article = await session.get(Article, stored.published[0].id)
+                assert article is not None
+                await enqueue(session, article, "@news")

@@ -1,0 +1,84 @@
+"""Readers: campaigns, subscribing, unsubscribing, becoming unreachable, and the numbers."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.services import readers
+from bot.services.readers import Reader
+from bot.services.stats import collect, format_stats
+from bot.storage.db import Database
+from bot.storage.models import Delivery, DeliveryStatus, Subscriber
+
+
+async def row(db: Database, chat_id: int) -> Subscriber:
+    async with db.session() as session:
+        found = await session.get(Subscriber, chat_id)
+        assert found is not None
+        return found
+
+
+class TestReaders:
+    async def test_first_campaign_is_kept(self, db: Database) -> None:
+        """The payload of the first /start is the campaign; a later one does not replace it."""
+        async with db.session() as session, session.begin():
+            await readers.start(session, Reader(1, first_name="Asha"), "poster-metro")
+        async with db.session() as session, session.begin():
+            await readers.start(session, Reader(1), "flyer-2")
+        assert (await row(db, 1)).campaign == "poster-metro"
+
+    async def test_invalid_payload_is_not_a_campaign(self, db: Database) -> None:
+        """A payload outside Telegram's alphabet is ignored, and the reader still recorded."""
+        async with db.session() as session, session.begin():
+            await readers.start(session, Reader(2), "bad payload!")
+        assert (await row(db, 2)).campaign is None
+
+    async def test_subscribe_and_unsubscribe_report_changes(self, db: Database) -> None:
+        """Subscribing twice and unsubscribing twice each change state only the first time."""
+        results = []
+        for action in (readers.subscribe, readers.subscribe, readers.unsubscribe,
+                       readers.unsubscribe):
+            async with db.session() as session, session.begin():
+                results.append(await action(session, Reader(3)))
+        assert results == [True, False, True, False]
+        assert (await row(db, 3)).subscribed is False
+
+    async def test_unreachable_reader_returns_on_contact(self, db: Database) -> None:
+        """A reader marked unreachable is active again as soon as they write to the bot."""
+        async with db.session() as session, session.begin():
+            await readers.subscribe(session, Reader(4))
+            await readers.mark_unreachable(session, 4, "blocked")
+        assert (await row(db, 4)).active is False
+        async with db.session() as session, session.begin():
+            await readers.start(session, Reader(4), None)
+        assert (await row(db, 4)).active is True
+
+    async def test_unsubscribe_cancels_queued_deliveries(self, db: Database) -> None:
+        """Leaving works at once: what was queued for the reader is cancelled."""
+        from tests.services.test_articles import draft
+        from bot.services.articles import enqueue, store_drafts
+
+        async with db.session() as session, session.begin():
+            await readers.subscribe(session, Reader(5))
+            stored = await store_drafts(session, [draft(1)], source="push", feed_id=None,
+                                        publish=True)
+            await enqueue(session, stored.published[0], None)
+            await readers.unsubscribe(session, Reader(5))
+        async with db.session() as session:
+            statuses = list(await session.scalars(select(Delivery.status)))
+        assert statuses == [DeliveryStatus.CANCELLED]
+
+
+class TestStats:
+    async def test_signups_are_counted_per_campaign(self, db: Database) -> None:
+        """Stats count readers per campaign, and the subscribed among them."""
+        async with db.session() as session, session.begin():
+            for chat_id, campaign in ((1, "poster-a"), (2, "poster-a"), (3, "poster-b"), (4, None)):
+                await readers.start(session, Reader(chat_id), campaign)
+            await readers.subscribe(session, Reader(1))
+        async with db.session() as session:
+            stats = await collect(session)
+        by_campaign = {c.campaign: (c.started, c.subscribed) for c in stats.campaigns}
+        assert by_campaign == {"poster-a": (2, 1), "poster-b": (1, 0), None: (1, 0)}
+        assert (stats.readers, stats.subscribed) == (4, 1)
+        assert "poster-a" in format_stats(stats)

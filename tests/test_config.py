@@ -1,0 +1,112 @@
+"""Settings: read from the environment, validated, every key documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import SETTINGS_TABLE, Settings, load_settings
+from bot.errors import ConfigError
+
+TOKEN = "123456789:AAexample-token-with-enough-length01"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, _default, _description in SETTINGS_TABLE:
+        monkeypatch.delenv(name, raising=False)
+
+
+class TestLoadSettings:
+    def test_defaults(self) -> None:
+        """With nothing configured the defaults are an SQLite file and the real Bot API."""
+        settings = load_settings(None)
+        assert settings.database_url.startswith("sqlite+aiosqlite:///")
+        assert settings.telegram_api_url == "https://api.telegram.org"
+        assert settings.poll_interval == 300
+        assert settings.allow_private_networks is False
+
+    def test_from_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Lists are split on commas or spaces; URLs are normalised."""
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv("TELEGRAM_CHANNEL", "mynews")
+        monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:8081/")
+        monkeypatch.setenv("FEEDS", "https://a.example/rss, https://b.example/atom https://a.example/rss")
+        monkeypatch.setenv("EDITOR_IDS", "11, 22")
+        monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.example/news")
+        settings = load_settings(None)
+        assert settings.token == TOKEN
+        assert settings.telegram_channel == "@mynews"
+        assert settings.telegram_api_url == "http://127.0.0.1:8081"
+        assert settings.feeds == ["https://a.example/rss", "https://b.example/atom"]
+        assert settings.editor_ids == frozenset({11, 22})
+        assert settings.database_url == "postgresql+asyncpg://u:p@db.example/news"
+
+    def test_env_file_is_read(self, tmp_path: Path) -> None:
+        """A .env file supplies values like the environment does."""
+        env = tmp_path / ".env"
+        env.write_text("POLL_INTERVAL=60\nALLOW_PRIVATE_NETWORKS=true\n")
+        settings = load_settings(env)
+        assert (settings.poll_interval, settings.allow_private_networks) == (60, True)
+
+    @pytest.mark.parametrize(
+        ("key", "value", "fragment"),
+        [
+            pytest.param("TELEGRAM_BOT_TOKEN", "12345", "malformed", id="short-token"),
+            pytest.param("TELEGRAM_BOT_TOKEN", "abc:" + "x" * 35, "malformed", id="no-digits"),
+            pytest.param("DATABASE_URL", "mysql://u@h/db", "not supported", id="mysql"),
+            pytest.param("DATABASE_URL", "not a url", "not a database URL", id="garbage"),
+            pytest.param("DATABASE_URL", "postgresql+asyncpg:///db", "no PostgreSQL host", id="nohost"),
+            pytest.param("POLL_INTERVAL", "0", "greater than or equal to 1", id="zero-interval"),
+            pytest.param("POLL_INTERVAL", "soon", "integer", id="text-interval"),
+            pytest.param("EDITOR_IDS", "11,bob", "not a numeric", id="editor-name"),
+            pytest.param("FEEDS", "ftp://x.example/feed", "not an http", id="ftp-feed"),
+            pytest.param("TELEGRAM_CHANNEL", "@a b", "channel", id="bad-channel"),
+            pytest.param("TELEGRAM_API_URL", "api.telegram.org", "http(s) URL", id="api-no-scheme"),
+            pytest.param("ALLOW_PRIVATE_NETWORKS", "perhaps", "boolean", id="bad-bool"),
+        ],
+    )
+    def test_invalid_value_names_the_key(
+        self, monkeypatch: pytest.MonkeyPatch, key: str, value: str, fragment: str
+    ) -> None:
+        """An invalid value raises ConfigError naming the key and what is wrong."""
+        monkeypatch.setenv(key, value)
+        with pytest.raises(ConfigError) as caught:
+            load_settings(None)
+        assert caught.value.key == key
+        assert fragment in caught.value.problem
+        if key == "TELEGRAM_BOT_TOKEN":
+            assert value not in str(caught.value)
+
+    def test_token_is_required_only_when_needed(self) -> None:
+        """Without a token settings load, and require_token says where to get one."""
+        settings = load_settings(None)
+        with pytest.raises(ConfigError, match="BotFather"):
+            settings.require_token()
+
+    def test_token_is_hidden_in_repr(self) -> None:
+        """The settings' repr never shows the token."""
+        assert TOKEN not in repr(load_settings(None, telegram_bot_token=TOKEN))
+
+    def test_settings_are_frozen(self) -> None:
+        """Settings cannot be changed after start-up."""
+        settings = load_settings(None)
+        with pytest.raises(ValueError, match="frozen"):
+            settings.poll_interval = 5  # type: ignore[misc]
+
+
+class TestDocumentation:
+    def test_every_setting_is_in_env_example(self) -> None:
+        """.env.example lists every key of the settings table, and the table every field."""
+        example = (Path(__file__).parents[1] / ".env.example").read_text()
+        keys = {name for name, _d, _t in SETTINGS_TABLE}
+        assert keys == {name.upper() for name in Settings.model_fields}
+        for key in keys:
+            assert f"\n{key}=" in example
+
+    def test_every_setting_is_in_readme(self) -> None:
+        """The README's configuration table names every key."""
+        readme = (Path(__file__).parents[1] / "README.md").read_text()
+        for name, _default, _description in SETTINGS_TABLE:
+            assert f"`{name}`" in readme

@@ -1,0 +1,42 @@
+"""Logs never contain the bot token, whatever logs it."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from bot.logs import REDACTED, configure_logging
+
+TOKEN = "123456789:AAsecret-token-that-must-never-leak0"
+
+
+@pytest.fixture
+def stream() -> io.StringIO:
+    buffer = io.StringIO()
+    handler = configure_logging("DEBUG", secrets=[TOKEN], stream=buffer)
+    yield buffer
+    logging.getLogger().removeHandler(handler)
+
+
+class TestRedaction:
+    def test_message_arguments_are_redacted(self, stream: io.StringIO) -> None:
+        """A token passed as a %-argument is replaced in the written line."""
+        logging.getLogger("telegram.ext").info("POST https://api/bot%s/getMe", TOKEN)
+        assert TOKEN not in stream.getvalue()
+        assert f"bot{REDACTED}/getMe" in stream.getvalue()
+
+    def test_tracebacks_are_redacted(self, stream: io.StringIO) -> None:
+        """A token inside an exception's text is replaced in the logged traceback."""
+        try:
+            raise RuntimeError(f"failed to reach /bot{TOKEN}/sendMessage")
+        except RuntimeError:
+            logging.getLogger("bot").exception("send failed")
+        assert "RuntimeError" in stream.getvalue()
+        assert TOKEN not in stream.getvalue()
+
+    def test_httpx_is_quiet(self, stream: io.StringIO) -> None:
+        """httpx logs each request URL at INFO; its logger is kept at WARNING."""
+        logging.getLogger("httpx").info("HTTP Request: POST https://api/bot%s/x", TOKEN)
+        assert stream.getvalue() == ""
