@@ -13,7 +13,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,9 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.env_file if Path(args.env_file).is_file() else None)
-        configure_logging(
-            settings.log_level, secrets=[settings.token or ""], stream=sys.stderr
-        )
+        configure_logging(settings.log_level, secrets=[settings.token or ""], stream=sys.stderr)
         command = COMMANDS[args.command]
         return asyncio.run(command(settings, args))
     except ConfigError as exc:
@@ -131,7 +129,9 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             "configuration error: TELEGRAM_BOT_TOKEN: Telegram rejected the token", 2
         ) from None
     except TelegramError as exc:
-        raise CommandError(f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}")
+        raise CommandError(
+            f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}"
+        ) from None
     return 0
 
 
@@ -166,7 +166,9 @@ async def _with_bot(settings: Settings, work: Callable[[Any], Awaitable[int]]) -
             "configuration error: TELEGRAM_BOT_TOKEN: Telegram rejected the token", 2
         ) from None
     except TelegramError as exc:
-        raise CommandError(f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}")
+        raise CommandError(
+            f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}"
+        ) from None
 
 
 async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
@@ -177,11 +179,12 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_token()
     db = await _open_database(settings)
     try:
-        async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
-            async with db.session() as session, session.begin():
-                pushed = await push_url(
-                    session, fetcher, args.url, channel=settings.telegram_channel
-                )
+        async with (
+            Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher,
+            db.session() as session,
+            session.begin(),
+        ):
+            pushed = await push_url(session, fetcher, args.url, channel=settings.telegram_channel)
 
         async def deliver(app: Any) -> int:
             report = await Outbox(db).drain(app.bot)
@@ -268,7 +271,7 @@ async def cmd_qr(settings: Settings, args: argparse.Namespace) -> int:
     data = render_qr(link, fmt)
     output = Path(args.output)
     try:
-        output.write_bytes(data)
+        await asyncio.to_thread(output.write_bytes, data)
     except OSError as exc:
         raise CommandError(f"cannot write {output}: {exc.strerror}") from None
     print(f"Wrote {output} ({fmt.upper()}, {len(data)} bytes) for {link}")
@@ -293,7 +296,7 @@ async def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": cmd_run,
     "demo": cmd_demo,
     "preview": cmd_preview,

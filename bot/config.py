@@ -203,7 +203,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Set
     Raises :class:`ConfigError` for the first invalid key, named as in the environment.
     """
     try:
-        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file, **overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         key = str(error["loc"][0]).upper() if error["loc"] else "configuration"

@@ -21,7 +21,7 @@ from bot.config import load_settings
 from bot.logs import configure_logging
 from bot.sandbox import FeedServer, SandboxClient, SandboxServer
 
-DEMO_TOKEN = "123456789:AAdemo-token-for-the-local-sandbox00"
+DEMO_TOKEN = "123456789:AAdemo-token-for-the-local-sandbox00"  # noqa: S105 - sandbox only
 CHANNEL = "valley_courier"
 READER = 5550001
 EDITOR = 5550002
@@ -74,22 +74,26 @@ def as_reader_sees(message: dict[str, Any], *, bold: bool) -> str:
 
 
 def transcript(title: str, messages: list[dict[str, Any]], *, bold: bool) -> str:
-    return "\n".join([f"━━ {title} " + "━" * max(4, 60 - len(title))] + [
-        as_reader_sees(m, bold=bold) for m in messages
-    ])
+    return "\n".join(
+        [f"━━ {title} " + "━" * max(4, 60 - len(title))]
+        + [as_reader_sees(m, bold=bold) for m in messages]
+    )
 
 
 async def run_demo(*, quiet: bool = False) -> int:
     """Run the scripted demo; return 0 when every chat got what it should."""
     bold = sys.stdout.isatty()
+    configure_logging("WARNING", secrets=[DEMO_TOKEN])
 
     def step(text: str) -> None:
         if not quiet:
             print(f"• {text}", flush=True)
 
-    with tempfile.TemporaryDirectory(prefix="newsbot-demo-") as tmp, SandboxServer(
-        bot_username="valley_courier_bot", channels=(CHANNEL,)
-    ) as sandbox, FeedServer() as site:
+    with (
+        tempfile.TemporaryDirectory(prefix="newsbot-demo-") as tmp,
+        SandboxServer(bot_username="valley_courier_bot", channels=(CHANNEL,)) as sandbox,
+        FeedServer() as site,
+    ):
         site.put("/feed.xml", sample("feed_v1.xml"), "application/rss+xml; charset=utf-8")
         site.put("/story.html", sample("article.html"), "text/html; charset=utf-8")
         settings = load_settings(
@@ -104,7 +108,6 @@ async def run_demo(*, quiet: bool = False) -> int:
             allow_private_networks=True,  # the demo's feed server is on 127.0.0.1
             log_level="WARNING",
         )
-        configure_logging("WARNING", secrets=[DEMO_TOKEN])
         step(f"Bot API sandbox at {sandbox.url}, feed at {site.url_for('/feed.xml')}")
         async with SandboxClient(sandbox.url) as tg, Newsbot(settings) as newsbot:
             await newsbot.poll_now()

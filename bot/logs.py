@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 REDACTED = "<redacted>"
-_NOISY = ("httpx", "httpcore", "apscheduler", "aiohttp.access", "asyncio")
+_NOISY = ("httpx", "httpcore", "apscheduler", "aiohttp.access", "asyncio", "aiosqlite", "alembic")
 
 
 class RedactingFilter(logging.Filter):

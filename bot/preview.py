@@ -60,15 +60,20 @@ async def read_source(source: str, *, settings: Settings) -> tuple[bytes, str, s
         async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
             fetched = await fetcher.fetch(source, accept=ACCEPT)
         return fetched.content, fetched.url, fetched.content_type
-    path = Path(source).expanduser()
     try:
-        content = await asyncio.to_thread(path.read_bytes)
+        return await asyncio.to_thread(_read_file, source)
     except OSError as exc:
         raise FetchError(source, exc.strerror or "cannot read the file") from None
-    return content, path.resolve().as_uri(), None
 
 
-def drafts_from(content: bytes, url: str, content_type: str | None) -> tuple[list[ArticleDraft], str]:
+def _read_file(source: str) -> tuple[bytes, str, str | None]:
+    path = Path(source).expanduser().resolve()
+    return path.read_bytes(), path.as_uri(), None
+
+
+def drafts_from(
+    content: bytes, url: str, content_type: str | None
+) -> tuple[list[ArticleDraft], str]:
     """The articles in ``content``: a feed's entries, else the one article of a page."""
     try:
         return parse_feed(content, url=url, content_type=content_type).entries, "feed"

@@ -95,7 +95,6 @@ class Outbox:
         self.batch = batch
         self.concurrency = concurrency
         self._lock = asyncio.Lock()
-        self._again = False
         self._last_sent: dict[str, float] = {}
 
     async def recover(self) -> int:
@@ -112,16 +111,10 @@ class Outbox:
         return count
 
     async def drain(self, bot: Bot) -> DrainReport:
-        """Send every due delivery; if a drain is already running, make it go round again."""
+        """Send every due delivery; returns when none is due (after any drain already running)."""
         report = DrainReport()
-        if self._lock.locked():
-            self._again = True
-            return report
         async with self._lock:
-            self._again = True
-            while self._again:
-                self._again = False
-                await self._drain_once(bot, report)
+            await self._drain_once(bot, report)
         if report.counts:
             log.info("outbox drained %s", " ".join(f"{k}={v}" for k, v in report.counts.items()))
         return report

@@ -32,7 +32,9 @@ class TestLoadSettings:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
         monkeypatch.setenv("TELEGRAM_CHANNEL", "mynews")
         monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:8081/")
-        monkeypatch.setenv("FEEDS", "https://a.example/rss, https://b.example/atom https://a.example/rss")
+        monkeypatch.setenv(
+            "FEEDS", "https://a.example/rss, https://b.example/atom https://a.example/rss"
+        )
         monkeypatch.setenv("EDITOR_IDS", "11, 22")
         monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.example/news")
         settings = load_settings(None)
@@ -57,7 +59,9 @@ class TestLoadSettings:
             pytest.param("TELEGRAM_BOT_TOKEN", "abc:" + "x" * 35, "malformed", id="no-digits"),
             pytest.param("DATABASE_URL", "mysql://u@h/db", "not supported", id="mysql"),
             pytest.param("DATABASE_URL", "not a url", "not a database URL", id="garbage"),
-            pytest.param("DATABASE_URL", "postgresql+asyncpg:///db", "no PostgreSQL host", id="nohost"),
+            pytest.param(
+                "DATABASE_URL", "postgresql+asyncpg:///db", "no PostgreSQL host", id="nohost"
+            ),
             pytest.param("POLL_INTERVAL", "0", "greater than or equal to 1", id="zero-interval"),
             pytest.param("POLL_INTERVAL", "soon", "integer", id="text-interval"),
             pytest.param("EDITOR_IDS", "11,bob", "not a numeric", id="editor-name"),

@@ -154,5 +154,6 @@ async def set_active(session: AsyncSession, feed_id: int, active: bool) -> Feed:
 
 def next_poll_after_error(now: datetime, interval: int, error_count: int) -> datetime:
     """When to try a failing feed again: the interval doubled per failure, at most 6 hours."""
-    delay = timedelta(seconds=interval) * (2 ** min(error_count, 16))
-    return now + min(delay, max(MAX_BACKOFF, timedelta(seconds=interval)))
+    delay: timedelta = timedelta(seconds=interval) * (2 ** min(error_count, 16))
+    ceiling: timedelta = max(MAX_BACKOFF, timedelta(seconds=interval))
+    return now + min(delay, ceiling)

@@ -16,6 +16,7 @@ from jobs.feeds.fetch import PAGE_ACCEPT, Fetcher
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True, slots=True)
 class Pushed:
     """A pushed article and how many deliveries were queued for it."""

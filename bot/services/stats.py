@@ -128,7 +128,9 @@ def format_stats(stats: Stats) -> str:
         lines.append("  (none yet)")
     for feed in stats.feeds:
         state = "active" if feed.active else "paused"
-        last = feed.last_success_at.strftime("%Y-%m-%d %H:%M UTC") if feed.last_success_at else "never"
+        last = (
+            feed.last_success_at.strftime("%Y-%m-%d %H:%M UTC") if feed.last_success_at else "never"
+        )
         lines.append(
             f"  {feed.id:>3} {state:<6} {feed.articles:>5} articles, last read {last}, "
             f"{feed.error_count} error(s)  {feed.url}"

@@ -38,7 +38,10 @@ class TestStoreDrafts:
         for expected in (2, 0):
             async with db.session() as session, session.begin():
                 stored = await store_drafts(
-                    session, [draft(2), draft(1)], source=f"feed:{feed_id}", feed_id=feed_id,
+                    session,
+                    [draft(2), draft(1)],
+                    source=f"feed:{feed_id}",
+                    feed_id=feed_id,
                     publish=True,
                 )
             assert len(stored.published) == expected
@@ -50,8 +53,11 @@ class TestStoreDrafts:
         feed_id = await make_feed(db)
         async with db.session() as session, session.begin():
             stored = await store_drafts(
-                session, [draft(n) for n in range(5)], source=f"feed:{feed_id}",
-                feed_id=feed_id, publish=False,
+                session,
+                [draft(n) for n in range(5)],
+                source=f"feed:{feed_id}",
+                feed_id=feed_id,
+                publish=False,
             )
         assert (stored.published, stored.seen) == ([], 5)
 
@@ -75,8 +81,11 @@ class TestStoreDrafts:
             await store_drafts(session, [draft(1)], source="push", feed_id=None, publish=True)
         async with db.session() as session, session.begin():
             stored = await store_drafts(
-                session, [draft(1, key="other-guid")], source=f"feed:{feed_id}",
-                feed_id=feed_id, publish=True,
+                session,
+                [draft(1, key="other-guid")],
+                source=f"feed:{feed_id}",
+                feed_id=feed_id,
+                publish=True,
             )
         assert stored.published == []
         async with db.session() as session:
@@ -87,7 +96,10 @@ class TestStoreDrafts:
         """The stored post escapes the entry's text exactly once."""
         async with db.session() as session, session.begin():
             stored = await store_drafts(
-                session, [draft(1, title="Tom & Jerry <3")], source="push", feed_id=None,
+                session,
+                [draft(1, title="Tom & Jerry <3")],
+                source="push",
+                feed_id=None,
                 publish=True,
             )
         html = stored.published[0].post_html or ""
@@ -105,8 +117,9 @@ class TestEnqueue:
                 await readers.subscribe(session, Reader(chat_id))
             await readers.unsubscribe(session, Reader(12))
             await readers.mark_unreachable(session, 13, "blocked")
-            stored = await store_drafts(session, [draft(1)], source="push", feed_id=None,
-                                        publish=True)
+            stored = await store_drafts(
+                session, [draft(1)], source="push", feed_id=None, publish=True
+            )
             count = await enqueue(session, stored.published[0], "@news")
         async with db.session() as session:
             chats = set(await session.scalars(select(Delivery.chat)))
@@ -119,11 +132,12 @@ class TestEnqueue:
         from sqlalchemy.exc import IntegrityError
 
         async with db.session() as session, session.begin():
-            stored = await store_drafts(session, [draft(1)], source="push", feed_id=None,
-                                        publish=True)
+            stored = await store_drafts(
+                session, [draft(1)], source="push", feed_id=None, publish=True
+            )
             await enqueue(session, stored.published[0], "@news")
-        with pytest.raises(IntegrityError):
-            async with db.session() as session, session.begin():
-                article = await session.get(Article, stored.published[0].id)
-                assert article is not None
+        async with db.session() as session:
+            article = await session.get(Article, stored.published[0].id)
+            assert article is not None
+            with pytest.raises(IntegrityError):
                 await enqueue(session, article, "@news")

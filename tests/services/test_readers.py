@@ -36,8 +36,12 @@ class TestReaders:
     async def test_subscribe_and_unsubscribe_report_changes(self, db: Database) -> None:
         """Subscribing twice and unsubscribing twice each change state only the first time."""
         results = []
-        for action in (readers.subscribe, readers.subscribe, readers.unsubscribe,
-                       readers.unsubscribe):
+        for action in (
+            readers.subscribe,
+            readers.subscribe,
+            readers.unsubscribe,
+            readers.unsubscribe,
+        ):
             async with db.session() as session, session.begin():
                 results.append(await action(session, Reader(3)))
         assert results == [True, False, True, False]
@@ -55,13 +59,14 @@ class TestReaders:
 
     async def test_unsubscribe_cancels_queued_deliveries(self, db: Database) -> None:
         """Leaving works at once: what was queued for the reader is cancelled."""
-        from tests.services.test_articles import draft
         from bot.services.articles import enqueue, store_drafts
+        from tests.services.test_articles import draft
 
         async with db.session() as session, session.begin():
             await readers.subscribe(session, Reader(5))
-            stored = await store_drafts(session, [draft(1)], source="push", feed_id=None,
-                                        publish=True)
+            stored = await store_drafts(
+                session, [draft(1)], source="push", feed_id=None, publish=True
+            )
             await enqueue(session, stored.published[0], None)
             await readers.unsubscribe(session, Reader(5))
         async with db.session() as session:

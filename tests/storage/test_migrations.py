@@ -15,7 +15,7 @@ from bot.storage.models import Base
 
 class TestMigrations:
     async def test_head_matches_models(self, db: Database) -> None:
-        """After `upgrade head` autogenerate finds nothing to change: models and migrations agree."""
+        """After `upgrade head` autogenerate finds nothing to change: models and schema agree."""
 
         def diff(connection: Connection) -> list[Any]:
             context = MigrationContext.configure(connection, opts={"compare_type": True})

@@ -1,0 +1,269 @@
+"""An async client for the sandbox's control API: play the readers, look at what the bot did.
+
+Usage::
+
+    async with SandboxClient(sandbox.url) as client:
+        await client.send(42, "/start poster-a", first_name="Ann")   # a reader writes
+        [welcome] = await client.bot_messages(42, wait_for=1)          # waits, never sleeps
+        await client.press(42, welcome["message_id"], "subscribe")     # presses a button
+        await client.block(42)                                          # blocks the bot
+        await client.faults(method="sendMessage", status=429, retry_after=3)
+
+The control API it speaks (JSON in, JSON out; errors are ``{"error": "..."}`` with 400/404):
+
+==========================================  =====================================================
+``POST /control/reset``                     forget everything (update ids keep increasing)
+``POST /control/channels``                  ``{"username", "title", "type", "admins"}`` ->
+                                            ``{"chat_id"}``; type: channel, group, supergroup
+``GET  /control/chats``                     ``{"chats": [...]}``
+``GET  /control/chats/{chat}/messages``     ``?wait_for=N&timeout=S``: waits until N messages
+                                            from the bot exist; ``{"messages": [...]}``
+``POST /control/chats/{chat}/migrate``      a group becomes a supergroup -> ``{"chat_id"}``
+``POST /control/users/{id}/messages``       ``{"text", "first_name", "username",
+                                            "language_code"}`` -> ``{"update_id", "message_id"}``
+``POST /control/users/{id}/callback``       ``{"message_id", "data"}`` ->
+                                            ``{"update_id", "callback_query_id"}``
+``POST /control/users/{id}/block|unblock``  the reader blocks / unblocks the bot
+``GET  /control/requests?method=M``         ``{"requests": [{method, chat_id, status, ...}]}``
+``GET  /control/commands``                  ``?scope=default&language_code=`` ->
+                                            ``{"commands": [...], "all": [...]}``
+``GET  /control/callbacks``                 presses and the bot's answers;
+                                            ``?wait_answered=N&timeout=S`` waits for answers
+``GET  /control/updates``                   updates not yet confirmed by getUpdates
+``GET  /control/polling?timeout=S``         waits until a getUpdates call is long-polling ->
+                                            ``{"waiting": n}``
+``POST /control/faults``                    ``{"latency_ms", "method", "count", "status",
+                                            "retry_after", "description", "clear"}``
+``POST /control/limits``                    fields of ``Limits`` -> ``{"limits"}``
+==========================================  =====================================================
+
+``{chat}`` is a chat id or ``@username``. A message record has ``message_id, chat_id, from_bot,
+user_id, date, method, text, html (as sent), entities, photo ("uploaded" or the URL), caption,
+caption_entities, reply_markup, parse_mode, options, edited, deleted``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import quote
+
+import httpx
+
+__all__ = ["ControlRequestError", "SandboxClient"]
+
+JSON = dict[str, Any]
+
+
+class ControlRequestError(RuntimeError):
+    """The sandbox refused a control request."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"sandbox control request failed ({status}): {message}")
+        self.status = status
+        self.message = message
+
+
+class SandboxClient:
+    """Talks to ``/control/...`` of a running SandboxServer at ``url``."""
+
+    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self._timeout = timeout
+        self._http = httpx.AsyncClient(base_url=self.url, timeout=timeout)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: JSON | None = None,
+        params: dict[str, str] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - an httpx timeout for one request
+    ) -> JSON:
+        response = await self._http.request(
+            method,
+            path,
+            json=json,
+            params=params,
+            timeout=timeout if timeout is not None else self._timeout,
+        )
+        body: JSON = response.json()
+        if response.is_error:
+            raise ControlRequestError(response.status_code, str(body.get("error", body)))
+        return body
+
+    # -- readers ---------------------------------------------------------------------------
+
+    async def send(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        first_name: str = "Reader",
+        username: str | None = None,
+        language_code: str | None = None,
+    ) -> JSON:
+        """The reader ``user_id`` sends ``text``; returns ``{"update_id", "message_id"}``."""
+        body: JSON = {"text": text, "first_name": first_name}
+        if username is not None:
+            body["username"] = username
+        if language_code is not None:
+            body["language_code"] = language_code
+        return await self._call("POST", f"/control/users/{user_id}/messages", json=body)
+
+    async def press(self, user_id: int, message_id: int, data: str) -> JSON:
+        """The reader presses the inline button ``data`` under the bot's ``message_id``."""
+        body = {"message_id": message_id, "data": data}
+        return await self._call("POST", f"/control/users/{user_id}/callback", json=body)
+
+    async def block(self, user_id: int) -> None:
+        await self._call("POST", f"/control/users/{user_id}/block")
+
+    async def unblock(self, user_id: int) -> None:
+        await self._call("POST", f"/control/users/{user_id}/unblock")
+
+    # -- chats -----------------------------------------------------------------------------
+
+    async def add_channel(
+        self,
+        username: str,
+        title: str | None = None,
+        *,
+        chat_type: str = "channel",
+        admins: Iterable[int] = (),
+    ) -> int:
+        """Create a channel (or group) and return its chat id."""
+        body: JSON = {"username": username, "type": chat_type, "admins": list(admins)}
+        if title is not None:
+            body["title"] = title
+        result = await self._call("POST", "/control/channels", json=body)
+        return int(result["chat_id"])
+
+    async def migrate(self, chat: int | str) -> int:
+        """Upgrade a group to a supergroup; returns the new chat id."""
+        result = await self._call("POST", f"/control/chats/{_chat_path(chat)}/migrate")
+        return int(result["chat_id"])
+
+    async def chats(self) -> list[JSON]:
+        return list((await self._call("GET", "/control/chats"))["chats"])
+
+    async def messages(
+        self,
+        chat: int | str,
+        *,
+        wait_for: int = 0,
+        timeout: float = 5.0,  # noqa: ASYNC109 - how long the *server* waits for wait_for
+    ) -> list[JSON]:
+        """Every message in ``chat``, after waiting until ``wait_for`` came from the bot."""
+        result = await self._call(
+            "GET",
+            f"/control/chats/{_chat_path(chat)}/messages",
+            params={"wait_for": str(wait_for), "timeout": str(timeout)},
+            timeout=timeout + self._timeout,
+        )
+        return list(result["messages"])
+
+    async def bot_messages(
+        self,
+        chat: int | str,
+        *,
+        wait_for: int = 0,
+        timeout: float = 5.0,  # noqa: ASYNC109 - how long the *server* waits for wait_for
+    ) -> list[JSON]:
+        """Like ``messages`` but only those the bot sent."""
+        messages = await self.messages(chat, wait_for=wait_for, timeout=timeout)
+        return [m for m in messages if m["from_bot"]]
+
+    # -- what the bot did ------------------------------------------------------------------
+
+    async def requests(self, method: str | None = None) -> list[JSON]:
+        """The Bot API calls answered so far (optionally of one method, any case)."""
+        params = {"method": method} if method else None
+        return list((await self._call("GET", "/control/requests", params=params))["requests"])
+
+    async def commands(self, *, scope: str = "default", language_code: str = "") -> list[JSON]:
+        """The commands set with setMyCommands for ``scope`` and ``language_code``."""
+        params = {"scope": scope, "language_code": language_code}
+        return list((await self._call("GET", "/control/commands", params=params))["commands"])
+
+    async def callbacks(
+        self,
+        *,
+        wait_answered: int = 0,
+        timeout: float = 5.0,  # noqa: ASYNC109 - how long the *server* waits
+    ) -> list[JSON]:
+        """Button presses and the bot's answers, after waiting until ``wait_answered``."""
+        result = await self._call(
+            "GET",
+            "/control/callbacks",
+            params={"wait_answered": str(wait_answered), "timeout": str(timeout)},
+            timeout=timeout + self._timeout,
+        )
+        return list(result["callbacks"])
+
+    async def updates(self) -> list[JSON]:
+        """Updates the bot has not confirmed yet."""
+        return list((await self._call("GET", "/control/updates"))["updates"])
+
+    async def wait_polling(self, timeout: float = 5.0) -> bool:  # noqa: ASYNC109 - server-side
+        """Wait until the bot is long-polling getUpdates; False if it is not within timeout."""
+        result = await self._call(
+            "GET",
+            "/control/polling",
+            params={"timeout": str(timeout)},
+            timeout=timeout + self._timeout,
+        )
+        return int(result["waiting"]) > 0
+
+    # -- faults and limits -----------------------------------------------------------------
+
+    async def faults(
+        self,
+        *,
+        latency_ms: float | None = None,
+        method: str | None = None,
+        count: int = 1,
+        status: int | None = None,
+        retry_after: int | None = None,
+        description: str | None = None,
+        clear: bool = False,
+    ) -> JSON:
+        """Inject latency and/or make the next ``count`` calls of ``method`` answer ``status``."""
+        body: JSON = {"count": count, "clear": clear}
+        for key, value in (
+            ("latency_ms", latency_ms),
+            ("method", method),
+            ("status", status),
+            ("retry_after", retry_after),
+            ("description", description),
+        ):
+            if value is not None:
+                body[key] = value
+        return await self._call("POST", "/control/faults", json=body)
+
+    async def limits(self, **changes: float | int | bool) -> JSON:
+        """Change the rate limits (fields of ``Limits``); returns the limits now in force."""
+        return dict((await self._call("POST", "/control/limits", json=dict(changes)))["limits"])
+
+    async def reset(self) -> None:
+        await self._call("POST", "/control/reset")
+
+
+def _chat_path(chat: int | str) -> str:
+    return quote(str(chat), safe="@-")

@@ -1,0 +1,450 @@
+"""Telegram's ``parse_mode=HTML``, judged the way the Bot API judges it.
+
+Usage::
+
+    from bot.sandbox.telegram_html import parse_telegram_html, TelegramHTMLError
+
+    parsed = parse_telegram_html('<b>Hi</b> &amp; <a href="https://t.me">bye</a>')
+    parsed.text      # 'Hi & bye'
+    parsed.entities  # [{'type': 'bold', 'offset': 0, 'length': 2},
+                     #  {'type': 'text_link', 'offset': 5, 'length': 3, 'url': 'https://t.me/'}]
+
+    try:
+        parse_telegram_html("<p>para</p>")
+    except TelegramHTMLError as exc:
+        exc.description  # 'Bad Request: can\\'t parse entities: Unsupported start tag "p" at byte
+                         #  offset 0'
+
+The scanner is written by hand, byte by byte, after tdlib's ``parse_html`` (the code the Bot API
+server runs): ``html.parser`` is far too lenient to judge validity (it happily accepts ``<p>``,
+``<br>``, unclosed tags and a bare ``<``). As in Telegram, error positions are UTF-8 byte offsets
+into the HTML and entity offsets/lengths are UTF-16 code units of the visible text.
+
+Strict mode (the default) adds three checks Telegram itself does not make, because in each case
+Telegram accepts the message but shows the reader something broken; their descriptions are the
+sandbox's own, worded like Telegram's:
+
+- an ``&`` in the text that is not ``&lt; &gt; &amp; &quot;`` or a numeric reference (``&nbsp;``,
+  ``AT&T``): Telegram prints it literally;
+- ``<a>`` without ``href``: Telegram makes no link (unless the text itself is a URL);
+- ``<tg-time>`` without a numeric ``unix`` attribute.
+
+``strict=False`` follows tdlib exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = ["ParsedText", "TelegramHTMLError", "parse_telegram_html"]
+
+_PREFIX = "Bad Request: can't parse entities: "
+
+_TAGS = frozenset(
+    {
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "tg-time",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
+    }
+)
+_SIMPLE_KINDS = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+}
+# tdlib's MessageEntity::get_type_priority: orders entities that start and end together.
+_PRIORITY = {
+    "blockquote": 0,
+    "expandable_blockquote": 0,
+    "pre_code": 10,
+    "pre": 11,
+    "code": 20,
+    "text_link": 49,
+    "text_mention": 49,
+    "date_time": 50,
+    "bold": 90,
+    "italic": 91,
+    "underline": 92,
+    "strikethrough": 93,
+    "spoiler": 94,
+    "custom_emoji": 99,
+}
+_NAMED_ENTITIES = {b"lt": ord("<"), b"gt": ord(">"), b"amp": ord("&"), b"quot": ord('"')}
+_SPACE = frozenset(b" \t\r\n\v\f\x00")  # tdlib's is_space() includes NUL, which ends the text
+_LT, _GT, _AMP, _SLASH, _EQ = (ord(c) for c in "<>&/=")
+_HASH, _SEMI, _QUOTES = ord("#"), ord(";"), frozenset(b"\"'")
+_LINK_SCHEMES = frozenset({"http", "https", "tg", "ton", "tonsite"})
+
+
+class TelegramHTMLError(ValueError):
+    """Markup the Bot API refuses; ``description`` is the Bot API's answer, word for word."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.description = _PREFIX + message
+        super().__init__(self.description)
+
+
+@dataclass(frozen=True)
+class ParsedText:
+    """The visible text of a message and its Bot API ``MessageEntity`` dicts."""
+
+    text: str
+    entities: list[dict[str, Any]]
+
+
+@dataclass
+class _Open:
+    tag: str
+    argument: str
+    utf16_offset: int
+    out_pos: int
+    begin_pos: int
+
+
+@dataclass
+class _Entity:
+    kind: str
+    offset: int
+    length: int
+    argument: str = ""
+
+    def to_api(self) -> dict[str, Any]:
+        kind = "pre" if self.kind == "pre_code" else self.kind
+        out: dict[str, Any] = {"type": kind, "offset": self.offset, "length": self.length}
+        if self.kind == "pre_code":
+            out["language"] = self.argument
+        elif self.kind == "text_link":
+            out["url"] = self.argument
+        elif self.kind == "text_mention":
+            out["user"] = {"id": int(self.argument), "is_bot": False, "first_name": ""}
+        elif self.kind == "custom_emoji":
+            out["custom_emoji_id"] = self.argument
+        elif self.kind == "date_time":
+            unix, _, fmt = self.argument.partition(" ")
+            out["unix_time"] = int(unix)
+            if fmt:
+                out["date_time_format"] = fmt
+        return out
+
+
+def parse_telegram_html(html: str, *, strict: bool = True) -> ParsedText:
+    """Parse ``html`` as the Bot API does for ``parse_mode=HTML``; raise TelegramHTMLError."""
+    return _Scanner(html.encode("utf-8"), strict=strict).run()
+
+
+def _decode_entity(src: bytes, pos: int) -> tuple[int, int]:
+    """Decode the character reference at ``src[pos] == '&'`` like tdlib: (code or 0, end)."""
+    n = len(src)
+    end = pos + 1
+    code = 0
+    if end < n and src[end] == _HASH:
+        end += 1
+        if end < n and src[end] == ord("x"):
+            end += 1
+            while end < n and chr(src[end]) in "0123456789abcdefABCDEF":
+                code = code * 16 + int(chr(src[end]), 16)
+                end += 1
+        else:
+            while end < n and 0x30 <= src[end] <= 0x39:
+                code = code * 10 + src[end] - 0x30
+                end += 1
+        if code == 0 or code >= 0x10FFFF or end - pos >= 10:
+            return 0, pos
+    else:
+        while end < n and chr(src[end]).isascii() and chr(src[end]).isalpha():
+            end += 1
+        code = _NAMED_ENTITIES.get(src[pos + 1 : end], 0)
+        if code == 0:
+            return 0, pos
+    if end < n and src[end] == _SEMI:
+        end += 1
+    return code, end
+
+
+def _checked_link(url: str) -> str | None:
+    """Normalise a link like Telegram (``example.com`` -> ``http://example.com/``) or drop it."""
+    url = url.strip()
+    guessed = "://" not in url and not url.lower().startswith(("tg:", "ton:"))
+    if guessed:
+        url = "http://" + url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _LINK_SCHEMES:
+        return None
+    if scheme in ("http", "https"):
+        host = parts.hostname or ""
+        if not host or any(c.isspace() for c in host) or (guessed and "." not in host):
+            return None
+        if not parts.path:
+            parts = parts._replace(path="/")
+        return urlunsplit(parts)
+    return url
+
+
+def _mention_user_id(url: str) -> int | None:
+    """The user id of a ``tg://user?id=N`` link, else None."""
+    lowered = url.lower()
+    for prefix in ("tg://user?id=", "tg:user?id="):
+        if lowered.startswith(prefix) and url[len(prefix) :].isdigit():
+            return int(url[len(prefix) :])
+    return None
+
+
+class _Scanner:
+    """One pass over the UTF-8 bytes of the HTML, mirroring tdlib's parse_html."""
+
+    def __init__(self, src: bytes, *, strict: bool) -> None:
+        self.src = src
+        self.strict = strict
+        self.out = bytearray()
+        self.utf16 = 0
+        self.stack: list[_Open] = []
+        self.entities: list[_Entity] = []
+
+    def at(self, i: int) -> int:
+        """The byte at ``i``, or 0 past the end (tdlib reads the C string's terminating NUL)."""
+        return self.src[i] if i < len(self.src) else 0
+
+    def run(self) -> ParsedText:
+        i = 0
+        n = len(self.src)
+        while i < n:
+            c = self.src[i]
+            if c == _AMP:
+                code, end = _decode_entity(self.src, i)
+                if code:
+                    if 0xD800 <= code <= 0xDFFF:
+                        raise TelegramHTMLError(
+                            "Text contains invalid Unicode characters after decoding HTML "
+                            "entities, check for unmatched surrogate code units"
+                        )
+                    self.out += chr(code).encode("utf-8")
+                    self.utf16 += 2 if code > 0xFFFF else 1
+                    i = end
+                    continue
+                if self.strict:
+                    raise self._entity_error(i)
+            if c != _LT:
+                self.out.append(c)
+                if c & 0xC0 != 0x80:  # first byte of a UTF-8 sequence
+                    self.utf16 += 2 if c >= 0xF0 else 1
+                i += 1
+                continue
+            i = self._start_tag(i) if self.at(i + 1) != _SLASH else self._end_tag(i)
+        if self.stack:
+            raise TelegramHTMLError(
+                f'Can\'t find end tag corresponding to start tag "{self.stack[-1].tag}"'
+            )
+        self.entities.sort(key=lambda e: (e.offset, -e.length, _PRIORITY[e.kind]))
+        return ParsedText(
+            text=self.out.decode("utf-8"), entities=[e.to_api() for e in self.entities]
+        )
+
+    def _entity_error(self, pos: int) -> TelegramHTMLError:
+        end = pos + 1
+        while end < len(self.src) and (chr(self.src[end]).isalnum() or self.src[end] == _HASH):
+            end += 1
+        if end == pos + 1:
+            return TelegramHTMLError(f"Character entity expected at byte offset {pos}")
+        if self.at(end) == _SEMI:
+            end += 1
+        name = self.src[pos:end].decode("utf-8", "replace")
+        return TelegramHTMLError(f'Unsupported character entity "{name}" at byte offset {pos}')
+
+    def _start_tag(self, begin: int) -> int:
+        i = begin + 1
+        while self.at(i) not in _SPACE and self.at(i) != _GT:
+            i += 1
+        if self.at(i) == 0:
+            raise TelegramHTMLError(f"Unclosed start tag at byte offset {begin}")
+        tag = self.src[begin + 1 : i].lower().decode("utf-8", "replace")
+        if tag not in _TAGS:
+            raise TelegramHTMLError(f'Unsupported start tag "{tag}" at byte offset {begin}')
+        attrs: dict[str, str] = {}
+        while self.at(i) != _GT:
+            i, name, value = self._attribute(i, tag, begin)
+            if name is not None:
+                attrs.setdefault(name, value)
+        argument = self._argument(tag, attrs, begin)
+        self.stack.append(_Open(tag, argument, self.utf16, len(self.out), begin))
+        return i + 1
+
+    def _attribute(self, i: int, tag: str, begin: int) -> tuple[int, str | None, str]:
+        """Read one attribute at ``i``; return the position after it, its name and value."""
+        while self.at(i) != 0 and self.at(i) in _SPACE:
+            i += 1
+        if self.at(i) == _GT:
+            return i, None, ""
+        name_begin = i
+        while self.at(i) not in _SPACE and self.at(i) not in (_EQ, _GT):
+            i += 1
+        name = self.src[name_begin:i].decode("utf-8", "replace")
+        if not name:
+            raise TelegramHTMLError(
+                f'Empty attribute name in the tag "{tag}" at byte offset {begin}'
+            )
+        while self.at(i) != 0 and self.at(i) in _SPACE:
+            i += 1
+        if self.at(i) == 0:
+            raise TelegramHTMLError(f'Unclosed start tag "{tag}" at byte offset {begin}')
+        if self.at(i) != _EQ:
+            if tag == "blockquote" and name == "expandable":
+                return i, name, ""
+            raise TelegramHTMLError(
+                "Expected equal sign in declaration of an attribute of the tag "
+                f'"{tag}" at byte offset {begin}'
+            )
+        i += 1
+        while self.at(i) != 0 and self.at(i) in _SPACE:
+            i += 1
+        if self.at(i) == 0:
+            raise TelegramHTMLError(f'Unclosed start tag "{tag}" at byte offset {begin}')
+        if self.at(i) not in _QUOTES:
+            token_begin = i
+            while chr(self.at(i)).isascii() and (chr(self.at(i)).isalnum() or self.at(i) in b".-"):
+                i += 1
+            if self.at(i) not in _SPACE and self.at(i) != _GT:
+                raise TelegramHTMLError(
+                    f"Unexpected end of name token at byte offset {token_begin}"
+                )
+            value = self.src[token_begin:i].lower().decode("utf-8", "replace")
+        else:
+            quote = self.at(i)
+            i += 1
+            buf = bytearray()
+            while self.at(i) != quote and i < len(self.src):
+                if self.at(i) == _AMP:
+                    code, end = _decode_entity(self.src, i)
+                    if code:
+                        buf += chr(code).encode("utf-8", "surrogatepass")
+                        i = end
+                        continue
+                buf.append(self.at(i))
+                i += 1
+            if self.at(i) == quote:
+                i += 1
+            value = buf.decode("utf-8", "replace")
+        if self.at(i) == 0:
+            raise TelegramHTMLError(f"Unclosed start tag at byte offset {begin}")
+        return i, name, value
+
+    def _argument(self, tag: str, attrs: dict[str, str], begin: int) -> str:
+        """The one attribute value tdlib keeps for ``tag`` (href, language, emoji id...)."""
+        if tag == "a":
+            href = attrs.get("href", "")
+            if self.strict and not href.strip():
+                raise TelegramHTMLError(
+                    f'Tag "a" must have attribute "href" at byte offset {begin}'
+                )
+            return href
+        if tag == "code":
+            cls = attrs.get("class", "")
+            return cls[len("language-") :] if cls.startswith("language-") else ""
+        if tag == "span":
+            if attrs.get("class") != "tg-spoiler":
+                raise TelegramHTMLError(
+                    f'Tag "span" must have class "tg-spoiler" at byte offset {begin}'
+                )
+            return "spoiler"
+        if tag == "tg-emoji":
+            return attrs.get("emoji-id", "")
+        if tag == "blockquote":
+            return "expandable" if "expandable" in attrs else ""
+        if tag == "tg-time":
+            unix = attrs.get("unix", "")
+            if not unix.isdigit():
+                if self.strict:
+                    raise TelegramHTMLError(
+                        f'Tag "tg-time" must have attribute "unix" at byte offset {begin}'
+                    )
+                return ""
+            return f"{unix} {attrs.get('format', '')}".rstrip()
+        return ""
+
+    def _end_tag(self, begin: int) -> int:
+        if not self.stack:
+            raise TelegramHTMLError(f"Unexpected end tag at byte offset {begin}")
+        i = begin + 2
+        while self.at(i) not in _SPACE and self.at(i) != _GT:
+            i += 1
+        end_tag = self.src[begin + 2 : i].lower().decode("utf-8", "replace")
+        while self.at(i) != 0 and self.at(i) in _SPACE:
+            i += 1
+        if self.at(i) != _GT:
+            raise TelegramHTMLError(f"Unclosed end tag at byte offset {begin}")
+        opened = self.stack[-1]
+        if end_tag and end_tag != opened.tag:
+            raise TelegramHTMLError(
+                f'Unmatched end tag at byte offset {begin}, expected "</{opened.tag}>", '
+                f'found "</{end_tag}>"'
+            )
+        if self.utf16 > opened.utf16_offset:
+            self._close(opened)
+        self.stack.pop()
+        return i + 1
+
+    def _close(self, opened: _Open) -> None:
+        offset = opened.utf16_offset
+        length = self.utf16 - offset
+        last = self.entities[-1] if self.entities else None
+        same_span = last is not None and last.offset == offset and last.length == length
+        tag = opened.tag
+        if tag in _SIMPLE_KINDS:
+            self.entities.append(_Entity(_SIMPLE_KINDS[tag], offset, length))
+        elif tag == "blockquote":
+            kind = "expandable_blockquote" if opened.argument else "blockquote"
+            self.entities.append(_Entity(kind, offset, length))
+        elif tag == "tg-emoji":
+            if not opened.argument.isdigit() or int(opened.argument) == 0:
+                raise TelegramHTMLError("Invalid custom emoji identifier specified")
+            self.entities.append(_Entity("custom_emoji", offset, length, opened.argument))
+        elif tag == "tg-time":
+            if opened.argument:
+                self.entities.append(_Entity("date_time", offset, length, opened.argument))
+        elif tag == "a":
+            url = opened.argument or self.out[opened.out_pos :].decode("utf-8", "replace")
+            user_id = _mention_user_id(url)
+            if user_id is not None:
+                self.entities.append(_Entity("text_mention", offset, length, str(user_id)))
+            elif (link := _checked_link(url)) is not None:
+                self.entities.append(_Entity("text_link", offset, length, link))
+        elif tag == "pre":
+            if same_span and last is not None and last.kind == "code" and last.argument:
+                last.kind = "pre_code"
+            else:
+                self.entities.append(_Entity("pre", offset, length))
+        elif tag == "code":
+            if same_span and last is not None and last.kind == "pre" and opened.argument:
+                last.kind = "pre_code"
+                last.argument = opened.argument
+            else:
+                # A language only counts with <pre>; to_api() never shows it on plain code.
+                self.entities.append(_Entity("code", offset, length, opened.argument))

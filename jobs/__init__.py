@@ -1,0 +1,1 @@
+"""Scheduled work: thin functions over the core (poll feeds, deliver posts)."""

@@ -1,0 +1,1 @@
+"""Tests of the pure formatting core (bot.formatting)."""

@@ -1,0 +1,140 @@
+"""condense, split_sentences and truncate, from tables of cases and random texts."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bot.formatting.condense import ELLIPSIS, condense, split_sentences, truncate
+
+
+class TestSplitSentences:
+    """split_sentences: where sentences end, in English, Hindi and Urdu."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            pytest.param("One. Two! Three? Four… Five", ["One.", "Two!", "Three?", "Four…", "Five"],
+                         id="marks"),
+            pytest.param("Wait... What now?", ["Wait...", "What now?"], id="three-dots"),
+            pytest.param('He said "Go." Then left.', ['He said "Go."', "Then left."],
+                         id="closing-quote"),
+            pytest.param("(It rained.) We stayed.", ["(It rained.)", "We stayed."],
+                         id="closing-bracket"),
+            pytest.param("Mr. Smith met Dr. Jones.", ["Mr. Smith met Dr. Jones."], id="titles"),
+            pytest.param("It grew 3.5 percent. Fine.", ["It grew 3.5 percent.", "Fine."],
+                         id="decimal"),
+            pytest.param("Use tools, e.g. this one. Next.", ["Use tools, e.g. this one.", "Next."],
+                         id="eg"),
+            pytest.param("U.S. officials met. Talks ended.",
+                         ["U.S. officials met.", "Talks ended."], id="initialism-start"),
+            pytest.param("He met the U.S. Senate today.", ["He met the U.S. Senate today."],
+                         id="initialism-before-capital"),
+            pytest.param("By J. K. Rowling. Out now.", ["By J. K. Rowling.", "Out now."],
+                         id="initials"),
+            pytest.param("See No. 5 and Fig. 2 now.", ["See No. 5 and Fig. 2 now."],
+                         id="abbreviation-before-number"),
+            pytest.param("Yahoo! is a company.", ["Yahoo! is a company."], id="lowercase-follows"),
+            pytest.param("भारत जीता। कप्तान ने शतक बनाया। अब फाइनल",
+                         ["भारत जीता।", "कप्तान ने शतक बनाया।", "अब फाइनल"], id="danda"),
+            pytest.param("पहला॥ दूसरा", ["पहला॥", "दूसरा"], id="double-danda"),
+            pytest.param("بارش ہوئی۔ کیا سڑکیں ڈوب گئیں؟ ہاں",
+                         ["بارش ہوئی۔", "کیا سڑکیں ڈوب گئیں؟", "ہاں"], id="urdu"),
+            pytest.param("No end mark", ["No end mark"], id="no-terminator"),
+            pytest.param("End.", ["End."], id="terminator-at-end"),
+            pytest.param("", [], id="empty"),
+        ],
+    )  # fmt: skip
+    def test_splits(self, text: str, expected: list[str]) -> None:
+        """Sentences end after their terminators only where a person would end them."""
+        assert split_sentences(text) == expected
+
+
+class TestCondense:
+    """condense: whole sentences from the start, within the limit, in one paragraph."""
+
+    @pytest.mark.parametrize(
+        ("text", "limit", "expected"),
+        [
+            pytest.param("", 320, "", id="empty"),
+            pytest.param("   \n\n ", 320, "", id="whitespace-only"),
+            pytest.param("Short text", 320, "Short text", id="fits-whole"),
+            pytest.param("One.\n\nTwo.", 320, "One. Two.", id="one-paragraph"),
+            pytest.param("First one. Second one. Third one.", 25, "First one. Second one.",
+                         id="two-of-three"),
+            pytest.param("First one. Second one. Third one.", 22, "First one. Second one.",
+                         id="exact-fit"),
+            pytest.param("First one. Second one. Third one.", 21, "First one.", id="one-fits"),
+            pytest.param("A sentence far too long for the limit", 20, "A sentence far too…",
+                         id="cut-at-word"),
+            pytest.param("Twelve chars here", 13, "Twelve chars…", id="space-at-limit-minus-one"),
+            pytest.param("Hello, world of wonders", 14, "Hello, world…", id="comma-dropped"),
+            pytest.param("Ends with, comma here", 12, "Ends with…", id="dangling-comma"),
+            pytest.param("x" * 50, 10, "x" * 9 + ELLIPSIS, id="no-whitespace"),
+            pytest.param("Pneumonoultramicroscopic word", 10, "Pneumonou…", id="long-first-word"),
+            pytest.param("abc", 1, ELLIPSIS, id="limit-one"),
+            pytest.param("भारत ने मैच जीता। कप्तान ने शतक बनाया।", 20, "भारत ने मैच जीता।",
+                         id="hindi"),
+            pytest.param("بارش ہوئی۔ کئی سڑکیں ڈوب گئیں۔", 12, "بارش ہوئی۔", id="urdu"),
+            pytest.param("Mr. Smith went to Washington. He met U.S. officials there.", 40,
+                         "Mr. Smith went to Washington.", id="abbreviations"),
+        ],
+    )  # fmt: skip
+    def test_condenses(self, text: str, limit: int, expected: str) -> None:
+        """Each text gives the summary a person would write within the limit."""
+        assert condense(text, limit) == expected
+
+    def test_default_limit_is_320(self) -> None:
+        """Without a limit the summary holds at most 320 code points."""
+        text = "This sentence has exactly forty letters. " * 20
+        assert len(condense(text)) <= 320
+        assert condense(text).endswith("letters.")
+
+    def test_combining_marks_stay_with_their_letter(self) -> None:
+        """A cut in text without spaces does not separate a letter from its vowel sign."""
+        text = "कि" * 20  # consonant + vowel sign, no whitespace
+        result = condense(text, 10)
+        assert result.endswith(ELLIPSIS)
+        assert len(result) <= 10
+        assert not result[:-1].endswith("क")
+
+    @pytest.mark.parametrize("limit", [0, -5])
+    def test_rejects_a_limit_below_one(self, limit: int) -> None:
+        """A limit below one code point is a programming error."""
+        with pytest.raises(ValueError, match="limit"):
+            condense("text", limit)
+
+    def test_random_texts_fit_and_never_cut_a_word(self) -> None:
+        """For random texts the summary fits, and a cut word only ever ends with an ellipsis."""
+        rng = random.Random(20240305)
+        pieces = ["word", "Longerword", "e.g.", "U.S.", "3.5", "।", "۔", "भारत", "😀", "x" * 40]
+        pieces += [". ", "! ", "? ", " ", "\n\n", ", "]
+        for _ in range(2000):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 120)))
+            limit = rng.randint(1, 200)
+            summary = condense(text, limit)
+            assert len(summary) <= limit
+            assert "\n" not in summary
+            words = set(" ".join(text.split()).split())
+            for word in summary.split():
+                assert word in words or (
+                    word.endswith(ELLIPSIS) and any(w.startswith(word[:-1]) for w in words)
+                ), (text, limit, summary)
+
+
+class TestTruncate:
+    """truncate: the word-boundary cut used for titles and stored summaries."""
+
+    @pytest.mark.parametrize(
+        ("text", "limit", "expected"),
+        [
+            pytest.param("fits", 10, "fits", id="fits"),
+            pytest.param("one two three", 9, "one two…", id="word-boundary"),
+            pytest.param("para one\n\npara two words", 17, "para one\n\npara…", id="keeps-breaks"),
+            pytest.param("abcdef", 4, "abc…", id="no-whitespace"),
+        ],
+    )  # fmt: skip
+    def test_truncates(self, text: str, limit: int, expected: str) -> None:
+        """A text longer than the limit is cut between words and marked with an ellipsis."""
+        assert truncate(text, limit) == expected

@@ -1,0 +1,213 @@
+"""html_to_text, image_urls and the plain-text helpers, from tables of cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.formatting.html_text import (
+    absolute_http_url,
+    clean_line,
+    html_to_text,
+    image_urls,
+    looks_like_markup,
+    plain_text,
+)
+
+
+class TestHtmlToText:
+    """html_to_text: structure, entities, dropped elements, whitespace."""
+
+    @pytest.mark.parametrize(
+        ("fragment", "expected"),
+        [
+            pytest.param("", "", id="empty"),
+            pytest.param("Hello", "Hello", id="plain"),
+            pytest.param("<p>One</p><p>Two</p>", "One\n\nTwo", id="paragraphs"),
+            pytest.param("<div>One</div>Two<h2>Three</h2>", "One\n\nTwo\n\nThree", id="blocks"),
+            pytest.param("a<br>b<br/>c", "a\nb\nc", id="line-breaks"),
+            pytest.param("a<br><br>b", "a\n\nb", id="double-br-is-paragraph"),
+            pytest.param("<ul><li>one</li><li>two</li></ul>", "• one\n\n• two", id="list"),
+            pytest.param("<ol><li><p>x</p></li><li></li></ol><p>after</p>", "• x\n\nafter",
+                         id="list-item-with-paragraph-and-empty-item"),
+            pytest.param("<blockquote>quote</blockquote>said", "quote\n\nsaid", id="blockquote"),
+            pytest.param("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>",
+                         "a b\n\nc", id="table"),
+            pytest.param("<b>bold</b> and <i>it</i>alic", "bold and italic", id="inline"),
+            pytest.param("<pre>line  one\nline two</pre>", "line one\nline two", id="pre"),
+            pytest.param("Tom &amp; Jerry &lt;3", "Tom & Jerry <3", id="entities-once"),
+            pytest.param("AT&amp;amp;T", "AT&amp;T", id="double-escaped-entity-decoded-once"),
+            pytest.param("caf&eacute; &#8364; &#x1F600;", "café € 😀", id="named-numeric"),
+            pytest.param("&#128;", "€", id="windows-1252-reference"),
+            pytest.param("  lots \n\t of   space  ", "lots of space", id="whitespace"),
+            pytest.param("a&nbsp;b\u00a0c\u202fd", "a b c d", id="non-breaking-spaces"),
+            pytest.param("zero\u200bwidth\ufeff\u00ad", "zerowidth", id="zero-width"),
+            pytest.param("bell\x07 nul\x00 esc\x1b", "bell nul esc", id="control-characters"),
+            pytest.param("नमस्ते\u200dदुनिया", "नमस्ते\u200dदुनिया", id="zwj-kept-for-devanagari"),
+            pytest.param("<script>alert(1)</script>x<style>p{}</style>y", "xy", id="script-style"),
+            pytest.param("<noscript>n</noscript><template>t</template><iframe>i</iframe>ok",
+                         "ok", id="noscript-template-iframe"),
+            pytest.param("<svg><text>chart</text></svg><object>o</object>ok", "ok",
+                         id="svg-object"),
+            pytest.param("<figure><img src=x><figcaption>Photo: AP</figcaption></figure>Text",
+                         "Text", id="figcaption-dropped"),
+            pytest.param("<script/>kept", "kept", id="self-closing-script"),
+            pytest.param("<p>unclosed <b>tags", "unclosed tags", id="unclosed"),
+            pytest.param("stray </p></div> ends", "stray\n\nends", id="stray-end-tags"),
+            pytest.param("<!-- comment -->visible", "visible", id="comment"),
+            pytest.param("if a < b and c > d", "if a < b and c > d", id="bare-less-than"),
+            pytest.param("use <b> for bold", "use for bold", id="real-tag-in-html"),
+        ],
+    )  # fmt: skip
+    def test_converts(self, fragment: str, expected: str) -> None:
+        """Each fragment becomes the plain text a reader should see."""
+        assert html_to_text(fragment) == expected
+
+    @pytest.mark.parametrize(
+        ("fragment", "expected"),
+        [
+            pytest.param("&lt;p&gt;Hello&lt;/p&gt;", "Hello", id="paragraph"),
+            pytest.param("&lt;p&gt;One&lt;/p&gt;&lt;p&gt;Two&lt;/p&gt;", "One\n\nTwo", id="two"),
+            pytest.param("&lt;p&gt;AT&amp;amp;T&lt;/p&gt;", "AT&T", id="inner-entity"),
+            pytest.param('See &lt;a href="https://x.example"&gt;this&lt;/a&gt;', "See this",
+                         id="link-with-attribute"),
+            pytest.param("Line&lt;br/&gt;next", "Line\nnext", id="self-closing-br"),
+            pytest.param("<div>&lt;p&gt;wrapped&lt;/p&gt;</div>", "wrapped", id="in-real-html"),
+            pytest.param("&lt;script&gt;x()&lt;/script&gt;text", "text", id="script-inside"),
+        ],
+    )  # fmt: skip
+    def test_double_encoded_html_is_parsed_again(self, fragment: str, expected: str) -> None:
+        """Text that turns out to be real HTML markup after one parse is parsed once more."""
+        assert html_to_text(fragment) == expected
+
+    @pytest.mark.parametrize(
+        ("fragment", "expected"),
+        [
+            pytest.param("if a &lt; b and c &gt; d", "if a < b and c > d", id="comparison"),
+            pytest.param("use &lt;b&gt; for bold", "use <b> for bold", id="tag-mention"),
+            pytest.param("Vector&lt;int&gt; v", "Vector<int> v", id="generics"),
+            pytest.param("a &lt;b and c&gt; d", "a <b and c> d", id="attribute-like-words"),
+            pytest.param("&lt;br&gt; breaks a line", "<br> breaks a line", id="void-mention"),
+            pytest.param("x &lt;- y", "x <- y", id="arrow"),
+        ],
+    )  # fmt: skip
+    def test_prose_with_angle_brackets_stays(self, fragment: str, expected: str) -> None:
+        """Decoded text that only mentions tags or compares values is not parsed again."""
+        assert html_to_text(fragment) == expected
+
+    def test_escaped_entities_without_markup_are_decoded_once(self) -> None:
+        """Text that reads as entities (not markup) after one parse is not decoded again."""
+        assert html_to_text("&amp;lt;p&amp;gt;x&amp;lt;/p&amp;gt;") == "&lt;p&gt;x&lt;/p&gt;"
+
+
+class TestLooksLikeMarkup:
+    """looks_like_markup: the double-encoding heuristic on already decoded text."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            pytest.param("<p>x</p>", True, id="pair"),
+            pytest.param('<img src="a.jpg">', True, id="valued-attribute"),
+            pytest.param("a<br/>b", True, id="self-closing-void"),
+            pytest.param("<b>", False, id="lone-start-tag"),
+            pytest.param("</p>", False, id="lone-end-tag"),
+            pytest.param("<foo>x</foo>", False, id="unknown-element"),
+            pytest.param("a < b > c", False, id="comparison"),
+            pytest.param("no brackets", False, id="plain"),
+        ],
+    )  # fmt: skip
+    def test_detects(self, text: str, *, expected: bool) -> None:
+        """Only known elements that are closed, carry valued attributes or self-close count."""
+        assert looks_like_markup(text) is expected
+
+
+class TestImageUrls:
+    """image_urls: absolute http(s) picture URLs in document order."""
+
+    @pytest.mark.parametrize(
+        ("fragment", "base", "expected"),
+        [
+            pytest.param('<img src="/a.jpg">', "https://ex.com/news/", ["https://ex.com/a.jpg"],
+                         id="root-relative"),
+            pytest.param('<img src="b.jpg">', "https://ex.com/news/", ["https://ex.com/news/b.jpg"],
+                         id="relative"),
+            pytest.param('<img src="//cdn.ex.com/c.jpg">', "https://ex.com/",
+                         ["https://cdn.ex.com/c.jpg"], id="scheme-relative"),
+            pytest.param('<img src="https://ex.com/d.jpg?a=1&amp;b=2">', None,
+                         ["https://ex.com/d.jpg?a=1&b=2"], id="entity-in-attribute"),
+            pytest.param('<img src="data:image/gif;base64,R0lG">', None, [], id="data-uri"),
+            pytest.param('<img src="data:," data-src="https://ex.com/e.jpg">', None,
+                         ["https://ex.com/e.jpg"], id="lazy-data-src"),
+            pytest.param('<img src="https://ex.com/blank.gif" data-src="https://ex.com/f.jpg">',
+                         None, ["https://ex.com/f.jpg"], id="data-src-preferred"),
+            pytest.param('<img srcset="g-1x.jpg 1x, g-2x.jpg 2x">', "https://ex.com/",
+                         ["https://ex.com/g-1x.jpg"], id="srcset-first"),
+            pytest.param('<img src="https://t.ex.com/p.gif" width="1" height="1">', None, [],
+                         id="tracking-pixel"),
+            pytest.param('<img src="https://t.ex.com/p.gif" width="1px">', None, [],
+                         id="pixel-width-only"),
+            pytest.param('<img src="javascript:alert(1)"><img src="ftp://ex.com/x.jpg">', None, [],
+                         id="other-schemes"),
+            pytest.param('<img src="rel.jpg">', None, [], id="relative-without-base"),
+            pytest.param('<img src="https://ex.com/h.jpg"><img src="https://ex.com/h.jpg">', None,
+                         ["https://ex.com/h.jpg"], id="deduplicated"),
+            pytest.param('<p>x</p><img src="https://ex.com/1.jpg"><img src="https://ex.com/2.jpg">',
+                         None, ["https://ex.com/1.jpg", "https://ex.com/2.jpg"], id="order"),
+            pytest.param('&lt;img src="https://ex.com/de.jpg"&gt;', None, ["https://ex.com/de.jpg"],
+                         id="double-encoded"),
+            pytest.param("", None, [], id="empty"),
+        ],
+    )  # fmt: skip
+    def test_finds(self, fragment: str, base: str | None, expected: list[str]) -> None:
+        """Each fragment yields exactly the pictures a post could use."""
+        assert image_urls(fragment, base) == expected
+
+
+class TestPlainHelpers:
+    """clean_line, plain_text and absolute_http_url."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            pytest.param("  a \n b\t\u00a0c ", "a b c", id="whitespace"),
+            pytest.param("x\u200by\x00z", "xyz", id="invisible"),
+            pytest.param("tab\tseparated\x1fwords", "tab separated words",
+                         id="whitespace-controls"),
+            pytest.param("lone \ud800 surrogate", "lone surrogate", id="surrogate"),
+            pytest.param("&amp; stays", "&amp; stays", id="no-decoding"),
+        ],
+    )  # fmt: skip
+    def test_clean_line(self, text: str, expected: str) -> None:
+        """clean_line gives one line of visible text, decoding nothing."""
+        assert clean_line(text) == expected
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            pytest.param("one\ntwo\n\nthree", "one two\n\nthree", id="wrapping-and-paragraphs"),
+            pytest.param("a\r\n\r\n\r\nb", "a\n\nb", id="crlf"),
+            pytest.param(" \n \n ", "", id="blank"),
+            pytest.param("a < b &amp; c", "a < b &amp; c", id="no-markup-parsing"),
+        ],
+    )  # fmt: skip
+    def test_plain_text(self, text: str, expected: str) -> None:
+        """plain_text keeps blank-line paragraphs and joins hard-wrapped lines."""
+        assert plain_text(text) == expected
+
+    @pytest.mark.parametrize(
+        ("url", "base", "expected"),
+        [
+            pytest.param("https://ex.com/a", None, "https://ex.com/a", id="absolute"),
+            pytest.param("a", "http://ex.com/b/", "http://ex.com/b/a", id="relative"),
+            pytest.param(" https://ex.com/a b ", None, "https://ex.com/a%20b", id="spaces"),
+            pytest.param("javascript:alert(1)", "https://ex.com/", None, id="javascript"),
+            pytest.param("mailto:a@ex.com", None, None, id="mailto"),
+            pytest.param("https://", None, None, id="no-host"),
+            pytest.param("http://[::1", None, None, id="malformed"),
+            pytest.param(None, None, None, id="none"),
+        ],
+    )  # fmt: skip
+    def test_absolute_http_url(
+        self, url: str | None, base: str | None, expected: str | None
+    ) -> None:
+        """Only absolute http(s) URLs with a host come out."""
+        assert absolute_http_url(url, base) == expected

@@ -1,0 +1,183 @@
+"""The outbox against the Bot API sandbox: sent once, blocked readers, floods, errors, crashes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import build_application
+from bot.article import ArticleDraft
+from bot.config import load_settings
+from bot.sandbox import SandboxClient, SandboxServer
+from bot.services import readers
+from bot.services.articles import enqueue, store_drafts
+from bot.services.readers import Reader
+from bot.storage.db import Database
+from bot.storage.models import Delivery, DeliveryStatus, Subscriber
+from jobs.deliver import Outbox
+
+TOKEN = "555000111:AAoutbox-test-token-xxxxxxxxxxxxxxxx"
+CHANNEL = "outbox_news"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(bot_username="outbox_bot", channels=(CHANNEL,)) as server:
+        yield server
+
+
+@pytest.fixture
+async def tg(sandbox: SandboxServer) -> AsyncIterator[SandboxClient]:
+    async with SandboxClient(sandbox.url) as client:
+        yield client
+
+
+@pytest.fixture
+async def app(sandbox: SandboxServer) -> AsyncIterator[Any]:
+    settings = load_settings(None, telegram_bot_token=TOKEN, telegram_api_url=sandbox.url)
+    application = build_application(settings)
+    async with application:
+        yield application
+
+
+async def subscribe(db: Database, tg: SandboxClient, *chat_ids: int) -> None:
+    """Readers who wrote to the bot (so the sandbox knows their chats) and subscribed."""
+    for chat_id in chat_ids:
+        await tg.send(chat_id, "/start", first_name=f"r{chat_id}")
+    async with db.session() as session, session.begin():
+        for chat_id in chat_ids:
+            await readers.subscribe(session, Reader(chat_id))
+
+
+async def publish(db: Database, n: int, *, image: str | None = None) -> int:
+    draft = ArticleDraft(
+        key=f"k{n}",
+        title=f"Headline {n}",
+        summary=f"Summary of story {n}.",
+        link=f"https://n.example/{n}",
+        image=image,
+    )
+    async with db.session() as session, session.begin():
+        stored = await store_drafts(session, [draft], source="push", feed_id=None, publish=True)
+        await enqueue(session, stored.published[0], f"@{CHANNEL}")
+        return stored.published[0].id
+
+
+async def statuses(db: Database) -> dict[str, str]:
+    async with db.session() as session:
+        rows = await session.execute(select(Delivery.chat, Delivery.status))
+        return {chat: status for chat, status in rows}
+
+
+class TestOutbox:
+    async def test_every_delivery_is_sent_once(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """A drain sends each delivery once with its message id; a second drain sends nothing."""
+        await subscribe(db, tg, 101, 102)
+        await publish(db, 1)
+        outbox = Outbox(db)
+        first = await outbox.drain(app.bot)
+        second = await outbox.drain(app.bot)
+        assert (first.sent, second.sent) == (3, 0)
+        assert set((await statuses(db)).values()) == {DeliveryStatus.SENT}
+        for chat in (101, 102, f"@{CHANNEL}"):
+            assert len(await tg.bot_messages(chat)) == 1
+        async with db.session() as session:
+            ids = list(await session.scalars(select(Delivery.message_id)))
+        assert all(ids)
+
+    async def test_photo_post(self, db: Database, tg: SandboxClient, app: Any) -> None:
+        """An article with a picture goes out as a photo with the post as its caption."""
+        await subscribe(db, tg, 103)
+        await publish(db, 1, image="https://n.example/pic.jpg")
+        await Outbox(db).drain(app.bot)
+        [message] = await tg.bot_messages(103)
+        assert message["photo"]
+        assert message["caption"].startswith("Headline 1")
+
+    async def test_blocked_reader_becomes_inactive(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """A reader who blocked the bot is marked inactive; the others still receive."""
+        await subscribe(db, tg, 111, 112)
+        await tg.block(111)
+        await publish(db, 1)
+        await Outbox(db).drain(app.bot)
+        result = await statuses(db)
+        assert (result["111"], result["112"]) == (DeliveryStatus.FAILED, DeliveryStatus.SENT)
+        async with db.session() as session:
+            reader = await session.get(Subscriber, 111)
+        assert reader is not None
+        assert reader.active is False
+        await publish(db, 2)
+        async with db.session() as session:
+            chats = set(
+                await session.scalars(select(Delivery.chat).where(Delivery.article_id == 2))
+            )
+        assert "111" not in chats
+        assert "112" in chats
+
+    async def test_unknown_chat_becomes_inactive(self, db: Database, app: Any) -> None:
+        """A chat Telegram does not know ("chat not found") is treated like a blocked one."""
+        async with db.session() as session, session.begin():
+            await readers.subscribe(session, Reader(999_999))
+        await publish(db, 1)
+        await Outbox(db).drain(app.bot)
+        assert (await statuses(db))["999999"] == DeliveryStatus.FAILED
+
+    async def test_flood_control_is_waited_out(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """A 429 with retry_after is waited out by the rate limiter and the post still arrives."""
+        await subscribe(db, tg, 121)
+        await tg.faults(method="sendMessage", count=1, status=429, retry_after=1)
+        await publish(db, 1)
+        await Outbox(db).drain(app.bot)
+        assert set((await statuses(db)).values()) == {DeliveryStatus.SENT}
+        codes = [r["status"] for r in await tg.requests("sendMessage")]
+        assert 429 in codes
+        assert codes.count(200) == 2
+
+    async def test_server_error_is_retried_later(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """A 5xx leaves the delivery pending with a later attempt time, not lost and not sent."""
+        await tg.faults(method="sendMessage", count=1, status=502)
+        await publish(db, 1)
+        await Outbox(db).drain(app.bot)
+        async with db.session() as session:
+            [row] = list(await session.scalars(select(Delivery)))
+        assert row.status == DeliveryStatus.PENDING
+        assert row.attempts == 1
+        assert row.next_attempt_at > row.created_at
+
+    async def test_interrupted_send_is_never_repeated(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """A row a crashed process left 'sending' becomes 'unknown' and is not sent again."""
+        await publish(db, 1)
+        async with db.session() as session, session.begin():
+            [row] = list(await session.scalars(select(Delivery)))
+            row.status = DeliveryStatus.SENDING
+        outbox = Outbox(db)
+        assert await outbox.recover() == 1
+        report = await outbox.drain(app.bot)
+        assert report.sent == 0
+        assert await tg.bot_messages(f"@{CHANNEL}") == []
+
+    @pytest.mark.slow
+    async def test_private_chat_rate_is_respected(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """Several posts to one reader are spaced so that the sandbox never answers 429."""
+        await tg.limits(private_per_second=1, private_burst=1)
+        await subscribe(db, tg, 131)
+        for n in range(3):
+            await publish(db, n)
+        await Outbox(db).drain(app.bot)
+        assert len(await tg.bot_messages(131)) == 3
+        assert 429 not in [r["status"] for r in await tg.requests("sendMessage")]

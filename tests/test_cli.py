@@ -1,0 +1,232 @@
+"""The ``newsbot`` command line, run as a real process: exit codes, messages, outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox import FeedServer, SandboxServer
+from tests.conftest import FIXTURES
+
+TOKEN = "123456789:AAcli-test-token-that-stays-secret0"
+
+
+def newsbot(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m bot ARGS`` in ``cwd`` with only ``env`` as newsbot's settings."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    clean |= {"DATABASE_URL": f"sqlite+aiosqlite:///{cwd / 'cli.sqlite3'}", **env}
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(bot_username="cli_news_bot", channels=("cli_news",)) as server:
+        yield server
+
+
+@pytest.fixture
+def site() -> Iterator[FeedServer]:
+    with FeedServer() as server:
+        yield server
+
+
+class TestStartupErrors:
+    @pytest.mark.parametrize(
+        ("env", "key"),
+        [
+            pytest.param(
+                {"DATABASE_URL": "mysql://root@localhost/news"}, "DATABASE_URL", id="mysql"
+            ),
+            pytest.param({"DATABASE_URL": "::nonsense::"}, "DATABASE_URL", id="garbage-url"),
+            pytest.param(
+                {"DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"},
+                "DATABASE_URL",
+                id="unreachable-postgres",
+            ),
+            pytest.param(
+                {"TELEGRAM_BOT_TOKEN": "12345:short"}, "TELEGRAM_BOT_TOKEN", id="bad-token"
+            ),
+            pytest.param({}, "TELEGRAM_BOT_TOKEN", id="no-token"),
+        ],
+    )
+    def test_run_exits_2_with_one_line(self, tmp_path: Path, env: dict[str, str], key: str) -> None:
+        """`newsbot run` with a bad setting exits 2 with one line that names the key."""
+        env = {"TELEGRAM_BOT_TOKEN": TOKEN, **env} if key == "DATABASE_URL" else env
+        result = newsbot("run", cwd=tmp_path, **env)
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert key in lines[0]
+        assert "Traceback" not in result.stderr
+        assert TOKEN not in result.stderr + result.stdout
+        assert "12345:short" not in result.stderr
+
+    def test_rejected_token_exits_2(self, tmp_path: Path, sandbox: SandboxServer) -> None:
+        """A well-formed token the Bot API rejects stops start-up with exit 2."""
+        result = newsbot(
+            "run",
+            cwd=tmp_path,
+            TELEGRAM_BOT_TOKEN="0:" + "A" * 35,
+            TELEGRAM_API_URL=sandbox.url + "/nope",
+        )
+        assert result.returncode == 2, result.stderr
+        assert "TELEGRAM_BOT_TOKEN" in result.stderr
+
+
+class TestPreview:
+    def test_feed_file_as_json(self, tmp_path: Path) -> None:
+        """preview --json prints one object per entry with the promised keys."""
+        feed = next(FIXTURES.joinpath("feeds").glob("*.xml"))
+        result = newsbot("preview", str(feed), "--json", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        posts = json.loads(result.stdout)
+        assert posts
+        for post in posts:
+            assert {"title", "summary", "link", "image", "html"} <= set(post)
+
+    def test_article_page_by_url(self, tmp_path: Path, site: FeedServer) -> None:
+        """preview of an article page URL prints the post its meta tags make."""
+        site.put("/a.html", (FIXTURES / "pages" / "article.html").read_bytes(), "text/html")
+        result = newsbot(
+            "preview",
+            site.url_for("/a.html"),
+            "--json",
+            cwd=tmp_path,
+            ALLOW_PRIVATE_NETWORKS="true",
+        )
+        assert result.returncode == 0, result.stderr
+        [post] = json.loads(result.stdout)
+        assert post["title"] == "Storm warning for Friday night"
+        assert post["link"] == "https://courier.example/2026/11/storm-warning"
+
+    def test_private_address_refused_by_default(self, tmp_path: Path, site: FeedServer) -> None:
+        """A URL on 127.0.0.1 is refused unless ALLOW_PRIVATE_NETWORKS is true."""
+        site.put("/a.html", b"<title>x</title>", "text/html")
+        result = newsbot("preview", site.url_for("/a.html"), cwd=tmp_path)
+        assert result.returncode == 1
+        assert "ALLOW_PRIVATE_NETWORKS" in result.stderr
+        assert site.hits("/a.html") == 0
+
+    def test_missing_file(self, tmp_path: Path) -> None:
+        """A path that does not exist is one clear line, exit 1."""
+        result = newsbot("preview", str(tmp_path / "nope.xml"), cwd=tmp_path)
+        assert result.returncode == 1
+        assert "nope.xml" in result.stderr
+        assert "Traceback" not in result.stderr
+
+    def test_not_a_feed(self, tmp_path: Path) -> None:
+        """Bytes that are neither a feed nor a page say so."""
+        junk = tmp_path / "junk.bin"
+        junk.write_bytes(b"\x00\x01garbage")
+        result = newsbot("preview", str(junk), cwd=tmp_path)
+        assert result.returncode == 1
+        assert "neither a feed nor an article page" in result.stderr
+
+
+class TestFeedsAndStats:
+    def test_add_list_pause_remove(self, tmp_path: Path, site: FeedServer) -> None:
+        """feeds add marks the backlog seen; list, pause and remove act on the stored feed."""
+        site.put("/f.xml", (FIXTURES / "demo_like.xml").read_bytes(), "application/rss+xml")
+        env = {"ALLOW_PRIVATE_NETWORKS": "true"}
+        added = newsbot("feeds", "add", site.url_for("/f.xml"), cwd=tmp_path, **env)
+        assert added.returncode == 0, added.stderr
+        assert "Added feed 1" in added.stdout
+        assert "2 existing article(s)" in added.stdout
+        again = newsbot("feeds", "add", site.url_for("/f.xml"), cwd=tmp_path, **env)
+        assert again.returncode == 1
+        assert "already feed 1" in again.stderr
+        listed = newsbot("feeds", "list", cwd=tmp_path)
+        assert site.url_for("/f.xml") in listed.stdout
+        assert "active" in listed.stdout
+        assert newsbot("feeds", "pause", "1", cwd=tmp_path).returncode == 0
+        assert "paused" in newsbot("feeds", "list", cwd=tmp_path).stdout
+        stats = newsbot("stats", cwd=tmp_path)
+        assert stats.returncode == 0
+        assert "Sign-ups per campaign" in stats.stdout
+        assert newsbot("feeds", "remove", "1", cwd=tmp_path).returncode == 0
+        missing = newsbot("feeds", "remove", "1", cwd=tmp_path)
+        assert missing.returncode == 1
+        assert "no feed has the id 1" in missing.stderr
+
+    def test_add_unreadable_feed_stores_nothing(self, tmp_path: Path, site: FeedServer) -> None:
+        """A URL that is not a feed is refused with the reason and not stored."""
+        site.put("/page.html", b"<html><body>hello</body></html>", "text/html")
+        result = newsbot(
+            "feeds", "add", site.url_for("/page.html"), cwd=tmp_path, ALLOW_PRIVATE_NETWORKS="true"
+        )
+        assert result.returncode == 1
+        assert "feed" in result.stderr.lower()
+        assert "No feeds yet" in newsbot("feeds", "list", cwd=tmp_path).stdout
+
+
+class TestQR:
+    def test_png_via_getme(self, tmp_path: Path, sandbox: SandboxServer) -> None:
+        """Without --bot the username comes from getMe, and the PNG decodes to the deep link."""
+        import zxingcpp
+        from PIL import Image
+
+        result = newsbot(
+            "qr",
+            "-o",
+            "poster.png",
+            "--campaign",
+            "poster-metro",
+            cwd=tmp_path,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_URL=sandbox.url,
+        )
+        assert result.returncode == 0, result.stderr
+        [code] = zxingcpp.read_barcodes(Image.open(tmp_path / "poster.png"))
+        assert code.text == "https://t.me/cli_news_bot?start=poster-metro"
+
+    @pytest.mark.parametrize(
+        ("args", "fragment"),
+        [
+            pytest.param(["--campaign", "summer sale", "--bot", "x_bot"], "A-Z", id="space"),
+            pytest.param(["--campaign", "a" * 65, "--bot", "x_bot"], "A-Z", id="too-long"),
+            pytest.param(["--bot", "x_bot", "-o", "code.gif"], ".png", id="suffix"),
+            pytest.param([], "--bot", id="no-bot-no-token"),
+        ],
+    )
+    def test_refusals(self, tmp_path: Path, args: list[str], fragment: str) -> None:
+        """Bad campaigns, unknown suffixes and an unknown bot are refused with exit 2."""
+        output = [] if "-o" in args else ["-o", "code.png"]
+        result = newsbot("qr", *output, *args, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert fragment in result.stderr
+        assert not (tmp_path / "code.png").exists()
+
+
+class TestPush:
+    def test_push_from_the_shell(
+        self, tmp_path: Path, sandbox: SandboxServer, site: FeedServer
+    ) -> None:
+        """`newsbot push URL` posts the page to the channel, and refuses to post it twice."""
+        site.put("/a.html", (FIXTURES / "pages" / "article.html").read_bytes(), "text/html")
+        env = {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": sandbox.url,
+            "TELEGRAM_CHANNEL": "@cli_news",
+            "ALLOW_PRIVATE_NETWORKS": "true",
+        }
+        first = newsbot("push", site.url_for("/a.html"), cwd=tmp_path, **env)
+        assert first.returncode == 0, first.stderr
+        assert "1 of 1 chat(s) reached" in first.stdout
+        second = newsbot("push", site.url_for("/a.html"), cwd=tmp_path, **env)
+        assert second.returncode == 1
+        assert "already posted" in second.stderr
+        assert TOKEN not in first.stderr + second.stderr
