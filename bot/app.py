@@ -134,7 +134,8 @@ class Newsbot:
         finally:
             await self.fetcher.aclose()
             await self.db.dispose()
-            log.info("newsbot stopped")
+            if self.username is not None:
+                log.info("newsbot stopped bot=@%s", self.username)
 
     async def __aenter__(self) -> Self:
         try:

@@ -24,6 +24,7 @@ from bot import __version__
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, InvalidCampaignError, NewsbotError
 from bot.logs import configure_logging
+from bot.storage.db import Database
 
 log = logging.getLogger("bot.cli")
 
@@ -97,18 +98,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-async def _open_database(settings: Settings) -> Any:
-    from bot.storage.db import Database
+def _database_error(db: Database, exc: Exception) -> CommandError:
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return CommandError(
+        f"configuration error: DATABASE_URL: cannot open {db.describe()}: {reason}", 2
+    )
 
+
+async def _open_database(settings: Settings) -> Database:
+    """The migrated database, or a one-line error naming DATABASE_URL."""
     db = Database(settings.database_url)
     try:
         await db.migrate()
     except (SQLAlchemyError, OSError) as exc:
         await db.dispose()
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise CommandError(
-            f"configuration error: DATABASE_URL: cannot open {db.describe()}: {reason}", 2
-        ) from None
+        raise _database_error(db, exc) from None
     return db
 
 
@@ -116,22 +120,27 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import Newsbot
 
     settings.require_token()
-    db = await _open_database(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    newsbot = Newsbot(settings)
     try:
-        async with Newsbot(settings, database=db):
-            await stop.wait()
-    except InvalidToken:
-        raise CommandError(
-            "configuration error: TELEGRAM_BOT_TOKEN: Telegram rejected the token", 2
-        ) from None
-    except TelegramError as exc:
-        raise CommandError(
-            f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}"
-        ) from None
+        try:
+            await newsbot.start()
+        except (SQLAlchemyError, OSError) as exc:
+            raise _database_error(newsbot.db, exc) from None
+        except InvalidToken:
+            raise CommandError(
+                "configuration error: TELEGRAM_BOT_TOKEN: Telegram rejected the token", 2
+            ) from None
+        except TelegramError as exc:
+            raise CommandError(
+                f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}"
+            ) from None
+        await stop.wait()
+    finally:
+        await newsbot.stop()
     return 0
 
 

@@ -85,6 +85,7 @@ class TestStartupErrors:
         )
         assert result.returncode == 2, result.stderr
         assert "TELEGRAM_BOT_TOKEN" in result.stderr
+        assert "A" * 35 not in result.stderr
 
 
 class TestPreview:

@@ -21,6 +21,5 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(
         CallbackQueryHandler(readers.subscribe_button, pattern=f"^{SUBSCRIBE_CALLBACK}$")
     )
-    application.add_handler(MessageHandler(private & ~filters.COMMAND, readers.unknown))
-    application.add_handler(MessageHandler(private & filters.COMMAND, readers.unknown))
+    application.add_handler(MessageHandler(private, readers.unknown))  # anything else
     application.add_error_handler(errors.on_error)
