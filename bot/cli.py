@@ -188,12 +188,8 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_token()
     db = await _open_database(settings)
     try:
-        async with (
-            Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher,
-            db.session() as session,
-            session.begin(),
-        ):
-            pushed = await push_url(session, fetcher, args.url, channel=settings.telegram_channel)
+        async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
+            pushed = await push_url(db, fetcher, args.url, channel=settings.telegram_channel)
 
         async def deliver(app: Any) -> int:
             report = await Outbox(db).drain(app.bot)

@@ -167,6 +167,10 @@ class Outbox:
                 chosen[chat] = delivery_id
                 if len(chosen) >= self.batch:
                     break
+            # Forget chats whose spacing has passed, so the map stays as small as the burst.
+            self._last_sent = {
+                chat: at for chat, at in self._last_sent.items() if now - at < PRIVATE_CHAT_INTERVAL
+            }
             if not chosen:
                 return [], wait
             token = uuid.uuid4().hex

@@ -30,8 +30,7 @@ async def push(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     url = (context.args or [""])[0]
     try:
-        async with newsbot.db.session() as session, session.begin():
-            pushed = await push_url(session, newsbot.fetcher, url, channel=newsbot.channel)
+        pushed = await push_url(newsbot.db, newsbot.fetcher, url, channel=newsbot.channel)
     except NewsbotError as exc:
         log.info("push failed user_id=%s url=%s error=%r", user.id, url, str(exc))
         await message.reply_html(texts.push_failed(str(exc)))

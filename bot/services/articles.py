@@ -108,11 +108,12 @@ async def store_drafts(
     fresh = [d for ident, d in unique.items() if ident not in known]
     fresh.reverse()  # oldest first, so article ids follow publication order
     to_publish = fresh[-MAX_NEW_PER_POLL:] if publish else []
+    chosen_ids = {id(draft) for draft in to_publish}
     posted = await published_links(session, [d.link for d in to_publish if d.link])
     published: list[Article] = []
     seen = 0
     for draft in fresh:
-        chosen = any(draft is d for d in to_publish) and draft.link not in posted
+        chosen = id(draft) in chosen_ids and draft.link not in posted
         article = _new_article(
             draft,
             source=source,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.article import ArticleDraft
 from bot.errors import AlreadyPostedError, FetchError
 from bot.pages import decode_html, page_to_draft, parse_page
 from bot.services.articles import enqueue, identity, published_links, store_drafts
+from bot.storage.db import Database
 from bot.storage.models import Article
 from jobs.feeds.fetch import PAGE_ACCEPT, Fetcher
 
@@ -25,21 +28,40 @@ class Pushed:
     deliveries: int
 
 
-async def push_url(
-    session: AsyncSession, fetcher: Fetcher, url: str, *, channel: str | None
-) -> Pushed:
-    """Fetch the page at ``url``, store it as an article and queue its deliveries.
+async def read_page(fetcher: Fetcher, url: str) -> tuple[ArticleDraft, list[str]]:
+    """The article at ``url`` (from its meta tags) and every URL it is known by.
 
-    Raises :class:`FetchError`, :class:`PageParseError` or, when an article with the same
-    canonical link was already published, :class:`AlreadyPostedError` (nothing is sent twice).
+    The page is parsed in a worker thread. Raises :class:`FetchError` or
+    :class:`PageParseError`.
     """
     url = url.strip()
     if not url.lower().startswith(("http://", "https://")):
         raise FetchError(url, "only http and https URLs can be pushed")
     fetched = await fetcher.fetch(url, accept=PAGE_ACCEPT)
-    meta = parse_page(decode_html(fetched.content, fetched.content_type), fetched.url)
-    draft = page_to_draft(meta)
-    links = [link for link in {draft.link, url, fetched.url} if link]
+
+    def parse() -> ArticleDraft:
+        html = decode_html(fetched.content, fetched.content_type)
+        return page_to_draft(parse_page(html, fetched.url))
+
+    draft = await asyncio.to_thread(parse)
+    return draft, sorted({link for link in (draft.link, url, fetched.url) if link})
+
+
+async def push_url(db: Database, fetcher: Fetcher, url: str, *, channel: str | None) -> Pushed:
+    """Fetch the page at ``url``, store it as an article and queue its deliveries.
+
+    Raises :class:`FetchError`, :class:`PageParseError` or, when an article with the same
+    link was already published, :class:`AlreadyPostedError` (nothing is sent twice).
+    """
+    draft, links = await read_page(fetcher, url)  # no transaction is open while fetching
+    async with db.session() as session, session.begin():
+        return await publish_page(session, draft, links, channel=channel)
+
+
+async def publish_page(
+    session: AsyncSession, draft: ArticleDraft, links: list[str], *, channel: str | None
+) -> Pushed:
+    """Store a pushed article and queue its deliveries, unless one of ``links`` went out."""
     already = await published_links(session, links)
     if already:
         link, article_id = next(iter(already.items()))
@@ -49,8 +71,10 @@ async def push_url(
         existing = await session.scalar(
             select(Article.id).where(Article.identity == identity("push", draft.key))
         )
-        raise AlreadyPostedError(draft.link or url, existing or 0)
+        raise AlreadyPostedError(draft.link or draft.key, existing or 0)
     article = stored.published[0]
     deliveries = await enqueue(session, article, channel)
-    log.info("article pushed article_id=%s url=%s deliveries=%d", article.id, url, deliveries)
+    log.info(
+        "article pushed article_id=%s link=%s deliveries=%d", article.id, article.link, deliveries
+    )
     return Pushed(article, deliveries)
