@@ -25,7 +25,7 @@ from email.utils import formatdate, parsedate_to_datetime
 
 from aiohttp import web
 
-from bot.sandbox.server import BackgroundServer
+from bot.sandbox._runner import BackgroundServer
 
 __all__ = ["FeedServer"]
 

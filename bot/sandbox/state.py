@@ -1,8 +1,8 @@
 """The sandbox's world, in memory: chats, messages, updates, rates, faults and the request log.
 
-No HTTP here. ``server.py`` decodes Bot API and control requests and calls a ``SandboxState``,
-which answers with dicts shaped like the Bot API's objects or raises ``ApiError`` (a Bot API
-error answer) or ``ControlError`` (a mistake in a control request)::
+No HTTP here. ``_api`` and ``_control`` decode Bot API and control requests and call a
+``SandboxState``, which answers with dicts shaped like the Bot API's objects or raises
+``ApiError`` (a Bot API error answer) or ``ControlError`` (a mistake in a control request)::
 
     state = SandboxState(bot_username="newsbot_sandbox_bot", channels=("news",))
     update_id, message_id = state.user_writes(42, "/start campaign1", first_name="Ann")

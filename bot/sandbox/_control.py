@@ -1,0 +1,211 @@
+"""``ControlApi``: the ``/control/...`` routes that play the readers and show what the bot did.
+
+Readers write to the bot, press buttons and block it; tests list chats, messages, requests,
+commands, callbacks and updates (optionally waiting for them), migrate groups, and inject
+faults, latency and rate limits. Every route answers JSON; a bad request answers
+``{"error": ...}``. ``bot.sandbox.client.SandboxClient`` wraps these routes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.sandbox.state import ControlError, Fault, SandboxState, StoredMessage
+
+__all__ = ["ControlApi"]
+
+log = logging.getLogger(__name__)
+
+JSON = dict[str, Any]
+ControlHandler = Callable[[web.Request], Awaitable[Any]]
+
+
+def _control(handler: ControlHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Wrap a control handler: its result becomes JSON, its errors ``{"error": ...}``."""
+
+    async def wrapped(request: web.Request) -> web.Response:
+        try:
+            result = await handler(request)
+        except ControlError as err:
+            return web.json_response({"error": str(err)}, status=err.status)
+        except (ValueError, TypeError, KeyError) as err:
+            return web.json_response({"error": f"bad control request: {err}"}, status=400)
+        return web.json_response(result)
+
+    return wrapped
+
+
+async def _body(request: web.Request) -> JSON:
+    if not request.can_read_body:
+        return {}
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise ControlError("the body must be a JSON object")
+    return body
+
+
+class ControlApi:
+    """``/control/...``: play the readers, inspect what the bot did, inject faults."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/control/reset", _control(self.reset)),
+            web.post("/control/channels", _control(self.add_channel)),
+            web.get("/control/chats", _control(self.chats)),
+            web.get("/control/chats/{chat}/messages", _control(self.messages)),
+            web.post("/control/chats/{chat}/migrate", _control(self.migrate)),
+            web.post("/control/users/{user_id}/messages", _control(self.user_message)),
+            web.post("/control/users/{user_id}/callback", _control(self.callback)),
+            web.post("/control/users/{user_id}/block", _control(self.block)),
+            web.post("/control/users/{user_id}/unblock", _control(self.unblock)),
+            web.get("/control/requests", _control(self.requests)),
+            web.get("/control/commands", _control(self.commands)),
+            web.get("/control/callbacks", _control(self.callbacks)),
+            web.get("/control/updates", _control(self.updates)),
+            web.get("/control/polling", _control(self.polling)),
+            web.post("/control/faults", _control(self.faults)),
+            web.post("/control/limits", _control(self.limits)),
+        ]
+
+    async def reset(self, request: web.Request) -> JSON:
+        self.state.reset()
+        log.info("sandbox_reset")
+        return {"ok": True}
+
+    async def add_channel(self, request: web.Request) -> JSON:
+        body = await _body(request)
+        chat = self.state.add_chat(
+            body.get("username"),
+            body.get("title"),
+            chat_type=str(body.get("type", "channel")),
+            admins=[int(a) for a in body.get("admins", [])],
+        )
+        return {"chat_id": chat.id}
+
+    async def chats(self, request: web.Request) -> JSON:
+        return {
+            "chats": [
+                {**chat.summary(), "blocked": chat.id in self.state.blocked}
+                for chat in self.state.chats.values()
+            ]
+        }
+
+    async def messages(self, request: web.Request) -> JSON:
+        ref = request.match_info["chat"]
+        wait_for = int(request.query.get("wait_for", "0"))
+        timeout = min(300.0, float(request.query.get("timeout", "5")))
+        state = self.state
+
+        def bot_messages() -> list[StoredMessage]:
+            chat = state.find_chat(ref)
+            return [m for m in chat.messages if m.from_bot] if chat else []
+
+        if wait_for > 0:
+            await state.wait_until(lambda: len(bot_messages()) >= wait_for, timeout)
+        chat = state.find_chat(ref)
+        return {"messages": [m.record() for m in chat.messages] if chat else []}
+
+    async def migrate(self, request: web.Request) -> JSON:
+        chat = self.state.find_chat(request.match_info["chat"])
+        if chat is None:
+            raise ControlError("chat not found", 404)
+        return {"chat_id": self.state.migrate(chat).id}
+
+    async def user_message(self, request: web.Request) -> JSON:
+        body = await _body(request)
+        update_id, message_id = self.state.user_writes(
+            int(request.match_info["user_id"]),
+            str(body["text"]),
+            first_name=body.get("first_name"),
+            username=body.get("username"),
+            language_code=body.get("language_code"),
+        )
+        return {"update_id": update_id, "message_id": message_id}
+
+    async def callback(self, request: web.Request) -> JSON:
+        body = await _body(request)
+        update_id, query_id = self.state.press(
+            int(request.match_info["user_id"]), int(body["message_id"]), str(body["data"])
+        )
+        return {"update_id": update_id, "callback_query_id": query_id}
+
+    async def block(self, request: web.Request) -> JSON:
+        self.state.set_blocked(int(request.match_info["user_id"]), blocked=True)
+        return {"ok": True}
+
+    async def unblock(self, request: web.Request) -> JSON:
+        self.state.set_blocked(int(request.match_info["user_id"]), blocked=False)
+        return {"ok": True}
+
+    async def requests(self, request: web.Request) -> JSON:
+        wanted = request.query.get("method", "").lower()
+        return {
+            "requests": [
+                r.to_json() for r in self.state.requests if not wanted or r.method.lower() == wanted
+            ]
+        }
+
+    async def commands(self, request: web.Request) -> JSON:
+        scope = {"type": request.query.get("scope", "default")}
+        language_code = request.query.get("language_code", "")
+        return {
+            "commands": self.state.get_commands(scope, language_code),
+            "all": self.state.all_commands(),
+        }
+
+    async def callbacks(self, request: web.Request) -> JSON:
+        """Button presses; ``?wait_answered=N&timeout=S`` waits until N were answered."""
+        wait_answered = int(request.query.get("wait_answered", "0"))
+        timeout = min(300.0, float(request.query.get("timeout", "5")))
+        callbacks = self.state.callbacks
+        if wait_answered > 0:
+            await self.state.wait_until(
+                lambda: sum(c.answered for c in callbacks.values()) >= wait_answered, timeout
+            )
+        return {"callbacks": [c.to_json() for c in callbacks.values()]}
+
+    async def updates(self, request: web.Request) -> JSON:
+        return {"updates": list(self.state.updates)}
+
+    async def polling(self, request: web.Request) -> JSON:
+        """Wait (up to ``timeout`` s) until a getUpdates call is waiting for updates."""
+        timeout = min(300.0, float(request.query.get("timeout", "5")))
+        await self.state.wait_until(lambda: self.state.waiting_polls > 0, timeout)
+        return {"waiting": self.state.waiting_polls}
+
+    async def faults(self, request: web.Request) -> JSON:
+        body = await _body(request)
+        state = self.state
+        if body.get("clear"):
+            state.faults.clear()
+            state.latency_ms = 0.0
+        if body.get("latency_ms") is not None:
+            state.latency_ms = max(0.0, float(body["latency_ms"]))
+        if body.get("status") is not None:
+            status = int(body["status"])
+            if not 400 <= status <= 599:
+                raise ControlError("a fault's status must be 4xx or 5xx")
+            method = body.get("method")
+            state.add_fault(
+                Fault(
+                    method=str(method).lower() if method else None,
+                    remaining=max(1, int(body.get("count", 1))),
+                    status=status,
+                    retry_after=int(body["retry_after"]) if body.get("retry_after") else None,
+                    description=body.get("description"),
+                )
+            )
+        return {"latency_ms": state.latency_ms, "faults": [f.to_json() for f in state.faults]}
+
+    async def limits(self, request: web.Request) -> JSON:
+        body = await _body(request)
+        self.state.set_limits(self.state.limits.updated(body))
+        return {"limits": dataclasses.asdict(self.state.limits)}
