@@ -29,13 +29,13 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.feeds.fetch import Fetcher
 from bot.handlers import register_handlers
 from bot.handlers.common import runtime
 from bot.handlers.texts import COMMANDS
 from bot.services.feeds import ensure_feeds
 from bot.storage.db import Database
 from jobs.deliver import DrainReport, Outbox
-from jobs.feeds.fetch import Fetcher
 from jobs.poll import PollResult, poll_due
 
 log = logging.getLogger(__name__)

@@ -181,9 +181,9 @@ async def _with_bot(settings: Settings, work: Callable[[Any], Awaitable[int]]) -
 
 
 async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.feeds.fetch import Fetcher
     from bot.services.push import push_url
     from jobs.deliver import Outbox
-    from jobs.feeds.fetch import Fetcher
 
     settings.require_token()
     db = await _open_database(settings)
@@ -206,8 +206,8 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.feeds.fetch import Fetcher
     from bot.services import feeds
-    from jobs.feeds.fetch import Fetcher
 
     db = await _open_database(settings)
     try:

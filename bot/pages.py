@@ -1,6 +1,6 @@
 """Article pages → article drafts: pure, no I/O, stdlib ``html.parser`` only.
 
-An editor's push fetches a page (``jobs.feeds.fetch``) and hands the bytes here::
+An editor's push fetches a page (``bot.feeds.fetch``) and hands the bytes here::
 
     from bot import pages
 

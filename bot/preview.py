@@ -13,10 +13,10 @@ from pathlib import Path
 from bot.article import ArticleDraft
 from bot.config import Settings
 from bot.errors import FeedParseError, FetchError, PageParseError, ParseError
+from bot.feeds.fetch import Fetcher
+from bot.feeds.parse import parse_feed
 from bot.formatting import render_post
 from bot.pages import decode_html, page_to_draft, parse_page
-from jobs.feeds.fetch import Fetcher
-from jobs.feeds.parse import parse_feed
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "

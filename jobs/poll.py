@@ -15,11 +15,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import FetchError, ParseError
+from bot.feeds.fetch import Fetcher
 from bot.services.articles import enqueue, store_drafts
 from bot.services.feeds import next_poll_after_error, read_feed
 from bot.storage.db import Database
 from bot.storage.models import Feed, utcnow
-from jobs.feeds.fetch import Fetcher
 
 log = logging.getLogger(__name__)
 

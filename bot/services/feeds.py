@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import FeedExistsError, FeedNotFoundError, FetchError
+from bot.feeds.fetch import Fetcher, FetchResult
+from bot.feeds.parse import ParsedFeed, parse_feed
 from bot.services.articles import store_drafts
 from bot.storage.models import Article, Feed, utcnow
-from jobs.feeds.fetch import Fetcher, FetchResult
-from jobs.feeds.parse import ParsedFeed, parse_feed
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.article import ArticleDraft
 from bot.errors import AlreadyPostedError, FetchError
+from bot.feeds.fetch import PAGE_ACCEPT, Fetcher
 from bot.pages import decode_html, page_to_draft, parse_page
 from bot.services.articles import enqueue, identity, published_links, store_drafts
 from bot.storage.db import Database
 from bot.storage.models import Article
-from jobs.feeds.fetch import PAGE_ACCEPT, Fetcher
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
+from bot.feeds.fetch import Fetcher
 from bot.sandbox import FeedServer
 from bot.services import readers
 from bot.services.feeds import add_feed, ensure_feeds
 from bot.services.readers import Reader
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Feed
-from jobs.feeds.fetch import Fetcher
 from jobs.poll import due_feed_ids, poll_due, poll_feed
 
 

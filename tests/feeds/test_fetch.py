@@ -1,4 +1,4 @@
-"""Tests for jobs.feeds.fetch against a real local HTTP server (aiohttp on 127.0.0.1).
+"""Tests for bot.feeds.fetch against a real local HTTP server (aiohttp on 127.0.0.1).
 
 The server runs in the test's own event loop and records every request it sees, so a test can
 assert that a refused fetch never reached it. The public first hop of a redirect is simulated by
@@ -20,7 +20,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.errors import BlockedAddressError, FetchError, HTTPStatusError, ResponseTooLargeError
-from jobs.feeds.fetch import (
+from bot.feeds.fetch import (
     DEFAULT_USER_AGENT,
     FEED_ACCEPT,
     PAGE_ACCEPT,
@@ -364,11 +364,11 @@ class TestFetch:
         self, server: LocalServer, fetcher: Fetcher, caplog: pytest.LogCaptureFixture
     ) -> None:
         """A fetch logs one key=value line; a failure logs its reason without a traceback."""
-        caplog.set_level(logging.INFO, logger="jobs.feeds.fetch")
+        caplog.set_level(logging.INFO, logger="bot.feeds.fetch")
         await fetcher.fetch(server.url("/feed"))
         with pytest.raises(HTTPStatusError):
             await fetcher.fetch(server.url("/status/404"))
-        ours = [record for record in caplog.records if record.name == "jobs.feeds.fetch"]
+        ours = [record for record in caplog.records if record.name == "bot.feeds.fetch"]
         assert ours[0].getMessage().startswith(f"fetched url={server.url('/feed')} ")
         assert "status=200 bytes=" in ours[0].getMessage()
         assert ours[1].getMessage().startswith("fetch failed url=")

@@ -2,7 +2,7 @@
 
 Use one Fetcher for many fetches; it keeps connections open between them::
 
-    from jobs.feeds.fetch import PAGE_ACCEPT, Fetcher
+    from bot.feeds.fetch import PAGE_ACCEPT, Fetcher
 
     async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
         result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from bot.errors import FeedParseError
+from bot.feeds.parse import SUMMARY_MAX_CHARS, ParsedFeed, parse_feed
 from bot.formatting import render_post
 from bot.sandbox.telegram_html import parse_telegram_html
-from jobs.feeds.parse import SUMMARY_MAX_CHARS, ParsedFeed, parse_feed
 
 FEEDS = Path(__file__).parent.parent / "fixtures" / "feeds"
 URL = "https://news.example/feed.xml"

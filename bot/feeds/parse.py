@@ -1,6 +1,6 @@
 """Feed bytes -> :class:`ParsedFeed` of :class:`~bot.article.ArticleDraft` (feedparser, pure).
 
-This module never does I/O: the caller fetches the feed (``jobs.feeds.fetch``, httpx) and runs
+This module never does I/O: the caller fetches the feed (``bot.feeds.fetch``, httpx) and runs
 :func:`parse_feed` in a worker thread, because feedparser is CPU-bound and synchronous::
 
     parsed = await asyncio.to_thread(parse_feed, result.content, url=result.url,
