@@ -125,6 +125,7 @@ class Newsbot:
     async def stop(self) -> None:
         """Stop polling and the jobs, let running work finish, close everything."""
         app = self.application
+        self.outbox.stop()  # a long queue must not hold up the shutdown
         try:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()

@@ -127,7 +127,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     newsbot = Newsbot(settings)
     try:
         try:
-            await newsbot.start()
+            await newsbot.start()  # migrates first: database errors surface here
         except (SQLAlchemyError, OSError) as exc:
             raise _database_error(newsbot.db, exc) from None
         except InvalidToken:
@@ -188,11 +188,13 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_token()
     db = await _open_database(settings)
     try:
-        async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
-            pushed = await push_url(db, fetcher, args.url, channel=settings.telegram_channel)
 
-        async def deliver(app: Any) -> int:
-            report = await Outbox(db).drain(app.bot)
+        async def push_and_deliver(app: Any) -> int:
+            # The bot is greeted first: a rejected token stops here, before anything is stored.
+            async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
+                pushed = await push_url(db, fetcher, args.url, channel=settings.telegram_channel)
+            # Only this article's deliveries: a running `newsbot run` sends the rest.
+            report = await Outbox(db).drain(app.bot, article_id=pushed.article.id)
             print(
                 f"Pushed {pushed.article.title!r} (article {pushed.article.id}): "
                 f"{report.sent} of {pushed.deliveries} chat(s) reached"
@@ -200,7 +202,7 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 0
 
-        return await _with_bot(settings, deliver)
+        return await _with_bot(settings, push_and_deliver)
     finally:
         await db.dispose()
 
@@ -211,15 +213,16 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
 
     db = await _open_database(settings)
     try:
+        if args.feeds_command == "add":
+            async with Fetcher(allow_private_networks=settings.allow_private_networks) as f:
+                added = await feeds.add_feed(db, f, args.url)
+            print(
+                f"Added feed {added.feed.id}: {added.feed.title or added.feed.url} "
+                f"({added.seen} existing article(s) marked seen; new ones will be posted)"
+            )
+            return 0
         async with db.session() as session, session.begin():
-            if args.feeds_command == "add":
-                async with Fetcher(allow_private_networks=settings.allow_private_networks) as f:
-                    added = await feeds.add_feed(session, f, args.url)
-                print(
-                    f"Added feed {added.feed.id}: {added.feed.title or added.feed.url} "
-                    f"({added.seen} existing article(s) marked seen; new ones will be posted)"
-                )
-            elif args.feeds_command == "list":
+            if args.feeds_command == "list":
                 print(format_feeds(await feeds.list_feeds(session)))
             elif args.feeds_command == "remove":
                 feed = await feeds.remove_feed(session, args.feed_id)

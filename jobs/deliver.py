@@ -7,10 +7,16 @@ outcome. A claim is an atomic ``UPDATE … WHERE status='pending'``, so two send
 same row; a row left ``sending`` by a crash becomes ``unknown`` on the next start and is never
 sent again (at most once: a reader may miss one post rather than get it twice).
 
+Only as many rows are claimed as are sent at once, and outcomes are recorded after every round,
+so a crash leaves at most :attr:`Outbox.concurrency` rows ``unknown``; :meth:`Outbox.stop` ends a
+drain between two rounds, so shutting down never waits for a long queue.
+
 Telegram's answers, by PTB type: ``Forbidden`` (blocked, kicked) and "chat not found" make the
 reader inactive; ``RetryAfter`` left over after the rate limiter's own retries reschedules the
-row after ``retry_after``; ``NetworkError``/``TimedOut`` retry with backoff up to
-:data:`MAX_ATTEMPTS`; any other ``BadRequest`` fails the row and is logged as an error.
+row after ``retry_after``; a ``NetworkError`` where the request cannot have reached Telegram
+(connection refused, connect or pool timeout) or a 5xx answer retries with backoff up to
+:data:`MAX_ATTEMPTS`; a read or write ``TimedOut`` may mean the message did arrive, so the row
+becomes ``unknown`` and is not resent; any other ``BadRequest`` fails the row and is logged.
 """
 
 from __future__ import annotations
@@ -22,10 +28,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import select, update
 from telegram import Bot, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot.services.readers import mark_unreachable
 from bot.storage.db import Database
@@ -90,11 +104,11 @@ def is_private(chat: str) -> bool:
 class Outbox:
     """Drains the deliveries table; one per process, shared by the jobs that kick it."""
 
-    def __init__(self, db: Database, *, batch: int = 100, concurrency: int = 16) -> None:
+    def __init__(self, db: Database, *, concurrency: int = 16) -> None:
         self.db = db
-        self.batch = batch
         self.concurrency = concurrency
         self._lock = asyncio.Lock()
+        self._stopping = False
         self._last_sent: dict[str, float] = {}
 
     async def recover(self) -> int:
@@ -110,20 +124,26 @@ class Outbox:
             log.warning("deliveries interrupted count=%d status=unknown", count)
         return count
 
-    async def drain(self, bot: Bot) -> DrainReport:
-        """Send every due delivery; returns when none is due (after any drain already running)."""
+    def stop(self) -> None:
+        """Make a running drain return after its current round; later drains do nothing."""
+        self._stopping = True
+
+    async def drain(self, bot: Bot, *, article_id: int | None = None) -> DrainReport:
+        """Send every due delivery (of ``article_id`` only, if given); return when none is due.
+
+        Waits for a drain already running in this process to finish first.
+        """
         report = DrainReport()
         async with self._lock:
-            await self._drain_once(bot, report)
+            await self._drain_once(bot, report, article_id)
         if report.counts:
             log.info("outbox drained %s", " ".join(f"{k}={v}" for k, v in report.counts.items()))
         return report
 
-    async def _drain_once(self, bot: Bot, report: DrainReport) -> None:
+    async def _drain_once(self, bot: Bot, report: DrainReport, article_id: int | None) -> None:
         loop = asyncio.get_running_loop()
-        limit = asyncio.Semaphore(self.concurrency)
-        while True:
-            claimed, wait = await self._claim(loop.time())
+        while not self._stopping:
+            claimed, wait = await self._claim(loop.time(), article_id)
             if not claimed:
                 if wait is None:
                     return
@@ -131,29 +151,27 @@ class Outbox:
                 continue
 
             async def send(item: Claimed) -> Outcome:
-                async with limit:
-                    outcome = await self._send(bot, item)
-                    if is_private(item.chat):
-                        self._last_sent[item.chat] = loop.time()
-                    return outcome
+                outcome = await self._send(bot, item)
+                if is_private(item.chat):
+                    self._last_sent[item.chat] = loop.time()
+                return outcome
 
             outcomes = await asyncio.gather(*(send(item) for item in claimed))
             await self._record(outcomes)
             for outcome in outcomes:
                 report.add(outcome)
 
-    async def _claim(self, now: float) -> tuple[list[Claimed], float | None]:
+    async def _claim(
+        self, now: float, article_id: int | None
+    ) -> tuple[list[Claimed], float | None]:
         """Claim due rows, one per chat; else say how long until a spaced-out chat is due."""
+        due = select(Delivery.id, Delivery.chat).where(
+            Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= utcnow()
+        )
+        if article_id is not None:
+            due = due.where(Delivery.article_id == article_id)
         async with self.db.session() as session, session.begin():
-            rows = await session.execute(
-                select(Delivery.id, Delivery.chat)
-                .where(
-                    Delivery.status == DeliveryStatus.PENDING,
-                    Delivery.next_attempt_at <= utcnow(),
-                )
-                .order_by(Delivery.id)
-                .limit(self.batch * 5)
-            )
+            rows = await session.execute(due.order_by(Delivery.id).limit(self.concurrency * 8))
             chosen: dict[str, int] = {}
             wait: float | None = None
             for delivery_id, chat in rows:
@@ -165,7 +183,7 @@ class Outbox:
                     wait = remaining if wait is None else min(wait, remaining)
                     continue
                 chosen[chat] = delivery_id
-                if len(chosen) >= self.batch:
+                if len(chosen) >= self.concurrency:
                     break
             # Forget chats whose spacing has passed, so the map stays as small as the burst.
             self._last_sent = {
@@ -220,22 +238,38 @@ class Outbox:
                 exc.message,
             )
             return Outcome(item.id, DeliveryStatus.FAILED, error=exc.message)
-        except NetworkError as exc:  # includes TimedOut and 5xx answers
-            if item.attempts >= MAX_ATTEMPTS:
-                return Outcome(item.id, DeliveryStatus.FAILED, error=f"network: {exc.message}")
-            backoff = float(2**item.attempts)
-            log.warning(
-                "delivery network error delivery_id=%s attempts=%d retry_in=%.0f error=%r",
-                item.id,
-                item.attempts,
-                backoff,
-                exc.message,
-            )
-            return Outcome(item.id, DeliveryStatus.PENDING, error=exc.message, retry_in=backoff)
+        except TimedOut as exc:
+            if not isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout):
+                log.warning(
+                    "delivery timed out delivery_id=%s chat=%s: it may have arrived; not resent",
+                    item.id,
+                    item.chat,
+                )
+                return Outcome(item.id, DeliveryStatus.UNKNOWN, error=f"timed out: {exc.message}")
+            return self._retry(item, exc)
+        except NetworkError as exc:  # connection errors and 5xx answers: nothing was posted
+            return self._retry(item, exc)
         except TelegramError as exc:
             log.error("delivery failed delivery_id=%s error=%r", item.id, exc.message)
             return Outcome(item.id, DeliveryStatus.FAILED, error=exc.message)
+        except Exception as exc:  # a bug must not leave the row 'sending' or stop the round
+            log.exception("delivery crashed delivery_id=%s chat=%s", item.id, item.chat)
+            return Outcome(item.id, DeliveryStatus.FAILED, error=f"internal error: {exc!r}")
         return Outcome(item.id, DeliveryStatus.SENT, message_id=message.message_id)
+
+    def _retry(self, item: Claimed, exc: NetworkError) -> Outcome:
+        """Try again later (the request cannot have posted anything), up to MAX_ATTEMPTS."""
+        if item.attempts >= MAX_ATTEMPTS:
+            return Outcome(item.id, DeliveryStatus.FAILED, error=f"network: {exc.message}")
+        backoff = float(2**item.attempts)
+        log.warning(
+            "delivery network error delivery_id=%s attempts=%d retry_in=%.0f error=%r",
+            item.id,
+            item.attempts,
+            backoff,
+            exc.message,
+        )
+        return Outcome(item.id, DeliveryStatus.PENDING, error=exc.message, retry_in=backoff)
 
     def _unreachable(self, item: Claimed, error: str) -> Outcome:
         if item.kind == "channel":
@@ -269,9 +303,15 @@ class Outbox:
                 row["next_attempt_at"] = now + timedelta(seconds=outcome.retry_in)
             rows.append(row)
         async with self.db.session() as session, session.begin():
+            # Only rows still 'sending': one cancelled meanwhile (the reader left) stays so.
+            still_sending = (
+                update(Delivery)
+                .where(Delivery.status == DeliveryStatus.SENDING)
+                .execution_options(synchronize_session=None)
+            )
             for keys in {tuple(sorted(row)) for row in rows}:  # executemany needs equal keys
                 batch = [row for row in rows if tuple(sorted(row)) == keys]
-                await session.execute(update(Delivery), batch)
+                await session.execute(still_sending, batch)
             for outcome in outcomes:
                 if outcome.unreachable_chat is not None:
                     await mark_unreachable(

@@ -77,7 +77,7 @@ async def poll_feed(
         feed.etag = read.fetched.etag
         feed.last_modified = read.fetched.last_modified
         if read.parsed.title and not feed.title:
-            feed.title = read.parsed.title[:500]
+            feed.title = read.parsed.title
         if read.parsed.warning:
             log.warning("feed is malformed feed_id=%s warning=%r", feed_id, read.parsed.warning)
         stored = await store_drafts(
@@ -135,6 +135,10 @@ async def poll_due(
 
     async def one(feed_id: int) -> PollResult:
         async with limit:
-            return await poll_feed(db, fetcher, feed_id, channel=channel, interval=interval)
+            try:
+                return await poll_feed(db, fetcher, feed_id, channel=channel, interval=interval)
+            except Exception as exc:  # a bug or a database error: this feed only, and recorded
+                log.exception("feed poll crashed feed_id=%s", feed_id)
+                return await _record_failure(db, feed_id, f"internal error: {exc!r}", interval)
 
     return list(await asyncio.gather(*(one(feed_id) for feed_id in feed_ids)))

@@ -53,6 +53,11 @@ class TestStartupErrors:
             ),
             pytest.param({"DATABASE_URL": "::nonsense::"}, "DATABASE_URL", id="garbage-url"),
             pytest.param(
+                {"DATABASE_URL": "sqlite+aiosqlite:////proc/no-such-folder/x.sqlite3"},
+                "DATABASE_URL",
+                id="sqlite-folder-not-creatable",
+            ),
+            pytest.param(
                 {"DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"},
                 "DATABASE_URL",
                 id="unreachable-postgres",
@@ -86,6 +91,51 @@ class TestStartupErrors:
         assert result.returncode == 2, result.stderr
         assert "TELEGRAM_BOT_TOKEN" in result.stderr
         assert "A" * 35 not in result.stderr
+
+
+class TestRun:
+    async def test_run_answers_and_stops_on_sigterm(
+        self, tmp_path: Path, sandbox: SandboxServer
+    ) -> None:
+        """`newsbot run` answers a reader, stops on SIGTERM; its DEBUG logs hold no token."""
+        import asyncio
+        import signal
+
+        from bot.sandbox import SandboxClient
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+        env |= {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": sandbox.url,
+            "TELEGRAM_CHANNEL": "@cli_news",
+            "LOG_LEVEL": "DEBUG",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            async with SandboxClient(sandbox.url) as tg:
+                assert await tg.wait_polling(timeout=30)
+                await tg.send(4242, "/start poster-1")
+                [reply] = await tg.bot_messages(4242, wait_for=1, timeout=15)
+                assert "/subscribe" in reply["text"]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        logs = stderr.decode()
+        assert process.returncode == 0, logs[-2000:]
+        assert "newsbot started" in logs
+        assert "newsbot stopped" in logs
+        assert TOKEN not in logs + stdout.decode()
+        assert TOKEN.split(":")[1] not in logs
 
 
 class TestPreview:

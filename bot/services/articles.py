@@ -12,12 +12,15 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import String, cast, func, insert, literal, select
+from sqlalchemy import String, cast, insert, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.article import ArticleDraft
 from bot.formatting import render_post
+from bot.links import link_key
 from bot.storage.models import (
     Article,
     ArticleStatus,
@@ -55,35 +58,50 @@ async def known_identities(session: AsyncSession, identities: Sequence[str]) -> 
     return set(rows)
 
 
-async def published_links(session: AsyncSession, links: Sequence[str]) -> dict[str, int]:
-    """Links among ``links`` that an already published article has, with that article's id."""
-    if not links:
+async def published_links(session: AsyncSession, links: Sequence[str | None]) -> dict[str, int]:
+    """Which of ``links`` (compared in canonical form) a published article has, and its id."""
+    keys = {key: link for link in links if link and (key := link_key(link))}
+    if not keys:
         return {}
     rows = await session.execute(
-        select(Article.link, func.min(Article.id))
-        .where(Article.link.in_(links), Article.status == ArticleStatus.PUBLISHED)
-        .group_by(Article.link)
+        select(Article.published_link, Article.id).where(Article.published_link.in_(keys))
     )
-    return {link: article_id for link, article_id in rows if link is not None}
+    return {keys[key]: article_id for key, article_id in rows if key is not None}
 
 
-def _new_article(
-    draft: ArticleDraft, *, source: str, feed_id: int | None, status: ArticleStatus
-) -> Article:
+def _row(
+    draft: ArticleDraft, *, source: str, feed_id: int | None, published: bool
+) -> dict[str, Any]:
     post = render_post(draft.title, draft.summary, draft.link, draft.image)
-    return Article(
-        feed_id=feed_id,
-        identity=identity(source, draft.key),
-        key=draft.key,
-        origin="push" if feed_id is None else "feed",
-        status=status,
-        title=draft.title,
-        summary=draft.summary,
-        link=draft.link,
-        image=post.image,
-        post_html=post.html,
-        published_at=draft.published,
-    )
+    return {
+        "feed_id": feed_id,
+        "identity": identity(source, draft.key),
+        "key": draft.key,
+        "origin": "push" if feed_id is None else "feed",
+        "status": ArticleStatus.PUBLISHED if published else ArticleStatus.SEEN,
+        "title": draft.title,
+        "summary": draft.summary,
+        "link": draft.link,
+        "published_link": link_key(draft.link) if published else None,
+        "image": post.image,
+        "post_html": post.html,
+        "published_at": draft.published,
+        "created_at": utcnow(),
+    }
+
+
+def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` for articles, in the session's SQL dialect."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(Article).on_conflict_do_nothing()
+
+
+def _chronological(drafts: list[ArticleDraft]) -> list[ArticleDraft]:
+    """Oldest first: by publication date when every draft has one, else feed order reversed."""
+    if drafts and all(d.published for d in drafts):
+        return sorted(drafts, key=lambda d: d.published or utcnow())
+    return drafts[::-1]
 
 
 async def store_drafts(
@@ -98,37 +116,51 @@ async def store_drafts(
 
     ``drafts`` are in feed order (newest first, as feeds list them). With ``publish=False``
     (a feed's backlog when it is added) every new draft is only marked seen. Otherwise at most
-    :data:`MAX_NEW_PER_POLL` are published, oldest first, and one whose link was already
-    published (say, pushed by an editor before the feed listed it) is only marked seen.
+    :data:`MAX_NEW_PER_POLL` are published, oldest first; one whose link was already published
+    (by another feed, or pushed by an editor) is only marked seen. Both rules are enforced by
+    unique indexes, so concurrent pollers (several processes on PostgreSQL) cannot break them.
     """
     unique: dict[str, ArticleDraft] = {}
     for draft in drafts:
         unique.setdefault(identity(source, draft.key), draft)
     known = await known_identities(session, list(unique))
-    fresh = [d for ident, d in unique.items() if ident not in known]
-    fresh.reverse()  # oldest first, so article ids follow publication order
+    fresh = _chronological([d for ident, d in unique.items() if ident not in known])
     to_publish = fresh[-MAX_NEW_PER_POLL:] if publish else []
-    chosen_ids = {id(draft) for draft in to_publish}
-    posted = await published_links(session, [d.link for d in to_publish if d.link])
-    published: list[Article] = []
-    seen = 0
-    for draft in fresh:
-        chosen = id(draft) in chosen_ids and draft.link not in posted
-        article = _new_article(
-            draft,
-            source=source,
-            feed_id=feed_id,
-            status=ArticleStatus.PUBLISHED if chosen else ArticleStatus.SEEN,
+    if len(fresh) > len(to_publish) and publish:
+        log.warning(
+            "too many new articles feed_id=%s new=%d published=%d; the older ones are only "
+            "marked seen",
+            feed_id,
+            len(fresh),
+            len(to_publish),
         )
-        session.add(article)
-        if chosen:
-            published.append(article)
-            if draft.link:
-                posted[draft.link] = -1
-        else:
-            seen += 1
-    await session.flush()
-    return Stored(published=published, seen=seen)
+    posted = set(await published_links(session, [d.link for d in to_publish]))
+    published_ids: list[int] = []
+    seen_rows = [
+        _row(d, source=source, feed_id=feed_id, published=False)
+        for d in fresh[: len(fresh) - len(to_publish)]
+    ]
+    insert = _insert_ignoring_duplicates(session)
+    for draft in to_publish:
+        if draft.link in posted:
+            seen_rows.append(_row(draft, source=source, feed_id=feed_id, published=False))
+            continue
+        row = _row(draft, source=source, feed_id=feed_id, published=True)
+        article_id = await session.scalar(insert.values(row).returning(Article.id))
+        if article_id is None:  # a concurrent poller stored it, or published its link, first
+            seen_rows.append(_row(draft, source=source, feed_id=feed_id, published=False))
+            continue
+        published_ids.append(article_id)
+        if draft.link:
+            posted.add(draft.link)
+    if seen_rows:
+        await session.execute(insert, seen_rows)
+    published = list(
+        await session.scalars(
+            select(Article).where(Article.id.in_(published_ids)).order_by(Article.id)
+        )
+    )
+    return Stored(published=published, seen=len(fresh) - len(published))
 
 
 async def enqueue(session: AsyncSession, article: Article, channel: str | None) -> int:

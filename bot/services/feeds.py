@@ -18,10 +18,12 @@ from bot.errors import FeedExistsError, FeedNotFoundError, FetchError
 from bot.feeds.fetch import Fetcher, FetchResult
 from bot.feeds.parse import ParsedFeed, parse_feed
 from bot.services.articles import store_drafts
+from bot.storage.db import Database
 from bot.storage.models import Article, Feed, utcnow
 
 log = logging.getLogger(__name__)
 
+MAX_URL_LENGTH = 2048
 #: Longest wait between two polls of a failing feed.
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -59,6 +61,8 @@ def _check_url(url: str) -> str:
     url = url.strip()
     if not url.lower().startswith(("http://", "https://")):
         raise FetchError(url, "only http and https URLs can be feeds")
+    if len(url) > MAX_URL_LENGTH:
+        raise FetchError(url[:80] + "…", f"a feed URL may be at most {MAX_URL_LENGTH} characters")
     return url
 
 
@@ -67,26 +71,37 @@ async def find_by_url(session: AsyncSession, url: str) -> Feed | None:
     return await session.scalar(select(Feed).where(Feed.url == url))
 
 
-async def add_feed(session: AsyncSession, fetcher: Fetcher, url: str) -> FeedAdded:
+async def add_feed(db: Database, fetcher: Fetcher, url: str) -> FeedAdded:
     """Read ``url`` and store it as a feed, its current entries marked seen.
 
     Raises :class:`FeedExistsError`, :class:`FetchError` or :class:`FeedParseError`; nothing is
-    stored then.
+    stored then. No transaction is open while the feed is fetched.
     """
     url = _check_url(url)
-    existing = await find_by_url(session, url)
+    async with db.session() as session:
+        existing = await find_by_url(session, url)
     if existing is not None:
         raise FeedExistsError(url, existing.id)
     read = await read_feed(fetcher, url)
     assert read.parsed is not None  # an unconditional GET is never "not modified"
+    async with db.session() as session, session.begin():
+        existing = await find_by_url(session, url)
+        if existing is not None:
+            raise FeedExistsError(url, existing.id)
+        return await _store_new_feed(session, url, read.fetched, read.parsed)
+
+
+async def _store_new_feed(
+    session: AsyncSession, url: str, fetched: FetchResult, parsed: ParsedFeed
+) -> FeedAdded:
     now = utcnow()
     feed = Feed(
         url=url,
-        title=read.parsed.title[:500],
+        title=parsed.title,
         active=True,
         primed=True,
-        etag=read.fetched.etag,
-        last_modified=read.fetched.last_modified,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
         last_polled_at=now,
         last_success_at=now,
         error_count=0,
@@ -94,7 +109,7 @@ async def add_feed(session: AsyncSession, fetcher: Fetcher, url: str) -> FeedAdd
     session.add(feed)
     await session.flush()
     stored = await store_drafts(
-        session, read.parsed.entries, source=f"feed:{feed.id}", feed_id=feed.id, publish=False
+        session, parsed.entries, source=f"feed:{feed.id}", feed_id=feed.id, publish=False
     )
     log.info("feed added feed_id=%s url=%s seen=%d", feed.id, url, stored.seen)
     return FeedAdded(feed, stored.seen)

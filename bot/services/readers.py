@@ -90,6 +90,9 @@ async def mark_unreachable(session: AsyncSession, chat_id: int, reason: str) -> 
 async def _cancel_pending(session: AsyncSession, chat_id: int) -> None:
     await session.execute(
         update(Delivery)
-        .where(Delivery.chat == str(chat_id), Delivery.status == DeliveryStatus.PENDING)
+        .where(
+            Delivery.chat == str(chat_id),
+            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+        )
         .values(status=DeliveryStatus.CANCELLED)
     )

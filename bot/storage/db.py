@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -43,13 +44,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _make_parent(path: str) -> None:
+    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
 class Database:
     """An async engine and its session factory for one database URL."""
 
     def __init__(self, url: str, *, connect_args: dict[str, Any] | None = None) -> None:
         self.url = make_url(url)
-        if self.url.get_backend_name() == "sqlite" and self.url.database not in (None, ":memory:"):
-            Path(self.url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_async_engine(self.url, connect_args=connect_args or {})
         if self.url.get_backend_name() == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -73,6 +76,9 @@ class Database:
     async def migrate(self) -> None:
         """Bring the schema to the newest migration (``alembic upgrade head``)."""
 
+        if self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:"):
+            await asyncio.to_thread(_make_parent, self.url.database or "")
+
         def upgrade(connection: Connection) -> None:
             config = alembic_config(self.url.render_as_string(hide_password=False))
             config.attributes["connection"] = connection
@@ -80,7 +86,7 @@ class Database:
 
         async with self.engine.begin() as connection:
             await connection.run_sync(upgrade)
-        log.info("database migrated url=%s", self.describe())
+        log.debug("database migrated url=%s", self.describe())
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

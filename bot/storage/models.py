@@ -99,11 +99,11 @@ class Feed(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
-    title: Mapped[str] = mapped_column(String(500), default="")
+    title: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     primed: Mapped[bool] = mapped_column(Boolean, default=False)
-    etag: Mapped[str | None] = mapped_column(String(500))
-    last_modified: Mapped[str | None] = mapped_column(String(100))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -116,7 +116,6 @@ class Article(Base):
     """One article, from a feed entry or an editor's push, and the post made of it."""
 
     __tablename__ = "articles"
-    __table_args__ = (Index("ix_articles_link", "link"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
@@ -127,7 +126,10 @@ class Article(Base):
     status: Mapped[str] = mapped_column(String(16), default=ArticleStatus.SEEN)
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text, default="")
-    link: Mapped[str | None] = mapped_column(String(2048))
+    link: Mapped[str | None] = mapped_column(Text)
+    #: sha256 of the canonical link, set only once the article is published: the unique index
+    #: that keeps two feeds (or a feed and a push) from publishing one article twice.
+    published_link: Mapped[str | None] = mapped_column(String(64), unique=True)
     image: Mapped[str | None] = mapped_column(Text)
     post_html: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

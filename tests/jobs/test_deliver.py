@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from telegram.ext import ApplicationBuilder
 
 from bot.app import build_application
 from bot.article import ArticleDraft
@@ -168,6 +169,31 @@ class TestOutbox:
         report = await outbox.drain(app.bot)
         assert report.sent == 0
         assert await tg.bot_messages(f"@{CHANNEL}") == []
+
+    async def test_timeout_is_not_resent(
+        self, db: Database, tg: SandboxClient, sandbox: SandboxServer
+    ) -> None:
+        """A send that timed out may have arrived, so it becomes 'unknown' and is not resent."""
+        await publish(db, 1)
+        impatient = (
+            ApplicationBuilder().token(TOKEN).base_url(f"{sandbox.url}/bot").read_timeout(0.2)
+        ).build()
+        async with impatient:
+            await tg.faults(latency_ms=1000)
+            outbox = Outbox(db)
+            await outbox.drain(impatient.bot)
+            await tg.faults(clear=True, latency_ms=0)
+            again = await outbox.drain(impatient.bot)
+        assert set((await statuses(db)).values()) == {DeliveryStatus.UNKNOWN}
+        assert again.sent == 0
+
+    async def test_stop_ends_a_drain(self, db: Database, tg: SandboxClient, app: Any) -> None:
+        """After stop() a drain sends nothing, so a shutdown never waits for the queue."""
+        await publish(db, 1)
+        outbox = Outbox(db)
+        outbox.stop()
+        assert (await outbox.drain(app.bot)).sent == 0
+        assert set((await statuses(db)).values()) == {DeliveryStatus.PENDING}
 
     @pytest.mark.slow
     async def test_private_chat_rate_is_respected(

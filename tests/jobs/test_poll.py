@@ -142,14 +142,30 @@ class TestPollFeed:
         assert sorted(r.error is None for r in results) == [False, True]
 
 
+class TestSameArticleInTwoFeeds:
+    async def test_published_once_even_when_polled_together(
+        self, db: Database, site: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """Two feeds listing one article, polled at the same time, publish it once."""
+        for path in ("/all.xml", "/section.xml"):
+            site.put(path, rss("old"))
+            await register(db, site.url_for(path))
+        await poll_due(db, fetcher, channel="@news", interval=60)  # both primed
+        for path in ("/all.xml", "/section.xml"):
+            site.put(path, rss("shared", "old"))
+        results = await poll_due(db, fetcher, channel="@news", interval=60)
+        assert sorted(r.published for r in results) == [0, 1]
+        async with db.session() as session:
+            assert await session.scalar(select(func.count()).select_from(Delivery)) == 1
+
+
 class TestAddFeed:
     async def test_add_marks_backlog_seen(
         self, db: Database, site: FeedServer, fetcher: Fetcher
     ) -> None:
         """Adding a feed reads it at once: its entries are seen and the feed is primed."""
         site.put("/f.xml", rss("a", "b", "c"))
-        async with db.session() as session, session.begin():
-            added = await add_feed(session, fetcher, site.url_for("/f.xml"))
+        added = await add_feed(db, fetcher, site.url_for("/f.xml"))
         assert added.seen == 3
         assert added.feed.primed
         assert added.feed.title == "N"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 06:20:30.704560
+Create Date: 2026-11-25 06:49:30.366162
 """
 
 from collections.abc import Sequence
@@ -21,11 +21,11 @@ def upgrade() -> None:
         "feeds",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("url", sa.String(length=2048), nullable=False),
-        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("primed", sa.Boolean(), nullable=False),
-        sa.Column("etag", sa.String(length=500), nullable=True),
-        sa.Column("last_modified", sa.String(length=100), nullable=True),
+        sa.Column("etag", sa.Text(), nullable=True),
+        sa.Column("last_modified", sa.Text(), nullable=True),
         sa.Column("last_polled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("next_poll_at", sa.DateTime(timezone=True), nullable=True),
@@ -63,7 +63,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
-        sa.Column("link", sa.String(length=2048), nullable=True),
+        sa.Column("link", sa.Text(), nullable=True),
+        sa.Column("published_link", sa.String(length=64), nullable=True),
         sa.Column("image", sa.Text(), nullable=True),
         sa.Column("post_html", sa.Text(), nullable=True),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
@@ -73,10 +74,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_articles")),
         sa.UniqueConstraint("identity", name=op.f("uq_articles_identity")),
+        sa.UniqueConstraint("published_link", name=op.f("uq_articles_published_link")),
     )
-    with op.batch_alter_table("articles", schema=None) as batch_op:
-        batch_op.create_index("ix_articles_link", ["link"], unique=False)
-
     op.create_table(
         "deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -111,9 +110,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_deliveries_status_next_attempt_at")
 
     op.drop_table("deliveries")
-    with op.batch_alter_table("articles", schema=None) as batch_op:
-        batch_op.drop_index("ix_articles_link")
-
     op.drop_table("articles")
     with op.batch_alter_table("subscribers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_subscribers_campaign"))
