@@ -17,7 +17,9 @@ import logging
 from types import TracebackType
 from typing import Any, Self, cast
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, ChatMemberAdministrator, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -35,7 +37,7 @@ from bot.handlers.common import runtime
 from bot.handlers.texts import COMMANDS
 from bot.services.feeds import ensure_feeds
 from bot.storage.db import Database
-from jobs.deliver import DrainReport, Outbox
+from jobs.deliver import DrainReport, Outbox, chat_id_for
 from jobs.poll import PollResult, poll_due
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,8 @@ NewsbotApplication = Application[
     dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Any],
 ]  # fmt: skip
 
+#: The update types newsbot handles; Telegram sends no others.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 DELIVERY_INTERVAL = 2.0  # seconds between two sweeps of the outbox (retries, missed kicks)
 
 
@@ -100,6 +104,8 @@ class Newsbot:
         await app.initialize()  # getMe: a rejected token fails here
         self.username = app.bot.username
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        if self.channel:
+            await self.check_channel()
         jobs = app.job_queue
         assert jobs is not None, "python-telegram-bot[job-queue] is a dependency"
         job_kwargs = {"max_instances": 1, "coalesce": True}
@@ -111,9 +117,7 @@ class Newsbot:
         )
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(
-            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
-        )
+        await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         log.info(
             "newsbot started bot=@%s channel=%s feeds=%d poll_interval=%ds",
             self.username,
@@ -121,6 +125,32 @@ class Newsbot:
             len(self.settings.feeds),
             self.settings.poll_interval,
         )
+
+    async def check_channel(self) -> bool:
+        """Whether the bot may post to TELEGRAM_CHANNEL; if not, say so once, at start-up."""
+        bot = self.application.bot
+        assert self.channel is not None
+        try:
+            member = await bot.get_chat_member(chat_id_for(self.channel), bot.id)
+        except TelegramError as exc:
+            log.warning(
+                "channel unusable channel=%s error=%r: check TELEGRAM_CHANNEL and add the bot "
+                "to the channel as an administrator",
+                self.channel,
+                exc.message,
+            )
+            return False
+        if member.status == ChatMemberStatus.OWNER or (
+            isinstance(member, ChatMemberAdministrator) and member.can_post_messages
+        ):
+            return True
+        log.warning(
+            "channel unusable channel=%s status=%s: make the bot an administrator allowed to "
+            "post messages",
+            self.channel,
+            member.status,
+        )
+        return False
 
     async def stop(self) -> None:
         """Stop polling and the jobs, let running work finish, close everything."""

@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="A publisher's RSS/Atom articles in its Telegram channel and readers' chats.",
     )
     parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
-    parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
+    parser.add_argument(
+        "--env-file", metavar="FILE", help="settings file (default: .env, when it exists)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("run", help="run the live bot: poll feeds, post, answer readers and editors")
@@ -81,7 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``newsbot`` command; return its exit status."""
     args = build_parser().parse_args(argv)
     try:
-        settings = load_settings(args.env_file if Path(args.env_file).is_file() else None)
+        if args.env_file is not None and not Path(args.env_file).is_file():
+            raise ConfigError("--env-file", f"{args.env_file} does not exist")
+        settings = load_settings(args.env_file or (".env" if Path(".env").is_file() else None))
         configure_logging(settings.log_level, secrets=[settings.token or ""], stream=sys.stderr)
         command = COMMANDS[args.command]
         return asyncio.run(command(settings, args))
@@ -131,9 +135,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         except (SQLAlchemyError, OSError) as exc:
             raise _database_error(newsbot.db, exc) from None
         except InvalidToken:
-            raise CommandError(
-                "configuration error: TELEGRAM_BOT_TOKEN: Telegram rejected the token", 2
-            ) from None
+            raise _rejected_token(settings) from None
         except TelegramError as exc:
             raise CommandError(
                 f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}"
@@ -142,6 +144,16 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await newsbot.stop()
     return 0
+
+
+def _rejected_token(settings: Settings) -> CommandError:
+    # PTB raises InvalidToken for 401 and for 404, and a 404 is also what a server that is not
+    # a Bot API server answers, so both causes are named.
+    return CommandError(
+        "configuration error: TELEGRAM_BOT_TOKEN: the Bot API rejected the token "
+        f"(or TELEGRAM_API_URL={settings.telegram_api_url} is not a Bot API server)",
+        2,
+    )
 
 
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -171,9 +183,7 @@ async def _with_bot(settings: Settings, work: Callable[[Any], Awaitable[int]]) -
         async with app:
             return await work(app)
     except InvalidToken:
-        raise CommandError(
-            "configuration error: TELEGRAM_BOT_TOKEN: Telegram rejected the token", 2
-        ) from None
+        raise _rejected_token(settings) from None
     except TelegramError as exc:
         raise CommandError(
             f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}"
@@ -250,7 +260,13 @@ def format_feeds(rows: Sequence[tuple[Any, int]]) -> str:
 
 
 async def cmd_qr(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.qr import format_for_path, join_link, render_qr, validate_campaign
+    from bot.qr import (
+        USERNAME_PATTERN,
+        format_for_path,
+        join_link,
+        render_qr,
+        validate_campaign,
+    )
 
     if args.campaign is not None:
         try:
@@ -261,7 +277,13 @@ async def cmd_qr(settings: Settings, args: argparse.Namespace) -> int:
         fmt = format_for_path(args.output)
     except ValueError as exc:
         raise CommandError(str(exc), 2) from None
-    username: str | None = args.bot.lstrip("@") if args.bot else None
+    username: str | None = args.bot.removeprefix("@") if args.bot else None
+    if username is not None and not USERNAME_PATTERN.fullmatch(username):
+        raise CommandError(
+            f"--bot {args.bot!r} is not a Telegram username "
+            "(5-32 letters, digits and '_', starting with a letter)",
+            2,
+        )
     if username is None:
         if settings.token is None:
             raise CommandError(

@@ -1,7 +1,7 @@
 """One frozen settings object, read from the environment and ``.env``, validated at start-up.
 
-Every key is one row of :data:`SETTINGS_TABLE` (name, default, description), which is also what
-``.env.example`` and the README's configuration table say::
+Every key is one field of :class:`Settings` with its default and description;
+``.env.example`` is rendered from them by :func:`env_example` (a test keeps the file equal)::
 
     settings = load_settings()            # raises ConfigError naming the key that is wrong
     settings.database_url                 # always an async SQLAlchemy URL
@@ -27,35 +27,6 @@ TOKEN_PATTERN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,64}")
 CHANNEL_PATTERN = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-100\d{5,16}")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///newsbot.sqlite3"
 
-#: name, default, description — the single source for .env.example and the README table.
-SETTINGS_TABLE: tuple[tuple[str, str, str], ...] = (
-    ("TELEGRAM_BOT_TOKEN", "", "The bot's token from @BotFather. Needed by `run` and `push`."),
-    (
-        "TELEGRAM_CHANNEL",
-        "",
-        "Channel that gets every post: `@username` or `-100…` id. Empty: none.",
-    ),
-    (
-        "TELEGRAM_API_URL",
-        "https://api.telegram.org",
-        "Bot API server; requests go to `{TELEGRAM_API_URL}/bot{token}/{method}`.",
-    ),
-    (
-        "DATABASE_URL",
-        DEFAULT_DATABASE_URL,
-        "SQLite file, or `postgresql+asyncpg://user:pw@host/db`.",
-    ),
-    (
-        "FEEDS",
-        "",
-        "Feed URLs, separated by commas or spaces, added on start (more with `feeds add`).",
-    ),
-    ("POLL_INTERVAL", "300", "Seconds between two polls of a feed (1-86400)."),
-    ("EDITOR_IDS", "", "Telegram user ids allowed to `/push`, separated by commas."),
-    ("ALLOW_PRIVATE_NETWORKS", "false", "Allow feeds and pages on loopback/private addresses."),
-    ("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR."),
-)
-
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "sqlite+aiosqlite": "sqlite+aiosqlite",
@@ -78,15 +49,36 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
     )
 
-    telegram_bot_token: SecretStr | None = None
-    telegram_channel: str | None = None
-    telegram_api_url: str = "https://api.telegram.org"
-    database_url: str = DEFAULT_DATABASE_URL
-    feeds: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    poll_interval: int = Field(default=300, ge=1, le=86400)
-    editor_ids: Annotated[frozenset[int], NoDecode] = frozenset()
-    allow_private_networks: bool = False
-    log_level: str = "INFO"
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, description="The bot's token from @BotFather. Needed by `run` and `push`."
+    )
+    telegram_channel: str | None = Field(
+        default=None,
+        description="Channel that gets every post: `@username` or `-100…` id. Empty: none.",
+    )
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org",
+        description="Bot API server; requests go to `{TELEGRAM_API_URL}/bot{token}/{method}`.",
+    )
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLite file, or `postgresql+asyncpg://user:password@host/dbname`.",
+    )
+    feeds: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Feed URLs, separated by commas or spaces, added on start.",
+    )
+    poll_interval: int = Field(
+        default=300, ge=1, le=86400, description="Seconds between two polls of a feed (1-86400)."
+    )
+    editor_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(),
+        description="Telegram user ids allowed to `/push`, separated by commas.",
+    )
+    allow_private_networks: bool = Field(
+        default=False, description="Allow feeds and pages on loopback/private addresses."
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -139,6 +131,8 @@ class Settings(BaseSettings):
         for url in value:
             if not re.fullmatch(r"https?://\S+", url):
                 raise ValueError(f"{url!r} is not an http(s) URL")
+            if len(url) > 2048:
+                raise ValueError(f"{url[:60]!r}… is longer than 2048 characters")
         return list(dict.fromkeys(value))
 
     @field_validator("editor_ids", mode="before")
@@ -195,6 +189,25 @@ def normalize_database_url(value: str) -> str:
     if driver.startswith("postgresql") and not url.host and not url.query.get("host"):
         raise ValueError("names no PostgreSQL host; use postgresql+asyncpg://user@host/dbname")
     return url.render_as_string(hide_password=False)
+
+
+def _example_value(value: Any) -> str:
+    if value is None or value == [] or value == frozenset():
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def env_example() -> str:
+    """The text of ``.env.example``: every setting with its description and default."""
+    lines = [
+        "# newsbot settings. Copy to .env and fill in; each can also be an environment variable."
+    ]
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        lines += ["", f"# {field.description}", f"{name.upper()}={_example_value(default)}"]
+    return "\n".join(lines) + "\n"
 
 
 def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:

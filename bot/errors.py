@@ -16,8 +16,7 @@ a job, the command line) can catch what it knows how to report and let the rest 
     │   ├── FeedNotFoundError      no feed by that id
     │   └── FeedExistsError        the url is already a feed
     ├── AlreadyPostedError     an article with this link was posted before; not sent again
-    ├── InvalidCampaignError   a campaign name outside [A-Za-z0-9_-]{1,64}
-    └── NotAuthorizedError     a user who is not an editor asked for an editor's action
+    └── InvalidCampaignError   a campaign name outside [A-Za-z0-9_-]{1,64}
 
 Telegram's own failures stay PTB's typed errors (``telegram.error.Forbidden``, ``RetryAfter``…);
 they are handled where messages are sent and never re-wrapped.
@@ -120,11 +119,3 @@ class InvalidCampaignError(NewsbotError):
             "A-Z, a-z, 0-9, '_' and '-' (Telegram's rule for /start payloads)"
         )
         self.campaign = campaign
-
-
-class NotAuthorizedError(NewsbotError):
-    """User ``user_id`` is not in EDITOR_IDS and asked for an editor's action."""
-
-    def __init__(self, user_id: int) -> None:
-        super().__init__(f"user {user_id} is not an editor")
-        self.user_id = user_id

@@ -16,7 +16,11 @@ from collections.abc import Iterable
 from typing import TextIO
 
 REDACTED = "<redacted>"
-_NOISY = ("httpx", "httpcore", "apscheduler", "aiohttp.access", "asyncio", "aiosqlite", "alembic")
+_NOISY = ("httpx", "httpcore", "aiohttp.access", "asyncio", "aiosqlite", "alembic")
+# APScheduler warns each time a repeating job is skipped because its previous run is still
+# going; for the poll and delivery jobs that is by design (max_instances=1), so only its
+# errors are shown.
+_QUIET = ("apscheduler",)
 
 
 class RedactingFilter(logging.Filter):
@@ -63,4 +67,6 @@ def configure_logging(
     root.setLevel(level)
     for name in _NOISY:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(logging.ERROR)
     return handler

@@ -31,6 +31,7 @@ from bot.errors import InvalidCampaignError
 __all__ = [
     "CAMPAIGN_PATTERN",
     "PRINT_DPI",
+    "USERNAME_PATTERN",
     "QRFormat",
     "format_for_path",
     "join_link",
@@ -40,6 +41,9 @@ __all__ = [
 
 CAMPAIGN_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """Telegram's rule for a ``/start`` payload, which is what a campaign name travels as."""
+
+USERNAME_PATTERN: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
+"""Telegram's rule for a username: 5-32 letters, digits and '_', starting with a letter."""
 
 QRFormat = Literal["png", "svg", "pdf"]
 _FORMATS: Final[tuple[QRFormat, ...]] = get_args(QRFormat)

@@ -80,17 +80,45 @@ class TestStartupErrors:
         assert TOKEN not in result.stderr + result.stdout
         assert "12345:short" not in result.stderr
 
-    def test_rejected_token_exits_2(self, tmp_path: Path, sandbox: SandboxServer) -> None:
-        """A well-formed token the Bot API rejects stops start-up with exit 2."""
-        result = newsbot(
-            "run",
-            cwd=tmp_path,
-            TELEGRAM_BOT_TOKEN="0:" + "A" * 35,
-            TELEGRAM_API_URL=sandbox.url + "/nope",
-        )
+    def test_rejected_token_exits_2(self, tmp_path: Path) -> None:
+        """A well-formed token the Bot API rejects (401) stops start-up with exit 2."""
+        with SandboxServer(tokens=[TOKEN]) as strict:
+            result = newsbot(
+                "run",
+                cwd=tmp_path,
+                TELEGRAM_BOT_TOKEN="1:" + "A" * 35,
+                TELEGRAM_API_URL=strict.url,
+            )
         assert result.returncode == 2, result.stderr
         assert "TELEGRAM_BOT_TOKEN" in result.stderr
         assert "A" * 35 not in result.stderr
+
+
+class TestArguments:
+    def test_missing_env_file(self, tmp_path: Path) -> None:
+        """An --env-file that does not exist is a configuration error, not silently ignored."""
+        result = newsbot("--env-file", "nope.env", "feeds", "list", cwd=tmp_path)
+        assert result.returncode == 2
+        assert "--env-file: nope.env does not exist" in result.stderr
+        assert not (tmp_path / "cli.sqlite3").exists()
+
+    def test_env_file_is_used(self, tmp_path: Path) -> None:
+        """Settings in the --env-file are used (here: where the database lives)."""
+        (tmp_path / "other.env").write_text(
+            f"DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'other.sqlite3'}\n"
+        )
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "--env-file", "other.env", "stats"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "other.sqlite3").exists()
 
 
 class TestRun:
@@ -251,6 +279,7 @@ class TestQR:
             pytest.param(["--campaign", "a" * 65, "--bot", "x_bot"], "A-Z", id="too-long"),
             pytest.param(["--bot", "x_bot", "-o", "code.gif"], ".png", id="suffix"),
             pytest.param([], "--bot", id="no-bot-no-token"),
+            pytest.param(["--bot", "bad name!"], "not a Telegram username", id="bad-username"),
         ],
     )
     def test_refusals(self, tmp_path: Path, args: list[str], fragment: str) -> None:

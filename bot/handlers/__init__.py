@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.handlers import editors, errors, readers
 from bot.handlers.texts import SUBSCRIBE_CALLBACK
@@ -16,10 +23,11 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(CommandHandler("start", readers.start, filters=private))
     application.add_handler(CommandHandler("subscribe", readers.subscribe, filters=private))
     application.add_handler(CommandHandler("unsubscribe", readers.unsubscribe, filters=private))
-    application.add_handler(CommandHandler(["help", "settings"], readers.help_command, private))
+    application.add_handler(CommandHandler("help", readers.help_command, filters=private))
     application.add_handler(CommandHandler("push", editors.push, filters=private, block=False))
     application.add_handler(
         CallbackQueryHandler(readers.subscribe_button, pattern=f"^{SUBSCRIBE_CALLBACK}$")
     )
+    application.add_handler(ChatMemberHandler(readers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(private, readers.unknown))  # anything else
     application.add_error_handler(errors.on_error)

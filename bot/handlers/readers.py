@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
 from bot.handlers import texts
@@ -82,3 +83,16 @@ async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Anything else in a private chat: point to /help."""
     assert update.effective_message is not None
     await update.effective_message.reply_html(texts.UNKNOWN)
+
+
+async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reader blocked or unblocked the bot: stop or resume their deliveries at once."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
+    async with runtime(context).db.session() as session, session.begin():
+        if blocked:
+            await readers.mark_unreachable(session, change.chat.id, "blocked the bot")
+        else:
+            await readers.mark_reachable(session, change.chat.id)

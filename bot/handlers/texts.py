@@ -51,7 +51,6 @@ UNKNOWN = "I only understand commands. /help lists them."
 
 PUSH_USAGE = "Usage: /push URL, e.g. /push https://example.com/news/article.html"
 PUSH_REFUSED = "Sorry, only the newsroom's editors can push articles."
-PUSH_WORKING = "Fetching the page…"
 ERROR = "Sorry, something went wrong on our side. Please try again in a moment."
 
 

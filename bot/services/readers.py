@@ -87,6 +87,16 @@ async def mark_unreachable(session: AsyncSession, chat_id: int, reason: str) -> 
     log.info("reader inactive chat_id=%s reason=%s", chat_id, reason)
 
 
+async def mark_reachable(session: AsyncSession, chat_id: int) -> None:
+    """The reader unblocked the bot: deliver to them again (if they are subscribed)."""
+    await session.execute(
+        update(Subscriber)
+        .where(Subscriber.chat_id == chat_id, Subscriber.active.is_(False))
+        .values(active=True, inactive_since=None)
+    )
+    log.info("reader reachable chat_id=%s", chat_id)
+
+
 async def _cancel_pending(session: AsyncSession, chat_id: int) -> None:
     await session.execute(
         update(Delivery)

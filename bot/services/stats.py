@@ -13,10 +13,15 @@ from bot.storage.models import Article, ArticleStatus, Delivery, Feed, Subscribe
 
 @dataclass(frozen=True, slots=True)
 class CampaignCount:
-    """Readers who arrived through one campaign (``None``: no campaign)."""
+    """Readers who arrived through one campaign (``None``: no campaign).
+
+    ``started``: opened the bot; ``signed_up``: subscribed at some point (a sign-up still
+    counts after the reader leaves); ``subscribed``: subscribed and reachable now.
+    """
 
     campaign: str | None
     started: int
+    signed_up: int
     subscribed: int
 
 
@@ -63,6 +68,7 @@ async def collect(session: AsyncSession) -> Stats:
         select(
             Subscriber.campaign,
             func.count(),
+            func.count(Subscriber.subscribed_at),
             func.coalesce(func.sum(case((active_sub, 1), else_=0)), 0),
         )
         .group_by(Subscriber.campaign)
@@ -87,8 +93,8 @@ async def collect(session: AsyncSession) -> Stats:
         subscribed=int(subscribed),
         inactive=int(inactive),
         campaigns=[
-            CampaignCount(campaign, int(started), int(subs))
-            for campaign, started, subs in campaign_rows
+            CampaignCount(campaign, int(started), int(signed_up), int(subs))
+            for campaign, started, signed_up, subs in campaign_rows
         ],
         articles_published=int(published or 0),
         deliveries={status: int(count) for status, count in delivery_rows},
@@ -122,7 +128,10 @@ def format_stats(stats: Stats) -> str:
         lines.append("  (none yet)")
     for row in stats.campaigns:
         name = row.campaign or "(no campaign)"
-        lines.append(f"  {name:<32} {row.started:>6} started {row.subscribed:>6} subscribed")
+        lines.append(
+            f"  {name:<32} {row.started:>6} started {row.signed_up:>6} signed up "
+            f"{row.subscribed:>6} still subscribed"
+        )
     lines += ["", "Feeds:"]
     if not stats.feeds:
         lines.append("  (none yet)")

@@ -156,7 +156,7 @@ async def test_whole_flow(
 
         # Asha leaves; Chen blocks the bot. The next article reaches the channel and Ben only.
         assert "no more articles" in (await ask(tg, ASHA, "/unsubscribe", 4))["text"]
-        await tg.block(CHEN)
+        await tg.block(CHEN)  # Telegram tells the bot (my_chat_member), and a send would fail
         site.put("/feed.xml", rss(SECOND, FIRST, OLD), "application/rss+xml")
         assert len(posts(await tg.bot_messages(BEN, wait_for=4, timeout=WAIT))) == 2
         assert len(posts(await tg.messages(f"@{CHANNEL}", wait_for=2, timeout=WAIT))) == 2
@@ -207,3 +207,40 @@ async def test_whole_flow(
     logs = log_stream.getvalue()
     assert "newsbot started" in logs
     assert TOKEN not in logs
+
+
+async def test_block_is_noticed_before_any_send(
+    db: Database, sandbox: SandboxServer, site: FeedServer, tg: SandboxClient
+) -> None:
+    """Telegram's notice that a reader blocked (or unblocked) the bot changes them at once."""
+
+    async def active(chat_id: int) -> bool:
+        async with db.session() as session:
+            reader = await session.get(Subscriber, chat_id)
+        assert reader is not None
+        return reader.active
+
+    async with Newsbot(settings_for(sandbox, site), database=db):
+        await ask(tg, ASHA, "/subscribe", 1)
+        await ask(tg, BEN, "/start", 1)
+        await tg.block(ASHA)
+        # Updates are handled in order: once Ben's later /help is answered, the notice was too.
+        await ask(tg, BEN, "/help", 2)
+        assert await active(ASHA) is False
+        await tg.unblock(ASHA)
+        await ask(tg, BEN, "/help", 3)
+        assert await active(ASHA) is True
+    assert all(r["status"] == 200 for r in await tg.requests("sendMessage"))
+
+
+async def test_unusable_channel_is_reported_at_start(
+    db: Database, sandbox: SandboxServer, site: FeedServer, log_stream: io.StringIO
+) -> None:
+    """A TELEGRAM_CHANNEL the bot cannot post to is named in a warning when newsbot starts."""
+    settings = settings_for(sandbox, site).model_copy(update={"telegram_channel": "@nowhere_news"})
+    async with Newsbot(settings, database=db) as newsbot:
+        assert await newsbot.check_channel() is False
+        good = settings.model_copy(update={"telegram_channel": f"@{CHANNEL}"})
+        newsbot.settings = good
+        assert await newsbot.check_channel() is True
+    assert "channel unusable channel=@nowhere_news" in log_stream.getvalue()

@@ -76,14 +76,16 @@ class TestReaders:
 
 class TestStats:
     async def test_signups_are_counted_per_campaign(self, db: Database) -> None:
-        """Stats count readers per campaign, and the subscribed among them."""
+        """Sign-ups count per campaign even after a reader leaves; current subscribers apart."""
         async with db.session() as session, session.begin():
             for chat_id, campaign in ((1, "poster-a"), (2, "poster-a"), (3, "poster-b"), (4, None)):
                 await readers.start(session, Reader(chat_id), campaign)
             await readers.subscribe(session, Reader(1))
+            await readers.subscribe(session, Reader(3))
+            await readers.unsubscribe(session, Reader(3))
         async with db.session() as session:
             stats = await collect(session)
-        by_campaign = {c.campaign: (c.started, c.subscribed) for c in stats.campaigns}
-        assert by_campaign == {"poster-a": (2, 1), "poster-b": (1, 0), None: (1, 0)}
+        by_campaign = {c.campaign: (c.started, c.signed_up, c.subscribed) for c in stats.campaigns}
+        assert by_campaign == {"poster-a": (2, 1, 1), "poster-b": (1, 1, 0), None: (1, 0, 0)}
         assert (stats.readers, stats.subscribed) == (4, 1)
         assert "poster-a" in format_stats(stats)
