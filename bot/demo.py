@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from html.parser import HTMLParser
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -33,51 +32,40 @@ def sample(name: str) -> bytes:
     return files("bot").joinpath("demo_data", name).read_bytes()
 
 
-class _ReaderView(HTMLParser):
-    """Telegram HTML → what a reader sees in a terminal: bold stays bold, links show targets."""
-
-    def __init__(self, bold: bool) -> None:
-        super().__init__(convert_charrefs=True)
-        self.bold = bold
-        self.out: list[str] = []
-        self.href: list[str | None] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("b", "strong") and self.bold:
-            self.out.append("\033[1m")
-        if tag == "a":
-            self.href.append(dict(attrs).get("href"))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("b", "strong") and self.bold:
-            self.out.append("\033[0m")
-        if tag == "a" and self.href:
-            href = self.href.pop()
-            if href:
-                self.out.append(f" → {href}")
-
-    def handle_data(self, data: str) -> None:
-        self.out.append(data)
+def _utf16_slice(text: str, offset: int, length: int) -> str:
+    units = text.encode("utf-16-le")
+    return units[offset * 2 : (offset + length) * 2].decode("utf-16-le")
 
 
 def as_reader_sees(message: dict[str, Any], *, bold: bool) -> str:
-    """One message of a chat as its reader sees it."""
+    """One message of a chat as its reader sees it: Telegram's text and entities, rendered for
+    a terminal (bold stays bold when the terminal can show it, a link shows its target)."""
     if not message.get("from_bot"):
         return f"  you: {message.get('text', '')}"
-    view = _ReaderView(bold)
-    view.feed(message.get("html") or message.get("text") or message.get("caption") or "")
-    view.close()
-    body = "".join(view.out)
+    text = message.get("text") or message.get("caption") or ""
+    entities = message.get("entities") or message.get("caption_entities") or []
+    inserts: list[tuple[int, str]] = []  # (utf-16 position, what to insert there)
+    for entity in entities:
+        end = entity["offset"] + entity["length"]
+        if entity["type"] == "bold" and bold:
+            inserts += [(entity["offset"], "\033[1m"), (end, "\033[0m")]
+        elif entity["type"] == "text_link":
+            inserts.append((end, f" → {entity['url']}"))
+    body, position = [], 0
+    for at, piece in sorted(inserts, key=lambda item: item[0]):
+        body += [_utf16_slice(text, position, at - position), piece]
+        position = at
+    body.append(_utf16_slice(text, position, len(text.encode("utf-16-le")) // 2 - position))
+    rendered = "".join(body)
     if message.get("photo"):
-        body = f"[picture: {message['photo']}]\n{body}"
-    return "\n".join("  │ " + line for line in body.splitlines())
+        rendered = f"[picture: {message['photo']}]\n{rendered}"
+    return "\n".join("  │ " + line for line in rendered.splitlines())
 
 
 def transcript(title: str, messages: list[dict[str, Any]], *, bold: bool) -> str:
-    return "\n".join(
-        [f"━━ {title} " + "━" * max(4, 60 - len(title))]
-        + [as_reader_sees(m, bold=bold) for m in messages]
-    )
+    """A chat's messages under its title, one blank line apart."""
+    head = f"━━ {title} " + "━" * max(4, 60 - len(title))
+    return head + "\n" + "\n\n".join(as_reader_sees(m, bold=bold) for m in messages)
 
 
 async def run_demo(*, quiet: bool = False) -> int:

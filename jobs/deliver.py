@@ -109,6 +109,7 @@ class Outbox:
         self.concurrency = concurrency
         self._lock = asyncio.Lock()
         self._stopping = False
+        self._refused_images: set[str] = set()
         self._last_sent: dict[str, float] = {}
 
     async def recover(self) -> int:
@@ -219,7 +220,7 @@ class Outbox:
     async def _send(self, bot: Bot, item: Claimed) -> Outcome:
         chat_id = chat_id_for(item.chat)
         try:
-            message = await send_post(bot, chat_id, item.html, item.image)
+            message = await send_post(bot, chat_id, item.html, item.image, self._refused_images)
         except Forbidden as exc:
             return self._unreachable(item, f"forbidden: {exc.message}")
         except RetryAfter as exc:
@@ -319,17 +320,25 @@ class Outbox:
                     )
 
 
-async def send_post(bot: Bot, chat_id: int | str, html: str, image: str | None) -> Message:
-    """Send one post: a photo with the post as caption, else (or if the photo is refused) text."""
-    if image:
+async def send_post(
+    bot: Bot, chat_id: int | str, html: str, image: str | None, refused: set[str]
+) -> Message:
+    """Send one post: a photo with the post as caption, else (or if the photo is refused) text.
+
+    A picture Telegram refused once (it could not fetch it, say) is added to ``refused`` and not
+    tried again for the next chats.
+    """
+    if image and image not in refused:
         try:
             return await bot.send_photo(
                 chat_id, photo=image, caption=html, parse_mode=ParseMode.HTML
             )
         except BadRequest as exc:
+            # A parse error would fail as text too; anything else is about the picture.
             if "parse entities" in exc.message.lower():
                 raise
-            log.warning("photo refused chat=%s error=%r; sending text", chat_id, exc.message)
+            refused.add(image)
+            log.warning("photo refused image=%s error=%r; sending text", image, exc.message)
     return await bot.send_message(
         chat_id,
         html,

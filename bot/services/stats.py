@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Article, ArticleStatus, Delivery, Feed, Subscriber
+from bot.services.feeds import list_feeds
+from bot.storage.models import Article, ArticleStatus, Delivery, Subscriber
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +81,7 @@ async def collect(session: AsyncSession) -> Stats:
     delivery_rows = await session.execute(
         select(Delivery.status, func.count()).group_by(Delivery.status)
     )
-    article_count = (
-        select(Article.feed_id, func.count().label("n")).group_by(Article.feed_id).subquery()
-    )
-    feed_rows = await session.execute(
-        select(Feed, func.coalesce(article_count.c.n, 0))
-        .outerjoin(article_count, article_count.c.feed_id == Feed.id)
-        .order_by(Feed.id)
-    )
+    feed_rows = await list_feeds(session)
     return Stats(
         readers=int(readers),
         subscribed=int(subscribed),

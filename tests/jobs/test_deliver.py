@@ -100,6 +100,25 @@ class TestOutbox:
         assert message["photo"]
         assert message["caption"].startswith("Headline 1")
 
+    async def test_refused_photo_falls_back_to_text(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """When Telegram refuses the picture, the post still arrives, as a text message."""
+        await subscribe(db, tg, 104)
+        await tg.faults(
+            method="sendPhoto",
+            count=2,  # the channel's and the reader's, sent in the same round
+            status=400,
+            description="Bad Request: wrong file identifier/HTTP URL specified",
+        )
+        await publish(db, 1, image="https://n.example/broken.jpg")
+        outbox = Outbox(db)
+        await outbox.drain(app.bot)
+        [message] = await tg.bot_messages(104)
+        assert not message["photo"]
+        assert message["text"].startswith("Headline 1")
+        assert set((await statuses(db)).values()) == {DeliveryStatus.SENT}
+
     async def test_blocked_reader_becomes_inactive(
         self, db: Database, tg: SandboxClient, app: Any
     ) -> None:

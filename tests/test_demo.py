@@ -1,0 +1,36 @@
+"""`newsbot demo` runs the whole system by itself and shows posts as readers read them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.demo import as_reader_sees, run_demo
+from bot.sandbox import parse_telegram_html
+
+
+class TestDemo:
+    @pytest.mark.slow
+    async def test_demo_succeeds(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The demo exits 0 and prints the channel's posts and the reader's chat."""
+        assert await run_demo(quiet=True) == 0
+        out = capsys.readouterr().out
+        assert "OK: 2 articles published, 3 channel posts, 6 messages to the reader." in out
+        assert "घाटी में पहली बर्फ़ गिरी" in out
+        assert "Read more → https://courier.example/2026/11/storm-warning" in out
+
+
+class TestReaderView:
+    def test_entities_are_placed_by_utf16_offsets(self) -> None:
+        """Bold and links land in the right place after emoji and Devanagari (UTF-16 offsets)."""
+        html = '<b>😀 घाटी</b>\n\ntext <a href="https://x.example/">पूरा पढ़ें</a> end'
+        parsed = parse_telegram_html(html)
+        message = {"from_bot": True, "text": parsed.text, "entities": parsed.entities}
+        assert as_reader_sees(message, bold=True).splitlines() == [
+            "  │ \033[1m😀 घाटी\033[0m",
+            "  │ ",
+            "  │ text पूरा पढ़ें → https://x.example/ end",
+        ]
+
+    def test_reader_messages_are_quoted(self) -> None:
+        """What the reader sent is shown as theirs."""
+        assert as_reader_sees({"from_bot": False, "text": "/start"}, bold=False) == "  you: /start"
