@@ -6,6 +6,9 @@ rows, sending through PTB with AIORateLimiter's overall limit lifted, recording 
 With Telegram's real limits (30 messages/s) delivery time is N/30 seconds whatever this says.
 
     .venv/bin/python benchmarks/delivery_throughput.py --readers 2000 [--database URL]
+
+``--database`` must name an empty database: newsbot's tables are created there, and a database
+that already has readers is refused.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
 from bot.article import ArticleDraft
@@ -82,6 +85,9 @@ async def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             db = Database(args.database or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}")
             await db.migrate()
+            async with db.session() as session:
+                if await session.scalar(select(func.count()).select_from(Subscriber)):
+                    raise SystemExit("benchmark: --database must be an empty database")
             await make_readers(url, args.readers)
             now = utcnow()
             async with db.session() as session, session.begin():
