@@ -30,8 +30,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select, update
-from telegram import Bot, LinkPreviewOptions, Message
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -41,6 +40,7 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.posting import send_post
 from bot.services.readers import mark_unreachable
 from bot.storage.db import Database
 from bot.storage.models import Article, Delivery, DeliveryStatus, utcnow
@@ -318,33 +318,6 @@ class Outbox:
                     await mark_unreachable(
                         session, outcome.unreachable_chat, outcome.error or "unreachable"
                     )
-
-
-async def send_post(
-    bot: Bot, chat_id: int | str, html: str, image: str | None, refused: set[str]
-) -> Message:
-    """Send one post: a photo with the post as caption, else (or if the photo is refused) text.
-
-    A picture Telegram refused once (it could not fetch it, say) is added to ``refused`` and not
-    tried again for the next chats.
-    """
-    if image and image not in refused:
-        try:
-            return await bot.send_photo(
-                chat_id, photo=image, caption=html, parse_mode=ParseMode.HTML
-            )
-        except BadRequest as exc:
-            # A parse error would fail as text too; anything else is about the picture.
-            if "parse entities" in exc.message.lower():
-                raise
-            refused.add(image)
-            log.warning("photo refused image=%s error=%r; sending text", image, exc.message)
-    return await bot.send_message(
-        chat_id,
-        html,
-        parse_mode=ParseMode.HTML,
-        link_preview_options=LinkPreviewOptions(prefer_large_media=True),
-    )
 
 
 def _seconds(exc: RetryAfter) -> float:

@@ -26,6 +26,9 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(CommandHandler("help", readers.help_command, filters=private))
     application.add_handler(CommandHandler("push", editors.push, filters=private, block=False))
     application.add_handler(
+        CommandHandler("preview", editors.preview, filters=private, block=False)
+    )
+    application.add_handler(
         CallbackQueryHandler(readers.subscribe_button, pattern=f"^{SUBSCRIBE_CALLBACK}$")
     )
     application.add_handler(ChatMemberHandler(readers.membership, ChatMemberHandler.MY_CHAT_MEMBER))

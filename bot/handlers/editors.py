@@ -1,39 +1,67 @@
-"""Editors' commands: /push URL sends an article page to the channel and every subscriber."""
+"""Editors' commands: /push URL sends an article page to the channel and every subscriber;
+/preview URL shows the editor, and only the editor, the post it would make."""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.errors import NewsbotError
+from bot.formatting import render_post
 from bot.handlers import texts
 from bot.handlers.common import runtime
-from bot.services.push import push_url
+from bot.posting import send_post
+from bot.services.push import push_url, read_page
 
 log = logging.getLogger(__name__)
 
 
-async def push(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Push the article at the given URL now; anyone not in EDITOR_IDS is refused politely."""
-    newsbot = runtime(context)
+async def _editor_url(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, command: str
+) -> tuple[Message, str] | None:
+    """The message and the URL of an editor's command; refuse anyone else, explain bad usage."""
     user = update.effective_user
     message = update.effective_message
     assert message is not None
-    if user is None or user.id not in newsbot.settings.editor_ids:
-        log.info("push refused user_id=%s", user.id if user else None)
-        await message.reply_html(texts.PUSH_REFUSED)
-        return
+    if user is None or user.id not in runtime(context).settings.editor_ids:
+        log.info("%s refused user_id=%s", command, user.id if user else None)
+        await message.reply_html(texts.EDITORS_ONLY)
+        return None
     if len(context.args or []) != 1:
-        await message.reply_html(texts.PUSH_USAGE)
+        await message.reply_html(texts.usage(command))
+        return None
+    return message, (context.args or [""])[0]
+
+
+async def push(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Push the article at the given URL now; anyone not in EDITOR_IDS is refused politely."""
+    asked = await _editor_url(update, context, "push")
+    if asked is None:
         return
-    url = (context.args or [""])[0]
+    message, url = asked
+    newsbot = runtime(context)
     try:
         pushed = await push_url(newsbot.db, newsbot.fetcher, url, channel=newsbot.channel)
     except NewsbotError as exc:
-        log.info("push failed user_id=%s url=%s error=%r", user.id, url, str(exc))
+        log.info("push failed chat_id=%s url=%s error=%r", message.chat_id, url, str(exc))
         await message.reply_html(texts.push_failed(str(exc)))
         return
     newsbot.kick()
     await message.reply_html(texts.pushed(pushed.article.title, pushed.deliveries, newsbot.channel))
+
+
+async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the editor the post the page at URL would make; nothing is stored or sent elsewhere."""
+    asked = await _editor_url(update, context, "preview")
+    if asked is None:
+        return
+    message, url = asked
+    try:
+        draft, _links = await read_page(runtime(context).fetcher, url)
+    except NewsbotError as exc:
+        await message.reply_html(texts.preview_failed(str(exc)))
+        return
+    post = render_post(draft.title, draft.summary, draft.link, draft.image)
+    await send_post(context.bot, message.chat_id, post.html, post.image, set())

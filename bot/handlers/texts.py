@@ -45,12 +45,12 @@ HELP = (
 )
 EDITOR_HELP = (
     "\n\n<b>For editors</b>\n"
+    "/preview URL - see the post the article at URL would make (sent to you only)\n"
     "/push URL - send the article at URL to the channel and every subscriber now"
 )
 UNKNOWN = "I only understand commands. /help lists them."
 
-PUSH_USAGE = "Usage: /push URL, e.g. /push https://example.com/news/article.html"
-PUSH_REFUSED = "Sorry, only the newsroom's editors can push articles."
+EDITORS_ONLY = "Sorry, only the newsroom's editors can do that."
 ERROR = "Sorry, something went wrong on our side. Please try again in a moment."
 
 
@@ -58,6 +58,14 @@ def pushed(title: str, deliveries: int, channel: str | None) -> str:
     where = f"{escape(channel)} and " if channel else ""
     readers = deliveries - (1 if channel else 0)
     return f"Pushed <b>{escape(title)}</b> to {where}{readers} reader(s)."
+
+
+def usage(command: str) -> str:
+    return f"Usage: /{command} URL, e.g. /{command} https://example.com/news/article.html"
+
+
+def preview_failed(reason: str) -> str:
+    return f"No preview: {escape(reason)}"
 
 
 def push_failed(reason: str) -> str:

@@ -13,19 +13,26 @@ No HTTP here. ``_api`` and ``_control`` decode Bot API and control requests and 
 
 A ``SandboxState`` is not thread-safe: use it only from the event loop that serves it. Waiting
 (``wait_until``) awaits an ``asyncio.Event`` that every change sets and replaces; nothing polls.
+
+The pieces live next door and are re-exported here: errors in ``_errors``, the records in
+``_records``, rate limits in ``_limits``, injected faults in ``_faults`` and the builders of
+Bot API JSON in ``_objects``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
-import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
+
+from bot.sandbox import _objects
+from bot.sandbox._errors import ApiError, ControlError, flood_error
+from bot.sandbox._faults import Fault, take_fault
+from bot.sandbox._limits import Limits, RateLimiter, TokenBucket
+from bot.sandbox._records import CallbackRecord, Chat, RequestRecord, StoredMessage, User
 
 __all__ = [
     "ApiError",
@@ -39,6 +46,7 @@ __all__ = [
     "StoredMessage",
     "TokenBucket",
     "User",
+    "flood_error",
 ]
 
 JSON = dict[str, Any]
@@ -47,248 +55,8 @@ JSON = dict[str, Any]
 _DEFAULT_UPDATE_TYPES = frozenset(
     {"message", "edited_message", "channel_post", "callback_query", "my_chat_member"}
 )
-_ERROR_PHRASES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    409: "Conflict",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
 _FIRST_CHANNEL_ID = -1001000000001
 _FIRST_GROUP_ID = -4000000001
-
-
-class ApiError(Exception):
-    """A Bot API error answer: HTTP status, Telegram's description, optional parameters."""
-
-    def __init__(self, status: int, description: str, parameters: JSON | None = None) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters
-
-    def to_api(self) -> JSON:
-        body: JSON = {"ok": False, "error_code": self.status, "description": self.description}
-        if self.parameters:
-            body["parameters"] = self.parameters
-        return body
-
-
-class ControlError(Exception):
-    """A control-API request the sandbox cannot carry out (HTTP 400 or 404)."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def flood_error(retry_after: int) -> ApiError:
-    """The 429 answer Telegram gives when a rate is exceeded."""
-    return ApiError(
-        429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
-    )
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Telegram's send rates as token buckets; ``Limits(enabled=False)`` turns them off."""
-
-    overall_per_second: float = 30.0
-    overall_burst: int = 30
-    private_per_second: float = 1.0
-    private_burst: int = 3
-    group_per_minute: float = 20.0
-    group_burst: int = 20
-    enabled: bool = True
-
-    def updated(self, changes: JSON) -> Limits:
-        """A copy with ``changes`` applied; unknown keys or bad values raise ControlError."""
-        known = {f.name: f.type for f in dataclasses.fields(self)}
-        unknown = set(changes) - set(known)
-        if unknown:
-            raise ControlError(f"unknown limit(s): {', '.join(sorted(unknown))}")
-        clean: JSON = {}
-        for key, value in changes.items():
-            if key == "enabled":
-                clean[key] = bool(value)
-            elif not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-                raise ControlError(f"limit {key} must be a positive number")
-            else:
-                clean[key] = int(value) if key.endswith("burst") else float(value)
-        return dataclasses.replace(self, **clean)
-
-
-class TokenBucket:
-    """``burst`` tokens, refilled at ``rate`` tokens per second; one message takes one."""
-
-    def __init__(self, rate: float, burst: int, now: float) -> None:
-        self.rate = rate
-        self.burst = float(burst)
-        self.tokens = float(burst)
-        self.stamp = now
-
-    def _refill(self, now: float) -> None:
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-
-    def wait(self, now: float) -> float:
-        """Seconds until a token is available (0.0 if one is available now)."""
-        self._refill(now)
-        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
-
-    def take(self, now: float) -> None:
-        self._refill(now)
-        self.tokens -= 1.0
-
-
-@dataclass
-class Fault:
-    """The next ``remaining`` calls of ``method`` (lower case; None: any) answer ``status``."""
-
-    method: str | None
-    remaining: int
-    status: int
-    retry_after: int | None = None
-    description: str | None = None
-
-    def to_error(self) -> ApiError:
-        if self.status == 429:
-            return flood_error(max(1, self.retry_after or 1))
-        phrase = _ERROR_PHRASES.get(self.status, "Error")
-        return ApiError(self.status, self.description or phrase)
-
-    def to_json(self) -> JSON:
-        return dataclasses.asdict(self)
-
-
-@dataclass
-class User:
-    """A reader, as the sandbox plays them."""
-
-    id: int
-    first_name: str = "Reader"
-    username: str | None = None
-    language_code: str | None = None
-
-    def to_api(self) -> JSON:
-        out: JSON = {"id": self.id, "is_bot": False, "first_name": self.first_name}
-        if self.username:
-            out["username"] = self.username
-        if self.language_code:
-            out["language_code"] = self.language_code
-        return out
-
-
-@dataclass
-class StoredMessage:
-    """One message in a chat's history: sent by the bot or by a reader."""
-
-    message_id: int
-    chat_id: int
-    date: int
-    from_bot: bool
-    sender_id: int
-    method: str
-    text: str | None = None
-    html: str | None = None
-    entities: list[JSON] = field(default_factory=list)
-    photo: str | None = None
-    photo_sizes: list[JSON] = field(default_factory=list)
-    caption: str | None = None
-    caption_entities: list[JSON] = field(default_factory=list)
-    reply_markup: JSON | None = None
-    parse_mode: str | None = None
-    options: JSON = field(default_factory=dict)
-    edit_date: int | None = None
-    deleted: bool = False
-
-    def record(self) -> JSON:
-        """The control API's view: everything, including what the bot sent as HTML."""
-        return {
-            "message_id": self.message_id,
-            "chat_id": self.chat_id,
-            "from_bot": self.from_bot,
-            "user_id": None if self.from_bot else self.sender_id,
-            "date": self.date,
-            "method": self.method,
-            "text": self.text,
-            "html": self.html,
-            "entities": self.entities,
-            "photo": self.photo,
-            "caption": self.caption,
-            "caption_entities": self.caption_entities,
-            "reply_markup": self.reply_markup,
-            "parse_mode": self.parse_mode,
-            "options": self.options,
-            "edited": self.edit_date is not None,
-            "deleted": self.deleted,
-        }
-
-
-@dataclass
-class Chat:
-    """A private chat (id == the user's id), a group, a supergroup or a channel."""
-
-    id: int
-    type: str
-    title: str | None = None
-    username: str | None = None
-    first_name: str | None = None
-    admins: list[int] = field(default_factory=list)
-    messages: list[StoredMessage] = field(default_factory=list)
-    next_message_id: int = 1
-    migrated_to: int | None = None
-
-    def to_api(self) -> JSON:
-        out: JSON = {"id": self.id, "type": self.type}
-        if self.type == "private":
-            out["first_name"] = self.first_name or ""
-        else:
-            out["title"] = self.title or self.username or str(self.id)
-        if self.username:
-            out["username"] = self.username
-        return out
-
-    def summary(self) -> JSON:
-        return {
-            **self.to_api(),
-            "messages": len(self.messages),
-            "bot_messages": sum(1 for m in self.messages if m.from_bot),
-            "migrated_to": self.migrated_to,
-        }
-
-
-@dataclass
-class RequestRecord:
-    """One Bot API call as the sandbox answered it."""
-
-    method: str
-    chat_id: int | str | None
-    status: int
-    description: str | None
-    at: float
-
-    def to_json(self) -> JSON:
-        return dataclasses.asdict(self)
-
-
-@dataclass
-class CallbackRecord:
-    """A button press and the bot's answerCallbackQuery, if any."""
-
-    id: str
-    user_id: int
-    message_id: int
-    data: str
-    answered: bool = False
-    answer: JSON = field(default_factory=dict)
-
-    def to_json(self) -> JSON:
-        return dataclasses.asdict(self)
 
 
 class SandboxState:
@@ -317,7 +85,7 @@ class SandboxState:
 
     def reset(self) -> None:
         """Forget everything but the update counter; recreate the configured channels."""
-        self.limits = self._initial_limits
+        self._rates = RateLimiter(self._initial_limits, self._clock)
         self.users: dict[int, User] = {}
         self.chats: dict[int, Chat] = {}
         self.blocked: set[int] = set()
@@ -335,8 +103,6 @@ class SandboxState:
         self._next_group_id = _FIRST_GROUP_ID
         self._next_callback = 1
         self._next_file = 1
-        self._buckets: dict[int, TokenBucket] = {}
-        self._overall: TokenBucket | None = None
         for username in self._initial_channels:
             self.add_chat(username)
         self.notify()
@@ -371,12 +137,7 @@ class SandboxState:
     # -- chats and users -------------------------------------------------------------------
 
     def bot_user(self) -> JSON:
-        return {
-            "id": self.bot_id,
-            "is_bot": True,
-            "first_name": self.bot_first_name,
-            "username": self.bot_username,
-        }
+        return _objects.bot_user_json(self.bot_id, self.bot_first_name, self.bot_username)
 
     def add_chat(
         self,
@@ -494,10 +255,7 @@ class SandboxState:
         if user_id in self.blocked:
             self.set_blocked(user_id, blocked=False)  # "Restart bot" in the app unblocks
         user, chat = self._user(user_id, first_name, username, language_code)
-        entities: list[JSON] = []
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            entities.append({"type": "bot_command", "offset": 0, "length": _utf16_len(command)})
+        entities = _objects.command_entities(text)
         msg = self._store(
             chat, from_bot=False, sender_id=user.id, method="user", text=text, entities=entities
         )
@@ -523,13 +281,7 @@ class SandboxState:
         query_id = str(4_200_000_000_000_000_000 + self._next_callback)
         self._next_callback += 1
         self.callbacks[query_id] = CallbackRecord(query_id, user_id, message_id, data)
-        query = {
-            "id": query_id,
-            "from": user.to_api(),
-            "message": self.message_to_api(msg),
-            "chat_instance": str(abs(chat.id) * 7919),
-            "data": data,
-        }
+        query = _objects.callback_query_json(query_id, user, self.message_to_api(msg), chat, data)
         return self._add_update("callback_query", query), query_id
 
     def set_blocked(self, user_id: int, *, blocked: bool) -> None:
@@ -543,19 +295,10 @@ class SandboxState:
         user, chat = self.users.get(user_id), self.chats.get(user_id)
         if user is None or chat is None:
             return
-        bot = self.bot_user()
-        member = {"status": "member", "user": bot}
-        kicked = {"status": "kicked", "user": bot, "until_date": 0}
-        self._add_update(
-            "my_chat_member",
-            {
-                "chat": chat.to_api(),
-                "from": user.to_api(),
-                "date": self.now(),
-                "old_chat_member": member if blocked else kicked,
-                "new_chat_member": kicked if blocked else member,
-            },
+        payload = _objects.my_chat_member_json(
+            chat, user, self.bot_user(), self.now(), blocked=blocked
         )
+        self._add_update("my_chat_member", payload)
 
     # -- what the bot does -----------------------------------------------------------------
 
@@ -567,18 +310,7 @@ class SandboxState:
         """PhotoSize dicts for a photo the bot sent, with fresh file ids."""
         n = self._next_file
         self._next_file += 1
-        out = []
-        for width, height in ((90, 60), (320, 213), (800, 533)):
-            out.append(
-                {
-                    "file_id": f"AgACAgSandbox{n:06d}x{width}",
-                    "file_unique_id": f"AQADSb{n:06d}{width}",
-                    "width": width,
-                    "height": height,
-                    "file_size": (size or 40_000) * width // 800,
-                }
-            )
-        return out
+        return _objects.photo_sizes_json(n, size)
 
     def known_file_id(self, file_id: str) -> bool:
         return any(
@@ -610,58 +342,14 @@ class SandboxState:
     def message_to_api(self, msg: StoredMessage) -> JSON:
         """The Bot API ``Message`` for a stored message."""
         chat = self.chats[msg.chat_id]
-        out: JSON = {"message_id": msg.message_id, "date": msg.date, "chat": chat.to_api()}
-        if not msg.from_bot:
-            out["from"] = self.users[msg.sender_id].to_api()
-        elif chat.type == "channel":
-            out["sender_chat"] = chat.to_api()
-        else:
-            out["from"] = {**self.bot_user(), "id": msg.sender_id}
-        if msg.text is not None:
-            out["text"] = msg.text
-            if msg.entities:
-                out["entities"] = msg.entities
-        if msg.photo is not None:
-            out["photo"] = msg.photo_sizes
-            if msg.caption:
-                out["caption"] = msg.caption
-                if msg.caption_entities:
-                    out["caption_entities"] = msg.caption_entities
-        if msg.reply_markup and "inline_keyboard" in msg.reply_markup:
-            out["reply_markup"] = msg.reply_markup
-        if msg.edit_date is not None:
-            out["edit_date"] = msg.edit_date
-        return out
+        return _objects.message_json(msg, chat, users=self.users, bot=self.bot_user())
 
     def chat_member(self, chat: Chat, user_id: int) -> JSON:
         """getChatMember: the bot and the admins are administrators, a reader is a member."""
-        if user_id == self.bot_id:
-            if chat.type == "private":
-                return {"status": "member", "user": self.bot_user()}
-            return _administrator(self.bot_user())
-        if chat.type == "private":
-            if user_id == chat.id:
-                return {"status": "member", "user": self.users[user_id].to_api()}
-            raise ApiError(400, "Bad Request: user not found")
-        user = self._user_json(user_id)
-        if chat.admins and user_id == chat.admins[0]:
-            return {"status": "creator", "user": user, "is_anonymous": False}
-        if user_id in chat.admins:
-            return _administrator(user)
-        if user_id in self.users:
-            return {"status": "left", "user": user}
-        raise ApiError(400, "Bad Request: user not found")
+        return _objects.chat_member_json(chat, user_id, users=self.users, bot=self.bot_user())
 
     def administrators(self, chat: Chat) -> list[JSON]:
-        if chat.type == "private":
-            raise ApiError(400, "Bad Request: there are no administrators in the private chat")
-        return [self.chat_member(chat, self.bot_id)] + [
-            self.chat_member(chat, user_id) for user_id in chat.admins
-        ]
-
-    def _user_json(self, user_id: int) -> JSON:
-        user = self.users.get(user_id)
-        return user.to_api() if user else User(user_id, first_name=f"User {user_id}").to_api()
+        return _objects.administrators_json(chat, users=self.users, bot=self.bot_user())
 
     def answer_callback(self, query_id: str, answer: JSON) -> None:
         record = self.callbacks.get(query_id)
@@ -711,42 +399,21 @@ class SandboxState:
 
     def check_rate(self, chat: Chat) -> None:
         """Take a token for one message to ``chat`` or raise the 429 Telegram would answer."""
-        limits = self.limits
-        if not limits.enabled:
-            return
-        now = self._clock()
-        if self._overall is None:
-            self._overall = TokenBucket(limits.overall_per_second, limits.overall_burst, now)
-        bucket = self._buckets.get(chat.id)
-        if bucket is None:
-            if chat.type == "private":
-                bucket = TokenBucket(limits.private_per_second, limits.private_burst, now)
-            else:
-                bucket = TokenBucket(limits.group_per_minute / 60.0, limits.group_burst, now)
-            self._buckets[chat.id] = bucket
-        wait = max(self._overall.wait(now), bucket.wait(now))
-        if wait > 0:
-            raise flood_error(max(1, math.ceil(wait)))
-        self._overall.take(now)
-        bucket.take(now)
+        self._rates.take(chat.id, private=chat.type == "private")
+
+    @property
+    def limits(self) -> Limits:
+        return self._rates.limits
 
     def set_limits(self, limits: Limits) -> None:
-        self.limits = limits
-        self._buckets.clear()
-        self._overall = None
+        self._rates = RateLimiter(limits, self._clock)
 
     def add_fault(self, fault: Fault) -> None:
         self.faults.append(fault)
 
     def take_fault(self, method: str) -> Fault | None:
         """The first armed fault for ``method`` (lower case), used up by one call."""
-        for fault in self.faults:
-            if fault.method in (None, method) and fault.remaining > 0:
-                fault.remaining -= 1
-                if fault.remaining == 0:
-                    self.faults.remove(fault)
-                return fault
-        return None
+        return take_fault(self.faults, method)
 
     def set_commands(self, scope: JSON | None, language_code: str, commands: list[JSON]) -> None:
         key = (_scope_key(scope), language_code)
@@ -770,35 +437,5 @@ class SandboxState:
         self.requests.append(RequestRecord(method, chat_id, status, description, time.time()))
 
 
-def _administrator(user: JSON) -> JSON:
-    """A ChatMemberAdministrator with the rights a news channel's admin has."""
-    rights = [
-        "can_manage_chat",
-        "can_delete_messages",
-        "can_manage_video_chats",
-        "can_restrict_members",
-        "can_change_info",
-        "can_invite_users",
-        "can_post_stories",
-        "can_edit_stories",
-        "can_delete_stories",
-        "can_post_messages",
-        "can_edit_messages",
-        "can_pin_messages",
-    ]
-    return {
-        "status": "administrator",
-        "user": user,
-        "can_be_edited": False,
-        "is_anonymous": False,
-        "can_promote_members": False,
-        **dict.fromkeys(rights, True),
-    }
-
-
 def _scope_key(scope: JSON | None) -> str:
     return json.dumps(scope or {"type": "default"}, sort_keys=True)
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2

@@ -180,7 +180,10 @@ async def test_whole_flow(
         # A reader's /push is refused and sends nothing; an editor's is delivered.
         refusal = await ask(tg, BEN, f"/push {site.url_for('/breaking.html')}", 5)
         assert "only the newsroom's editors" in refusal["text"]
-        confirmation = await ask(tg, EDITOR, f"/push {site.url_for('/breaking.html')}", 1)
+        preview = await ask(tg, EDITOR, f"/preview {site.url_for('/breaking.html')}", 1)
+        assert preview["text"].startswith("Breaking: dam inspection finds no damage")
+        assert len(posts(await tg.messages(f"@{CHANNEL}"))) == 2  # a preview goes nowhere else
+        confirmation = await ask(tg, EDITOR, f"/push {site.url_for('/breaking.html')}", 2)
         assert "Pushed" in confirmation["text"]
         ben = posts(await tg.bot_messages(BEN, wait_for=6, timeout=WAIT))
         assert ben[-1]["text"].startswith("Breaking: dam inspection finds no damage")
