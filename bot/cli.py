@@ -134,26 +134,25 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             await newsbot.start()  # migrates first: database errors surface here
         except (SQLAlchemyError, OSError) as exc:
             raise _database_error(newsbot.db, exc) from None
-        except InvalidToken:
-            raise _rejected_token(settings) from None
         except TelegramError as exc:
-            raise CommandError(
-                f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}"
-            ) from None
+            raise _telegram_error(settings, exc) from None
         await stop.wait()
     finally:
         await newsbot.stop()
     return 0
 
 
-def _rejected_token(settings: Settings) -> CommandError:
-    # PTB raises InvalidToken for 401 and for 404, and a 404 is also what a server that is not
-    # a Bot API server answers, so both causes are named.
-    return CommandError(
-        "configuration error: TELEGRAM_BOT_TOKEN: the Bot API rejected the token "
-        f"(or TELEGRAM_API_URL={settings.telegram_api_url} is not a Bot API server)",
-        2,
-    )
+def _telegram_error(settings: Settings, exc: TelegramError) -> CommandError:
+    """The one line a Telegram failure at start-up is reported as."""
+    if isinstance(exc, InvalidToken):
+        # PTB raises InvalidToken for 401 and for 404, and a 404 is also what a server that
+        # is not a Bot API server answers, so both causes are named.
+        return CommandError(
+            "configuration error: TELEGRAM_BOT_TOKEN: the Bot API rejected the token "
+            f"(or TELEGRAM_API_URL={settings.telegram_api_url} is not a Bot API server)",
+            2,
+        )
+    return CommandError(f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}")
 
 
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -182,12 +181,8 @@ async def _with_bot(settings: Settings, work: Callable[[Any], Awaitable[int]]) -
     try:
         async with app:
             return await work(app)
-    except InvalidToken:
-        raise _rejected_token(settings) from None
     except TelegramError as exc:
-        raise CommandError(
-            f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}"
-        ) from None
+        raise _telegram_error(settings, exc) from None
 
 
 async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:

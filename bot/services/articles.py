@@ -72,7 +72,8 @@ async def published_links(session: AsyncSession, links: Sequence[str | None]) ->
 def _row(
     draft: ArticleDraft, *, source: str, feed_id: int | None, published: bool
 ) -> dict[str, Any]:
-    post = render_post(draft.title, draft.summary, draft.link, draft.image)
+    # Only a published article is ever sent, so only its post is rendered.
+    post = render_post(draft.title, draft.summary, draft.link, draft.image) if published else None
     return {
         "feed_id": feed_id,
         "identity": identity(source, draft.key),
@@ -83,8 +84,8 @@ def _row(
         "summary": draft.summary,
         "link": draft.link,
         "published_link": link_key(draft.link) if published else None,
-        "image": post.image,
-        "post_html": post.html,
+        "image": post.image if post else draft.image,
+        "post_html": post.html if post else None,
         "published_at": draft.published,
         "created_at": utcnow(),
     }
