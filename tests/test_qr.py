@@ -1,7 +1,8 @@
 """Tests for bot.qr: campaign names, join links, formats, and codes that real decoders read.
 
-PNGs are decoded with zxing-cpp; SVGs are first rasterized with cairosvg (libcairo) and then
-decoded with zxing-cpp as well, so both formats are checked by a real scanner.
+PNGs are decoded with zxing-cpp; SVGs are first rasterized with resvg (a self-contained wheel, no
+system library needed) and then decoded with zxing-cpp as well, so both formats are checked by a
+real scanner.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import io
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import cairosvg
 import pytest
+import resvg_py
 import zxingcpp
 from PIL import Image
 
@@ -30,10 +31,9 @@ def decode(image: Image.Image) -> list[str]:
 
 
 def rasterize_svg(svg: bytes, width: int) -> Image.Image:
-    """Return ``svg`` drawn by cairosvg at ``width`` pixels wide."""
-    png = cairosvg.svg2png(bytestring=svg, output_width=width)
-    assert isinstance(png, bytes)
-    return Image.open(io.BytesIO(png))
+    """Return ``svg`` drawn by resvg at ``width`` pixels wide."""
+    png = resvg_py.svg_to_bytes(svg_string=svg.decode(), width=width, dpi=96)
+    return Image.open(io.BytesIO(bytes(png)))
 
 
 class TestValidateCampaign:
