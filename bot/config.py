@@ -131,8 +131,8 @@ class Settings(BaseSettings):
         for url in value:
             if not re.fullmatch(r"https?://\S+", url):
                 raise ValueError(f"{url!r} is not an http(s) URL")
-            if len(url) > 2048:
-                raise ValueError(f"{url[:60]!r}… is longer than 2048 characters")
+            if len(url.encode()) > 2048:
+                raise ValueError(f"{url[:60]!r}… is longer than 2048 bytes")
         return list(dict.fromkeys(value))
 
     @field_validator("editor_ids", mode="before")

@@ -1,8 +1,9 @@
 """Pure: the one form of an article's link used to tell whether it was already published.
 
 Two feeds, or a feed and an editor's push, often list the same article under slightly different
-URLs: tracking parameters, a fragment, an upper-case host. :func:`canonical_link` removes what
-does not change the page; :func:`link_key` is its hash, short enough for a unique index.
+URLs: http or https, ``www.`` or not, tracking parameters, a fragment, a trailing slash, an
+upper-case host. :func:`canonical_link` removes what does not change the page; :func:`link_key`
+is its hash, short enough for an index.
 """
 
 from __future__ import annotations
@@ -21,20 +22,21 @@ def _tracking(name: str) -> bool:
 
 
 def canonical_link(url: str) -> str:
-    """``url`` without fragment, tracking parameters, default port or case in scheme and host."""
+    """``url`` as ``//host/path?query``: no scheme (a site that moves to https keeps its
+    articles' identity), no ``www.``, default port, fragment, tracking parameters or trailing
+    slash, and the host in lower case."""
     parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    default_port = {"http": 80, "https": 443}.get(scheme)
+    host = (parts.hostname or "").lower().removeprefix("www.")
     try:
         port = parts.port
     except ValueError:
         port = None
-    netloc = host if port in (None, default_port) else f"{host}:{port}"
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)]
     )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(("", netloc, path, query, ""))
 
 
 def link_key(url: str | None) -> str | None:

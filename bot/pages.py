@@ -238,6 +238,11 @@ def _http_url(base: str, value: str | None) -> str | None:
     return absolute
 
 
+def _is_home_page_of_other(candidate: str, url: str) -> bool:
+    """Whether ``candidate`` is a site's home page while ``url`` is a page deeper in it."""
+    return urlsplit(candidate).path.strip("/") == "" and urlsplit(url).path.strip("/") != ""
+
+
 def parse_page(html: str, url: str) -> PageMeta:
     """Return the title, description, image and canonical URL that the page at ``url`` declares.
 
@@ -261,7 +266,10 @@ def parse_page(html: str, url: str) -> PageMeta:
         image: str | None = secure
     else:
         image = next(filter(None, images), None)
-    page_url = _http_url(base, meta.get("og:url")) or _http_url(base, scanner.canonical) or url
+    declared = (_http_url(base, meta.get("og:url")), _http_url(base, scanner.canonical))
+    # A site-wide template often declares its home page: that is not this article's address.
+    article_urls = [u for u in declared if u and not _is_home_page_of_other(u, url)]
+    page_url = article_urls[0] if article_urls else url
     return PageMeta(title=title, description=description, image=image, url=page_url)
 
 

@@ -10,14 +10,22 @@ from telegram.error import BadRequest
 
 log = logging.getLogger(__name__)
 
+#: Telegram's answers (lower case) that say the picture itself cannot be used: it could not be
+#: fetched, is not an image, or has a size Telegram refuses. Telegram has no error codes for
+#: these, and PTB no types, so the text is all there is.
+_BAD_PICTURE = ("http url", "web page content", "image_process", "photo_invalid", "photo_save")
+#: The chat may not get pictures (a group's permissions): text only for this chat.
+_NO_PICTURES_HERE = "not enough rights to send photos"
+
 
 async def send_post(
     bot: Bot, chat_id: int | str, html: str, image: str | None, refused: set[str]
 ) -> Message:
     """Send one post: a photo with the post as caption, else (or if the photo is refused) text.
 
-    A picture Telegram refused once (it could not fetch it, say) is added to ``refused`` and not
-    tried again for the next chats.
+    A picture Telegram refused (it could not fetch it, say) is added to ``refused`` and not
+    tried again for the next chats; a chat that may not get pictures gets text. Any other
+    ``BadRequest`` (chat not found, a parse error) concerns this chat or post and is raised.
     """
     if image and image not in refused:
         try:
@@ -25,11 +33,12 @@ async def send_post(
                 chat_id, photo=image, caption=html, parse_mode=ParseMode.HTML
             )
         except BadRequest as exc:
-            # A parse error would fail as text too; anything else is about the picture.
-            if "parse entities" in exc.message.lower():
+            reason = exc.message.lower()
+            if any(problem in reason for problem in _BAD_PICTURE):
+                refused.add(image)
+                log.warning("photo refused image=%s error=%r; sending text", image, exc.message)
+            elif _NO_PICTURES_HERE not in reason:
                 raise
-            refused.add(image)
-            log.warning("photo refused image=%s error=%r; sending text", image, exc.message)
     return await bot.send_message(
         chat_id,
         html,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,12 +37,16 @@ class PollResult:
     error: str | None = None
 
 
-async def due_feed_ids(session: AsyncSession) -> list[int]:
-    """Active feeds whose next poll time has come (or was never set)."""
-    now = utcnow()
+async def due_feed_ids(session: AsyncSession, *, interval: int) -> list[int]:
+    """Active feeds whose next poll time was never set or comes before the next poll would.
+
+    A failing feed's next time is counted from the start of the poll that failed, so half an
+    interval of slack keeps it from missing, by a few milliseconds, the poll it is due at.
+    """
+    due_by = utcnow() + timedelta(seconds=interval / 2)
     rows = await session.scalars(
         select(Feed.id)
-        .where(Feed.active.is_(True), or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now))
+        .where(Feed.active.is_(True), or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= due_by))
         .order_by(Feed.id)
     )
     return list(rows)
@@ -51,6 +56,7 @@ async def poll_feed(
     db: Database, fetcher: Fetcher, feed_id: int, *, channel: str | None, interval: int
 ) -> PollResult:
     """Refresh one feed: publish what is new since the last poll, record the feed's health."""
+    started = utcnow()
     async with db.session() as session:
         feed = await session.get(Feed, feed_id)
         if feed is None:
@@ -59,7 +65,7 @@ async def poll_feed(
     try:
         read = await read_feed(fetcher, url, etag=etag, last_modified=last_modified)
     except (FetchError, ParseError) as exc:
-        return await _record_failure(db, feed_id, str(exc), interval)
+        return await _record_failure(db, feed_id, str(exc), interval, started)
 
     now = utcnow()
     async with db.session() as session, session.begin():
@@ -71,11 +77,11 @@ async def poll_feed(
         feed.next_poll_at = None
         feed.error_count = 0
         feed.last_error = None
+        feed.etag = read.fetched.etag
+        feed.last_modified = read.fetched.last_modified
         if read.parsed is None:
             log.info("feed not modified feed_id=%s", feed_id)
             return PollResult(feed_id, not_modified=True)
-        feed.etag = read.fetched.etag
-        feed.last_modified = read.fetched.last_modified
         if read.parsed.title and not feed.title:
             feed.title = read.parsed.title
         if read.parsed.warning:
@@ -105,7 +111,9 @@ async def poll_feed(
     )
 
 
-async def _record_failure(db: Database, feed_id: int, error: str, interval: int) -> PollResult:
+async def _record_failure(
+    db: Database, feed_id: int, error: str, interval: int, started: datetime
+) -> PollResult:
     now = utcnow()
     async with db.session() as session, session.begin():
         feed = await session.get(Feed, feed_id)
@@ -114,7 +122,7 @@ async def _record_failure(db: Database, feed_id: int, error: str, interval: int)
         feed.error_count += 1
         feed.last_error = error[:2000]
         feed.last_polled_at = now
-        feed.next_poll_at = next_poll_after_error(now, interval, feed.error_count - 1)
+        feed.next_poll_at = next_poll_after_error(started, interval, feed.error_count - 1)
         log.warning(
             "feed failed feed_id=%s errors=%d next_poll_at=%s error=%r",
             feed_id,
@@ -129,8 +137,9 @@ async def poll_due(
     db: Database, fetcher: Fetcher, *, channel: str | None, interval: int, concurrency: int = 4
 ) -> list[PollResult]:
     """Poll every due feed, a few at a time."""
+    started = utcnow()
     async with db.session() as session:
-        feed_ids = await due_feed_ids(session)
+        feed_ids = await due_feed_ids(session, interval=interval)
     limit = asyncio.Semaphore(concurrency)
 
     async def one(feed_id: int) -> PollResult:
@@ -139,6 +148,7 @@ async def poll_due(
                 return await poll_feed(db, fetcher, feed_id, channel=channel, interval=interval)
             except Exception as exc:  # a bug or a database error: this feed only, and recorded
                 log.exception("feed poll crashed feed_id=%s", feed_id)
-                return await _record_failure(db, feed_id, f"internal error: {exc!r}", interval)
+                error = f"internal error: {exc!r}"
+                return await _record_failure(db, feed_id, error, interval, started)
 
     return list(await asyncio.gather(*(one(feed_id) for feed_id in feed_ids)))

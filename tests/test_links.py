@@ -20,6 +20,9 @@ class TestCanonicalLink:
             pytest.param("https://n.example:443/a", "https://n.example/a", id="default-port"),
             pytest.param("https://n.example", "https://n.example/", id="empty-path"),
             pytest.param("https://n.example/a?fbclid=XYZ", "https://n.example/a", id="fbclid"),
+            pytest.param("http://n.example/a", "https://n.example/a", id="moved-to-https"),
+            pytest.param("https://www.n.example/a", "https://n.example/a", id="www"),
+            pytest.param("https://n.example/a/", "https://n.example/a", id="trailing-slash"),
         ],
     )
     def test_same_article_same_key(self, a: str, b: str) -> None:
@@ -32,6 +35,7 @@ class TestCanonicalLink:
             pytest.param("https://n.example/a?id=1", "https://n.example/a?id=2", id="query"),
             pytest.param("https://n.example/A", "https://n.example/a", id="path-case"),
             pytest.param("http://n.example:8080/a", "http://n.example/a", id="other-port"),
+            pytest.param("https://www2.n.example/a", "https://n.example/a", id="other-host"),
         ],
     )
     def test_different_articles_differ(self, a: str, b: str) -> None:
@@ -44,7 +48,7 @@ class TestCanonicalLink:
         assert link_key("") is None
 
     def test_canonical_form(self) -> None:
-        """The canonical form keeps the meaningful query in its order."""
-        assert canonical_link("HTTPS://Ex.AMPLE/p?b=2&utm_medium=x&a=1#top") == (
-            "https://ex.ample/p?b=2&a=1"
+        """The canonical form keeps the meaningful query in its order and drops the scheme."""
+        assert canonical_link("HTTPS://WWW.Ex.AMPLE/p/?b=2&utm_medium=x&a=1#top") == (
+            "//ex.ample/p?b=2&a=1"
         )

@@ -346,6 +346,15 @@ class TestParsePage:
                 id="non-http-og-url-skipped",
             ),
             pytest.param("", URL, id="given-url"),
+            pytest.param(
+                '<meta property="og:url" content="/">'
+                '<link rel="canonical" href="https://news.example/c">',
+                "https://news.example/c",
+                id="home-page-og-url-skipped",
+            ),
+            pytest.param(
+                '<meta property="og:url" content="https://news.example/">', URL, id="home-page-only"
+            ),
         ],
     )
     def test_url(self, head: str, expected: str) -> None:

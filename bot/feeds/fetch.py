@@ -225,7 +225,12 @@ class Fetcher:
                             response.status_code,
                             location,
                         )
-                        current = str(response.url.join(location))
+                        try:
+                            current = str(response.url.join(location))
+                        except (httpx.InvalidURL, ValueError):  # UnicodeError is a ValueError
+                            raise FetchError(
+                                current, f"redirected to an invalid URL: {location[:200]!r}"
+                            ) from None
                         continue
                     return await self._read(current, response)
             except httpx.HTTPError as exc:
@@ -313,8 +318,12 @@ def _parse_url(url: str) -> httpx.URL:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError):
         raise FetchError(url, "only http and https URLs can be fetched") from None
-    if parsed.scheme not in _DEFAULT_PORTS or not parsed.host:
+    if parsed.scheme not in _DEFAULT_PORTS or not parsed.raw_host:
         raise FetchError(url, "only http and https URLs can be fetched")
+    try:
+        parsed.host  # noqa: B018 - httpx decodes the IDNA host later; a bad one must fail here
+    except UnicodeError:  # idna.IDNAError is a UnicodeError
+        raise FetchError(url, "the host name is not valid") from None
     return parsed
 
 

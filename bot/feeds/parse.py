@@ -14,7 +14,9 @@ see without a detector library are repaired here, so that no mojibake reaches a 
   bytes are valid UTF-8 with non-ASCII characters is read as UTF-8 (``â‚¬`` would be ``€``);
 * a document without a usable declaration that is not UTF-8 is read as windows-1252, KOI8-R
   or windows-1251, whichever gives the more plausible words (Cyrillic feeds without a
-  declaration are the common case; feedparser alone would read them as windows-1252).
+  declaration are the common case; feedparser alone would read them as windows-1252);
+* a document whose XML prolog declares an encoding but which the server labels with its own
+  default (``charset=ISO-8859-1``) is read as its prolog says, unless that reads worse.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ __all__ = ["SUMMARY_MAX_CHARS", "ParsedFeed", "parse_feed"]
 #: The longest summary stored for an entry, in code points (cut at a word boundary).
 SUMMARY_MAX_CHARS: Final = 2000
 
+#: Charsets web servers send by default, whatever the document is: a feed's own declaration
+#: outranks them.
+_SERVER_DEFAULTS: Final = frozenset({"ascii", "latin-1", "iso8859-1", "cp1252"})
+_XML_ENCODING: Final = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 #: Single-byte encodings tried on a document that declares nothing usable and is not UTF-8.
 _GUESSES: Final = ("windows-1252", "koi8-r", "windows-1251")
 _IMAGE_SUFFIXES: Final = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
@@ -166,12 +172,40 @@ def _repair_encoding(content: bytes, parsed: Any, charset: str | None) -> tuple[
             pass
         else:
             return "utf-8", f"the document is declared as {chosen} but is UTF-8; read as UTF-8"
+    declared = _declared_encoding(content)
+    if charset in _SERVER_DEFAULTS and declared not in (None, charset):
+        assert declared is not None
+        if _reads_at_least_as_well(content, declared, charset):
+            return declared, f"the server says {charset} but the document says {declared}"
     overridden = isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride)
     if overridden and codecs.lookup(chosen).name == "cp1252":
         best = _most_plausible(content)
         if best != "windows-1252":
             return best, f"no usable encoding is declared; read as {best}"
     return None
+
+
+def _reads_at_least_as_well(content: bytes, encoding: str, other: str) -> bool:
+    """Whether ``content`` decodes as ``encoding`` into words as plausible as with ``other``."""
+    try:
+        text = content.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    try:
+        return _implausibility(text) <= _implausibility(content.decode(other))
+    except UnicodeDecodeError:
+        return True
+
+
+def _declared_encoding(content: bytes) -> str | None:
+    """The known encoding an XML prolog at the start of ``content`` declares, if any."""
+    match = _XML_ENCODING.match(content.removeprefix(codecs.BOM_UTF8))
+    if match is None:
+        return None
+    try:
+        return codecs.lookup(match.group(1).decode("ascii")).name
+    except LookupError:
+        return None
 
 
 def _most_plausible(content: bytes) -> str:

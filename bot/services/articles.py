@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, insert, literal, select
+from sqlalchemy import ColumnElement, String, cast, insert, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,9 +32,15 @@ from bot.storage.models import (
 
 log = logging.getLogger(__name__)
 
-#: The most articles one poll of one feed publishes; the older rest are only marked seen, so a
-#: feed that renumbers its guids cannot flood the channel.
+#: The most articles one poll publishes from a feed none of whose entries was known before
+#: (it renumbered its guids and moved its links, or newsbot was away for longer than the feed
+#: is long); the older rest are only marked seen, so such a feed cannot flood the channel. A
+#: feed that still lists something known publishes every new entry.
 MAX_NEW_PER_POLL = 10
+#: The most articles one poll publishes from any feed (the older rest are marked seen).
+MAX_BURST = 100
+#: Values per ``IN (…)`` query: PostgreSQL takes at most 32767 parameters in one statement.
+IN_CHUNK = 1000
 
 
 def identity(source: str, key: str) -> str:
@@ -50,23 +56,48 @@ class Stored:
     seen: int
 
 
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
+
 async def known_identities(session: AsyncSession, identities: Sequence[str]) -> set[str]:
-    """Which of ``identities`` are already stored (one query)."""
-    if not identities:
-        return set()
-    rows = await session.scalars(select(Article.identity).where(Article.identity.in_(identities)))
-    return set(rows)
+    """Which of ``identities`` are already stored (one query per thousand)."""
+    known: set[str] = set()
+    for chunk in _chunks(identities):
+        known.update(
+            await session.scalars(select(Article.identity).where(Article.identity.in_(chunk)))
+        )
+    return known
+
+
+async def known_link_keys(
+    session: AsyncSession, keys: Sequence[str], *, feed_id: int | None
+) -> set[str]:
+    """Which of the link ``keys`` feed ``feed_id`` already listed or any article was published
+    with (one query per thousand)."""
+    known_here: ColumnElement[bool] = Article.status == ArticleStatus.PUBLISHED
+    if feed_id is not None:
+        known_here = or_(known_here, Article.feed_id == feed_id)
+    known: set[str] = set()
+    for chunk in _chunks(keys):
+        rows = await session.scalars(
+            select(Article.link_key).where(Article.link_key.in_(chunk), known_here)
+        )
+        known.update(key for key in rows if key is not None)
+    return known
 
 
 async def published_links(session: AsyncSession, links: Sequence[str | None]) -> dict[str, int]:
     """Which of ``links`` (compared in canonical form) a published article has, and its id."""
     keys = {key: link for link in links if link and (key := link_key(link))}
-    if not keys:
-        return {}
-    rows = await session.execute(
-        select(Article.published_link, Article.id).where(Article.published_link.in_(keys))
-    )
-    return {keys[key]: article_id for key, article_id in rows if key is not None}
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(keys)):
+        rows = await session.execute(
+            select(Article.published_link, Article.id).where(Article.published_link.in_(chunk))
+        )
+        found.update({keys[key]: article_id for key, article_id in rows if key is not None})
+    return found
 
 
 def _row(
@@ -83,6 +114,7 @@ def _row(
         "title": draft.title,
         "summary": draft.summary,
         "link": draft.link,
+        "link_key": link_key(draft.link),
         "published_link": link_key(draft.link) if published else None,
         "image": post.image if post else draft.image,
         "post_html": post.html if post else None,
@@ -113,21 +145,30 @@ async def store_drafts(
     feed_id: int | None,
     publish: bool,
 ) -> Stored:
-    """Store the drafts not stored before; publish the newest few of them when ``publish``.
+    """Store the drafts not stored before; publish them, oldest first, when ``publish``.
 
-    ``drafts`` are in feed order (newest first, as feeds list them). With ``publish=False``
-    (a feed's backlog when it is added) every new draft is only marked seen. Otherwise at most
-    :data:`MAX_NEW_PER_POLL` are published, oldest first; one whose link was already published
-    (by another feed, or pushed by an editor) is only marked seen. Both rules are enforced by
-    unique indexes, so concurrent pollers (several processes on PostgreSQL) cannot break them.
+    ``drafts`` are in feed order (newest first, as feeds list them). A draft is new unless its
+    identity is stored, or its link is one this feed listed before (a guid changed) or one any
+    published article has; a draft known only by its link is stored as seen. With
+    ``publish=False`` (a feed's backlog when it is added) every new draft is only marked seen.
+    Otherwise every new draft is published (the newest :data:`MAX_BURST` at most), except when
+    none of the feed's drafts was known: then only the newest :data:`MAX_NEW_PER_POLL`. One
+    whose link was published meanwhile (by another feed, or pushed by an editor) is only marked
+    seen. The unique indexes on identity and published link enforce this under concurrent
+    pollers (several processes on PostgreSQL).
     """
     unique: dict[str, ArticleDraft] = {}
     for draft in drafts:
         unique.setdefault(identity(source, draft.key), draft)
     known = await known_identities(session, list(unique))
-    fresh = _chronological([d for ident, d in unique.items() if ident not in known])
-    to_publish = fresh[-MAX_NEW_PER_POLL:] if publish else []
-    if len(fresh) > len(to_publish) and publish:
+    unknown = {ident: d for ident, d in unique.items() if ident not in known}
+    keys = sorted({key for d in unknown.values() if (key := link_key(d.link))})
+    linked = await known_link_keys(session, keys, feed_id=feed_id)
+    relinked = [d for d in unknown.values() if link_key(d.link) in linked]
+    fresh = _chronological([d for d in unknown.values() if link_key(d.link) not in linked])
+    limit = MAX_NEW_PER_POLL if len(fresh) == len(unique) else MAX_BURST
+    to_publish = fresh[-limit:] if publish else []
+    if publish and len(fresh) > limit:
         log.warning(
             "too many new articles feed_id=%s new=%d published=%d; the older ones are only "
             "marked seen",
@@ -139,7 +180,7 @@ async def store_drafts(
     published_ids: list[int] = []
     seen_rows = [
         _row(d, source=source, feed_id=feed_id, published=False)
-        for d in fresh[: len(fresh) - len(to_publish)]
+        for d in relinked + fresh[: len(fresh) - len(to_publish)]
     ]
     insert = _insert_ignoring_duplicates(session)
     for draft in to_publish:
@@ -161,7 +202,7 @@ async def store_drafts(
             select(Article).where(Article.id.in_(published_ids)).order_by(Article.id)
         )
     )
-    return Stored(published=published, seen=len(fresh) - len(published))
+    return Stored(published=published, seen=len(unknown) - len(published))
 
 
 async def enqueue(session: AsyncSession, article: Article, channel: str | None) -> int:

@@ -61,8 +61,8 @@ def _check_url(url: str) -> str:
     url = url.strip()
     if not url.lower().startswith(("http://", "https://")):
         raise FetchError(url, "only http and https URLs can be feeds")
-    if len(url) > MAX_URL_LENGTH:
-        raise FetchError(url[:80] + "…", f"a feed URL may be at most {MAX_URL_LENGTH} characters")
+    if len(url.encode()) > MAX_URL_LENGTH:  # bytes: PostgreSQL indexes at most 2704 per row
+        raise FetchError(url[:80] + "…", f"a feed URL may be at most {MAX_URL_LENGTH} bytes long")
     return url
 
 
@@ -83,7 +83,8 @@ async def add_feed(db: Database, fetcher: Fetcher, url: str) -> FeedAdded:
     if existing is not None:
         raise FeedExistsError(url, existing.id)
     read = await read_feed(fetcher, url)
-    assert read.parsed is not None  # an unconditional GET is never "not modified"
+    if read.parsed is None:  # a broken server or cache answered 304 to an unconditional GET
+        raise FetchError(url, "the server answered 304 Not Modified to a plain request")
     async with db.session() as session, session.begin():
         existing = await find_by_url(session, url)
         if existing is not None:

@@ -96,6 +96,9 @@ class Feed(Base):
     """A feed newsbot polls, with its own schedule and health."""
 
     __tablename__ = "feeds"
+    #: A feed's id is part of its articles' identity: SQLite must never hand a removed feed's id
+    #: to a new one (PostgreSQL's sequences never do), or the new feed's entries would be "known".
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - SQLAlchemy reads it once
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
@@ -127,6 +130,9 @@ class Article(Base):
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(Text)
+    #: sha256 of the canonical link (:func:`bot.links.link_key`), for every stored article: an
+    #: entry whose link its feed already listed is not new, even under a new guid.
+    link_key: Mapped[str | None] = mapped_column(String(64), index=True)
     #: sha256 of the canonical link, set only once the article is published: the unique index
     #: that keeps two feeds (or a feed and a push) from publishing one article twice.
     published_link: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -360,6 +360,11 @@ class TestFetch:
         with pytest.raises(FetchError, match="only http and https URLs can be fetched"):
             await fetcher.fetch(url)
 
+    async def test_invalid_idna_host_is_a_fetch_error(self, fetcher: Fetcher) -> None:
+        """A host that is not valid IDNA (``xn--`` with a bad label) fails as a FetchError."""
+        with pytest.raises(FetchError):
+            await fetcher.fetch("http://xn--localhost/rss")
+
     async def test_log_lines_are_structured(
         self, server: LocalServer, fetcher: Fetcher, caplog: pytest.LogCaptureFixture
     ) -> None:

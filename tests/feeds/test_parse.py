@@ -230,6 +230,15 @@ class TestWarnings:
         )
         assert feed.entries[0].title == "Привет"
 
+    @pytest.mark.parametrize("server", ["ISO-8859-1", "windows-1252", "us-ascii"])
+    def test_declaration_outranks_a_server_default(self, server: str) -> None:
+        """A windows-1251 feed that says so, served with a server's default charset, reads
+        as windows-1251 and the warning says why."""
+        feed = read("windows1251.xml", f"text/xml; charset={server}")
+        assert feed.entries[0].title == read("windows1251.xml").entries[0].title
+        assert feed.warning is not None
+        assert "the document says cp1251" in feed.warning
+
     def test_wrong_server_charset_is_corrected(self) -> None:
         """A server claiming UTF-8 for KOI8-R bytes does not produce mojibake."""
         feed = read("koi8r_undeclared.xml", "application/rss+xml; charset=utf-8")

@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from telegram.error import BadRequest
 from telegram.ext import ApplicationBuilder
 
 from bot.app import build_application
 from bot.article import ArticleDraft
 from bot.config import load_settings
+from bot.posting import send_post
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.services import readers
 from bot.services.articles import enqueue, store_drafts
@@ -118,6 +120,18 @@ class TestOutbox:
         assert not message["photo"]
         assert message["text"].startswith("Headline 1")
         assert set((await statuses(db)).values()) == {DeliveryStatus.SENT}
+
+    async def test_a_chat_error_does_not_drop_the_picture_for_others(
+        self, tg: SandboxClient, app: Any
+    ) -> None:
+        """A photo refused because of the chat (not found) is still sent to the next chat."""
+        await tg.send(107, "/start")
+        refused: set[str] = set()
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+            await send_post(app.bot, 999_999, "<b>Hi</b>", "https://n.example/p.jpg", refused)
+        assert refused == set()
+        message = await send_post(app.bot, 107, "<b>Hi</b>", "https://n.example/p.jpg", refused)
+        assert message.photo
 
     async def test_blocked_reader_becomes_inactive(
         self, db: Database, tg: SandboxClient, app: Any

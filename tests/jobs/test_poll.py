@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.errors import FetchError
 from bot.feeds.fetch import Fetcher
 from bot.sandbox import FeedServer
 from bot.services import readers
-from bot.services.feeds import add_feed, ensure_feeds
+from bot.services.feeds import add_feed, ensure_feeds, remove_feed
 from bot.services.readers import Reader
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Feed
@@ -119,7 +120,19 @@ class TestPollFeed:
         assert feed.next_poll_at is not None
         assert feed.next_poll_at > datetime.now(feed.next_poll_at.tzinfo)
         async with db.session() as session:
-            assert feed_id not in await due_feed_ids(session)
+            assert feed_id not in await due_feed_ids(session, interval=60)
+
+    async def test_due_at_the_poll_nearest_its_time(self, db: Database) -> None:
+        """A feed is due at the poll that comes closest to its next time, not the one after."""
+        feed_id = await register(db, "https://news.example/feed.xml")
+        now = datetime.now(UTC)
+        for offset, due in ((-1, True), (20, True), (40, False)):
+            async with db.session() as session, session.begin():
+                feed = await session.get(Feed, feed_id)
+                assert feed is not None
+                feed.next_poll_at = now + timedelta(seconds=offset)
+            async with db.session() as session:
+                assert (feed_id in await due_feed_ids(session, interval=60)) is due, offset
 
     async def test_private_address_refused(self, db: Database, site: FeedServer) -> None:
         """With private networks not allowed, a loopback feed is refused without a request."""
@@ -171,3 +184,30 @@ class TestAddFeed:
         assert added.feed.title == "N"
         result = await poll_feed(db, fetcher, added.feed.id, channel="@news", interval=60)
         assert result.published == 0
+
+    async def test_a_304_to_a_plain_request_is_a_clear_error(
+        self, db: Database, site: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """A server that answers 304 to an unconditional GET gives a FetchError; nothing stored."""
+        site.put("/f.xml", rss("a"))
+        site.fail("/f.xml", 304)
+        with pytest.raises(FetchError, match="304"):
+            await add_feed(db, fetcher, site.url_for("/f.xml"))
+        async with db.session() as session:
+            assert await session.scalar(select(func.count()).select_from(Feed)) == 0
+
+    async def test_a_removed_feeds_id_is_never_reused(
+        self, db: Database, site: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """A feed added after the newest one was removed gets a new id, so entries of its own
+        that share a guid with the removed feed's are still published."""
+        site.put("/old.xml", rss("1", "2"))
+        old = await add_feed(db, fetcher, site.url_for("/old.xml"))
+        async with db.session() as session, session.begin():
+            await remove_feed(session, old.feed.id)
+        site.put("/new.xml", rss("1").replace("n.example", "other.example"))
+        new = await add_feed(db, fetcher, site.url_for("/new.xml"))
+        assert new.feed.id != old.feed.id
+        site.put("/new.xml", rss("2", "1").replace("n.example", "other.example"))
+        result = await poll_feed(db, fetcher, new.feed.id, channel="@news", interval=60)
+        assert result.published == 1

@@ -6,7 +6,13 @@ from sqlalchemy import func, select
 
 from bot.article import ArticleDraft
 from bot.services import readers
-from bot.services.articles import MAX_NEW_PER_POLL, enqueue, store_drafts
+from bot.services.articles import (
+    MAX_NEW_PER_POLL,
+    enqueue,
+    identity,
+    known_identities,
+    store_drafts,
+)
 from bot.services.readers import Reader
 from bot.storage.db import Database
 from bot.storage.models import Article, ArticleStatus, Delivery, Feed
@@ -91,6 +97,69 @@ class TestStoreDrafts:
         async with db.session() as session:
             statuses = list(await session.scalars(select(Article.status).order_by(Article.id)))
         assert statuses == [ArticleStatus.PUBLISHED, ArticleStatus.SEEN]
+
+    async def test_new_guids_for_known_links_are_not_new(self, db: Database) -> None:
+        """A feed that changes its guids and moves to https publishes nothing it listed before,
+        posted or only seen."""
+        feed_id = await make_feed(db)
+        source = f"feed:{feed_id}"
+        async with db.session() as session, session.begin():
+            await store_drafts(
+                session, [draft(n) for n in range(15)], source=source, feed_id=feed_id,
+                publish=False,
+            )  # fmt: skip
+            await store_drafts(
+                session, [draft(n) for n in range(15, 20)], source=source, feed_id=feed_id,
+                publish=True,
+            )  # fmt: skip
+        moved = [
+            draft(n, key=f"https-guid-{n}", link=f"https://www.news.example/{n}/")
+            for n in range(20)
+        ]
+        async with db.session() as session, session.begin():
+            stored = await store_drafts(
+                session, moved, source=source, feed_id=feed_id, publish=True
+            )
+        assert stored.published == []
+        assert stored.seen == 20
+
+    async def test_every_new_entry_of_a_known_feed_is_published(self, db: Database) -> None:
+        """More than MAX_NEW_PER_POLL new entries beside known ones are all published."""
+        feed_id = await make_feed(db)
+        source = f"feed:{feed_id}"
+        async with db.session() as session, session.begin():
+            await store_drafts(session, [draft(0)], source=source, feed_id=feed_id, publish=False)
+        count = MAX_NEW_PER_POLL + 5
+        drafts = [draft(n) for n in range(count, -1, -1)]  # newest first, the known one last
+        async with db.session() as session, session.begin():
+            stored = await store_drafts(
+                session, drafts, source=source, feed_id=feed_id, publish=True
+            )
+        assert [a.title for a in stored.published] == [f"Headline {n}" for n in range(1, count + 1)]
+
+    async def test_a_pushed_link_in_another_form_is_not_published_again(self, db: Database) -> None:
+        """A feed entry whose link differs from a pushed one only by scheme, www or a trailing
+        slash is the same article."""
+        feed_id = await make_feed(db)
+        async with db.session() as session, session.begin():
+            await store_drafts(
+                session, [draft(1, link="https://www.news.example/1")], source="push",
+                feed_id=None, publish=True,
+            )  # fmt: skip
+        async with db.session() as session, session.begin():
+            stored = await store_drafts(
+                session, [draft(1, link="http://news.example/1/"), draft(0)],
+                source=f"feed:{feed_id}", feed_id=feed_id, publish=True,
+            )  # fmt: skip
+        assert [a.title for a in stored.published] == ["Headline 0"]
+
+    async def test_many_identities_are_looked_up_in_chunks(self, db: Database) -> None:
+        """Looking up more identities than PostgreSQL takes parameters (32767) works."""
+        async with db.session() as session, session.begin():
+            await store_drafts(session, [draft(1)], source="push", feed_id=None, publish=False)
+        wanted = [identity("push", f"guid-{n}") for n in range(40_000)]
+        async with db.session() as session:
+            assert await known_identities(session, wanted) == {identity("push", "guid-1")}
 
     async def test_post_html_is_rendered_once(self, db: Database) -> None:
         """The stored post escapes the entry's text exactly once."""

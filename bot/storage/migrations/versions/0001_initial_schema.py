@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feeds")),
         sa.UniqueConstraint("url", name=op.f("uq_feeds_url")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "subscribers",
@@ -64,6 +65,7 @@ def upgrade() -> None:
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("link", sa.Text(), nullable=True),
+        sa.Column("link_key", sa.String(length=64), nullable=True),
         sa.Column("published_link", sa.String(length=64), nullable=True),
         sa.Column("image", sa.Text(), nullable=True),
         sa.Column("post_html", sa.Text(), nullable=True),
@@ -76,6 +78,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("identity", name=op.f("uq_articles_identity")),
         sa.UniqueConstraint("published_link", name=op.f("uq_articles_published_link")),
     )
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_articles_link_key"), ["link_key"], unique=False)
+
     op.create_table(
         "deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -110,6 +115,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_deliveries_status_next_attempt_at")
 
     op.drop_table("deliveries")
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_articles_link_key"))
+
     op.drop_table("articles")
     with op.batch_alter_table("subscribers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_subscribers_campaign"))
