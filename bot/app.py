@@ -17,9 +17,7 @@ import logging
 from types import TracebackType
 from typing import Any, Self, cast
 
-from telegram import BotCommand, ChatMemberAdministrator, Update
-from telegram.constants import ChatMemberStatus
-from telegram.error import TelegramError
+from telegram import BotCommand, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -35,9 +33,10 @@ from bot.feeds.fetch import Fetcher
 from bot.handlers import register_handlers
 from bot.handlers.common import runtime
 from bot.handlers.texts import COMMANDS
+from bot.posting import channel_problem
 from bot.services.feeds import ensure_feeds
 from bot.storage.db import Database
-from jobs.deliver import DrainReport, Outbox, chat_id_for
+from jobs.deliver import DrainReport, Outbox
 from jobs.poll import PollResult, poll_due
 
 log = logging.getLogger(__name__)
@@ -60,7 +59,9 @@ def build_application(settings: Settings) -> NewsbotApplication:
         .token(settings.require_token())
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # No retries inside the limiter: a flood wait there would hold up the whole outbox round
+        # and the shutdown; the outbox reschedules a RetryAfter row itself.
+        .rate_limiter(AIORateLimiter(max_retries=0))
         .build()
     )
     register_handlers(application)
@@ -128,29 +129,11 @@ class Newsbot:
 
     async def check_channel(self) -> bool:
         """Whether the bot may post to TELEGRAM_CHANNEL; if not, say so once, at start-up."""
-        bot = self.application.bot
         assert self.channel is not None
-        try:
-            member = await bot.get_chat_member(chat_id_for(self.channel), bot.id)
-        except TelegramError as exc:
-            log.warning(
-                "channel unusable channel=%s error=%r: check TELEGRAM_CHANNEL and add the bot "
-                "to the channel as an administrator",
-                self.channel,
-                exc.message,
-            )
-            return False
-        if member.status == ChatMemberStatus.OWNER or (
-            isinstance(member, ChatMemberAdministrator) and member.can_post_messages
-        ):
-            return True
-        log.warning(
-            "channel unusable channel=%s status=%s: make the bot an administrator allowed to "
-            "post messages",
-            self.channel,
-            member.status,
-        )
-        return False
+        problem = await channel_problem(self.application.bot, self.channel)
+        if problem is not None:
+            log.warning("channel unusable channel=%s problem=%r", self.channel, problem)
+        return problem is None
 
     async def stop(self) -> None:
         """Stop polling and the jobs, let running work finish, close everything."""

@@ -185,19 +185,36 @@ async def _with_bot(settings: Settings, work: Callable[[Any], Awaitable[int]]) -
         raise _telegram_error(settings, exc) from None
 
 
+def _url_argument(url: str) -> str:
+    """``url`` if it is an http(s) URL; else the command line is wrong (exit status 2)."""
+    url = url.strip()
+    if not url.lower().startswith(("http://", "https://")):
+        raise CommandError(f"{url!r} is not an http(s) URL", 2)
+    return url
+
+
 async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
     from bot.feeds.fetch import Fetcher
+    from bot.posting import channel_problem
     from bot.services.push import push_url
     from jobs.deliver import Outbox
 
+    url = _url_argument(args.url)
     settings.require_token()
+    channel = settings.telegram_channel
     db = await _open_database(settings)
     try:
 
         async def push_and_deliver(app: Any) -> int:
-            # The bot is greeted first: a rejected token stops here, before anything is stored.
+            # The bot is greeted and the channel checked first: a rejected token or a channel
+            # the bot may not post to stops here, before the article is stored as published.
+            if channel and (problem := await channel_problem(app.bot, channel)):
+                raise CommandError(
+                    f"configuration error: TELEGRAM_CHANNEL: cannot post to {channel}: {problem}",
+                    2,
+                )
             async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
-                pushed = await push_url(db, fetcher, args.url, channel=settings.telegram_channel)
+                pushed = await push_url(db, fetcher, url, channel=channel)
             # Only this article's deliveries: a running `newsbot run` sends the rest.
             report = await Outbox(db).drain(app.bot, article_id=pushed.article.id)
             print(
@@ -205,7 +222,7 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
                 f"{report.sent} of {pushed.deliveries} chat(s) reached"
                 + "".join(f", {n} {k}" for k, n in report.counts.items() if k != "sent")
             )
-            return 0
+            return 1 if pushed.deliveries and not report.sent else 0
 
         return await _with_bot(settings, push_and_deliver)
     finally:
@@ -216,11 +233,12 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
     from bot.feeds.fetch import Fetcher
     from bot.services import feeds
 
+    url = _url_argument(args.url) if args.feeds_command == "add" else ""
     db = await _open_database(settings)
     try:
         if args.feeds_command == "add":
             async with Fetcher(allow_private_networks=settings.allow_private_networks) as f:
-                added = await feeds.add_feed(db, f, args.url)
+                added = await feeds.add_feed(db, f, url)
             print(
                 f"Added feed {added.feed.id}: {added.feed.title or added.feed.url} "
                 f"({added.seen} existing article(s) marked seen; new ones will be posted)"

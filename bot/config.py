@@ -217,6 +217,10 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Set
     """
     try:
         return Settings(_env_file=env_file, **overrides)
+    except UnicodeDecodeError:
+        raise ConfigError(str(env_file), "is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(str(env_file), f"cannot be read: {exc.strerror}") from None
     except ValidationError as exc:
         error = exc.errors()[0]
         key = str(error["loc"][0]).upper() if error["loc"] else "configuration"

@@ -20,7 +20,9 @@ _NOISY = ("httpx", "httpcore", "aiohttp.access", "asyncio", "aiosqlite", "alembi
 # APScheduler warns each time a repeating job is skipped because its previous run is still
 # going; for the poll and delivery jobs that is by design (max_instances=1), so only its
 # errors are shown.
-_QUIET = ("apscheduler",)
+# PTB's rate limiter logs a traceback for each flood wait it passes on (newsbot lets it pass
+# every one on: the outbox reschedules the delivery and logs one line of its own).
+_QUIET = {"apscheduler": logging.ERROR, "telegram.ext.AIORateLimiter": logging.CRITICAL}
 
 
 class RedactingFilter(logging.Filter):
@@ -67,6 +69,6 @@ def configure_logging(
     root.setLevel(level)
     for name in _NOISY:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
-    for name in _QUIET:
-        logging.getLogger(name).setLevel(logging.ERROR)
+    for name, quiet_level in _QUIET.items():
+        logging.getLogger(name).setLevel(quiet_level)
     return handler

@@ -1,12 +1,15 @@
-"""Sending one post to one chat: shared by the outbox and an editor's preview."""
+"""Sending one post to one chat (shared by the outbox and an editor's preview), and checking
+that the bot may post to the channel (shared by ``newsbot run`` and ``newsbot push``)."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from telegram import Bot, LinkPreviewOptions, Message
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram import Bot, ChatMemberAdministrator, LinkPreviewOptions, Message
+from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ExtBot
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +22,13 @@ _NO_PICTURES_HERE = "not enough rights to send photos"
 
 
 async def send_post(
-    bot: Bot, chat_id: int | str, html: str, image: str | None, refused: set[str]
+    bot: ExtBot[Any],
+    chat_id: int | str,
+    html: str,
+    image: str | None,
+    refused: set[str],
+    *,
+    rate_limit_args: int | None = None,
 ) -> Message:
     """Send one post: a photo with the post as caption, else (or if the photo is refused) text.
 
@@ -30,7 +39,11 @@ async def send_post(
     if image and image not in refused:
         try:
             return await bot.send_photo(
-                chat_id, photo=image, caption=html, parse_mode=ParseMode.HTML
+                chat_id,
+                photo=image,
+                caption=html,
+                parse_mode=ParseMode.HTML,
+                rate_limit_args=rate_limit_args,
             )
         except BadRequest as exc:
             reason = exc.message.lower()
@@ -44,4 +57,23 @@ async def send_post(
         html,
         parse_mode=ParseMode.HTML,
         link_preview_options=LinkPreviewOptions(prefer_large_media=True),
+        rate_limit_args=rate_limit_args,
     )
+
+
+def chat_id_for(chat: str) -> int | str:
+    """A chat as stored (text) as PTB wants it: an int id, or an ``@username``."""
+    return int(chat) if chat.lstrip("-").isdigit() else chat
+
+
+async def channel_problem(bot: Bot, channel: str) -> str | None:
+    """Why the bot may not post to ``channel`` (``@name`` or ``-100…`` id), or None if it may."""
+    try:
+        member = await bot.get_chat_member(chat_id_for(channel), bot.id)
+    except TelegramError as exc:
+        return f"{exc.message}; add the bot to the channel as an administrator"
+    if member.status == ChatMemberStatus.OWNER or (
+        isinstance(member, ChatMemberAdministrator) and member.can_post_messages
+    ):
+        return None
+    return f"the bot is {member.status}; make it an administrator allowed to post messages"

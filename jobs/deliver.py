@@ -4,8 +4,10 @@
 chat that got a message less than a second ago: PTB's ``AIORateLimiter`` keeps the overall and
 per-group rates but not Telegram's 1 message/s per private chat), sends them, and records each
 outcome. A claim is an atomic ``UPDATE … WHERE status='pending'``, so two senders never send the
-same row; a row left ``sending`` by a crash becomes ``unknown`` on the next start and is never
-sent again (at most once: a reader may miss one post rather than get it twice).
+same row; a row left ``sending`` by a crash becomes ``unknown`` once its claim is older than
+:data:`STALE_CLAIM` (so a row another process is sending right now is never touched) and is
+never sent again (at most once: a reader may miss one post rather than get it twice). A reader
+row whose reader left or became unreachable after it was queued is cancelled, not claimed.
 
 Only as many rows are claimed as are sent at once, and outcomes are recorded after every round,
 so a crash leaves at most :attr:`Outbox.concurrency` rows ``unknown``; :meth:`Outbox.stop` ends a
@@ -13,10 +15,12 @@ drain between two rounds, so shutting down never waits for a long queue.
 
 Telegram's answers, by PTB type: ``Forbidden`` (blocked, kicked) and "chat not found" make the
 reader inactive; ``RetryAfter`` left over after the rate limiter's own retries reschedules the
-row after ``retry_after``; a ``NetworkError`` where the request cannot have reached Telegram
-(connection refused, connect or pool timeout) or a 5xx answer retries with backoff up to
-:data:`MAX_ATTEMPTS`; a read or write ``TimedOut`` may mean the message did arrive, so the row
-becomes ``unknown`` and is not resent; any other ``BadRequest`` fails the row and is logged.
+row after ``retry_after``; where the request cannot have posted anything (connection refused,
+connect or pool timeout, a 5xx answer) the row is retried with backoff (at most
+:data:`MAX_BACKOFF` apart) until it is :data:`MAX_AGE` old, so an outage of Telegram or of the
+network loses nothing; a read or write timeout or a connection lost before the answer may mean
+the message did arrive, so the row becomes ``unknown`` and is not resent; any other
+``BadRequest`` fails the row and is logged.
 """
 
 from __future__ import annotations
@@ -25,12 +29,12 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import select, update
-from telegram import Bot
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -39,15 +43,21 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.ext import ExtBot
 
-from bot.posting import send_post
+from bot.posting import chat_id_for, send_post
 from bot.services.readers import mark_unreachable
 from bot.storage.db import Database
-from bot.storage.models import Article, Delivery, DeliveryStatus, utcnow
+from bot.storage.models import Article, Delivery, DeliveryStatus, Subscriber, utcnow
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
+#: A delivery that could not be sent for this long (Telegram or the network down) is given up.
+MAX_AGE = timedelta(hours=6)
+#: The longest wait between two tries of a delivery that could not be sent.
+MAX_BACKOFF = 60.0
+#: A claim older than this belongs to a process that is gone: no send takes this long.
+STALE_CLAIM = timedelta(minutes=10)
 PRIVATE_CHAT_INTERVAL = 1.0  # seconds between two messages to one private chat
 
 
@@ -59,6 +69,7 @@ class Claimed:
     chat: str
     kind: str
     attempts: int
+    created_at: datetime
     article_id: int
     html: str
     image: str | None
@@ -91,11 +102,6 @@ class DrainReport:
         return self.counts.get("sent", 0)
 
 
-def chat_id_for(chat: str) -> int | str:
-    """A delivery's chat as PTB wants it: an int id, or an ``@username``."""
-    return int(chat) if chat.lstrip("-").isdigit() else chat
-
-
 def is_private(chat: str) -> bool:
     """Private chats have positive ids; channels and groups are negative or ``@names``."""
     return chat.isdigit()
@@ -113,11 +119,18 @@ class Outbox:
         self._last_sent: dict[str, float] = {}
 
     async def recover(self) -> int:
-        """Mark rows a previous process left ``sending`` as ``unknown``; never resend them."""
+        """Mark rows a stopped process left ``sending`` as ``unknown``; never resend them.
+
+        Only claims older than :data:`STALE_CLAIM`: a row another process (a second ``run`` on
+        PostgreSQL, a ``newsbot push``) is sending now is left to it. Each drain calls this.
+        """
         async with self.db.session() as session, session.begin():
             result = await session.execute(
                 update(Delivery)
-                .where(Delivery.status == DeliveryStatus.SENDING)
+                .where(
+                    Delivery.status == DeliveryStatus.SENDING,
+                    Delivery.claimed_at < utcnow() - STALE_CLAIM,
+                )
                 .values(status=DeliveryStatus.UNKNOWN, error="interrupted while sending")
             )
         count = max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
@@ -129,19 +142,22 @@ class Outbox:
         """Make a running drain return after its current round; later drains do nothing."""
         self._stopping = True
 
-    async def drain(self, bot: Bot, *, article_id: int | None = None) -> DrainReport:
+    async def drain(self, bot: ExtBot[Any], *, article_id: int | None = None) -> DrainReport:
         """Send every due delivery (of ``article_id`` only, if given); return when none is due.
 
         Waits for a drain already running in this process to finish first.
         """
         report = DrainReport()
         async with self._lock:
+            await self.recover()
             await self._drain_once(bot, report, article_id)
         if report.counts:
             log.info("outbox drained %s", " ".join(f"{k}={v}" for k, v in report.counts.items()))
         return report
 
-    async def _drain_once(self, bot: Bot, report: DrainReport, article_id: int | None) -> None:
+    async def _drain_once(
+        self, bot: ExtBot[Any], report: DrainReport, article_id: int | None
+    ) -> None:
         loop = asyncio.get_running_loop()
         while not self._stopping:
             claimed, wait = await self._claim(loop.time(), article_id)
@@ -192,11 +208,19 @@ class Outbox:
             }
             if not chosen:
                 return [], wait
+            await _cancel_for_readers_gone(session, chosen)
+            if not chosen:
+                return [], 0.0  # look again at once: more may be due
             token = uuid.uuid4().hex
             await session.execute(
                 update(Delivery)
                 .where(Delivery.id.in_(chosen.values()), Delivery.status == DeliveryStatus.PENDING)
-                .values(status=DeliveryStatus.SENDING, claim=token, attempts=Delivery.attempts + 1)
+                .values(
+                    status=DeliveryStatus.SENDING,
+                    claim=token,
+                    claimed_at=utcnow(),
+                    attempts=Delivery.attempts + 1,
+                )
             )
             claimed = await session.execute(
                 select(
@@ -204,6 +228,7 @@ class Outbox:
                     Delivery.chat,
                     Delivery.kind,
                     Delivery.attempts,
+                    Delivery.created_at,
                     Article.id,
                     Article.post_html,
                     Article.image,
@@ -213,11 +238,11 @@ class Outbox:
                 .order_by(Delivery.id)
             )
             return [
-                Claimed(id_, chat, kind, attempts, article_id, html or "", image)
-                for id_, chat, kind, attempts, article_id, html, image in claimed
+                Claimed(id_, chat, kind, attempts, created, article_id, html or "", image)
+                for id_, chat, kind, attempts, created, article_id, html, image in claimed
             ], None
 
-    async def _send(self, bot: Bot, item: Claimed) -> Outcome:
+    async def _send(self, bot: ExtBot[Any], item: Claimed) -> Outcome:
         chat_id = chat_id_for(item.chat)
         try:
             message = await send_post(bot, chat_id, item.html, item.image, self._refused_images)
@@ -239,17 +264,17 @@ class Outbox:
                 exc.message,
             )
             return Outcome(item.id, DeliveryStatus.FAILED, error=exc.message)
-        except TimedOut as exc:
-            if not isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout):
-                log.warning(
-                    "delivery timed out delivery_id=%s chat=%s: it may have arrived; not resent",
-                    item.id,
-                    item.chat,
-                )
-                return Outcome(item.id, DeliveryStatus.UNKNOWN, error=f"timed out: {exc.message}")
-            return self._retry(item, exc)
-        except NetworkError as exc:  # connection errors and 5xx answers: nothing was posted
-            return self._retry(item, exc)
+        except NetworkError as exc:  # TimedOut included
+            if _never_arrived(exc):
+                return self._retry(item, exc)
+            log.warning(
+                "delivery answer lost delivery_id=%s chat=%s error=%r: it may have arrived; "
+                "not resent",
+                item.id,
+                item.chat,
+                exc.message,
+            )
+            return Outcome(item.id, DeliveryStatus.UNKNOWN, error=f"answer lost: {exc.message}")
         except TelegramError as exc:
             log.error("delivery failed delivery_id=%s error=%r", item.id, exc.message)
             return Outcome(item.id, DeliveryStatus.FAILED, error=exc.message)
@@ -259,10 +284,17 @@ class Outbox:
         return Outcome(item.id, DeliveryStatus.SENT, message_id=message.message_id)
 
     def _retry(self, item: Claimed, exc: NetworkError) -> Outcome:
-        """Try again later (the request cannot have posted anything), up to MAX_ATTEMPTS."""
-        if item.attempts >= MAX_ATTEMPTS:
+        """Try again later (the request cannot have posted anything), until MAX_AGE."""
+        if utcnow() - item.created_at >= MAX_AGE:
+            log.error(
+                "delivery given up delivery_id=%s chat=%s attempts=%d error=%r",
+                item.id,
+                item.chat,
+                item.attempts,
+                exc.message,
+            )
             return Outcome(item.id, DeliveryStatus.FAILED, error=f"network: {exc.message}")
-        backoff = float(2**item.attempts)
+        backoff = min(float(2 ** min(item.attempts, 16)), MAX_BACKOFF)
         log.warning(
             "delivery network error delivery_id=%s attempts=%d retry_in=%.0f error=%r",
             item.id,
@@ -318,6 +350,45 @@ class Outbox:
                     await mark_unreachable(
                         session, outcome.unreachable_chat, outcome.error or "unreachable"
                     )
+
+
+def _never_arrived(exc: NetworkError) -> bool:
+    """Whether the request behind ``exc`` cannot have posted anything.
+
+    PTB raises a ``NetworkError`` without a cause for a 5xx answer (Telegram refused it), and
+    one caused by the httpx error otherwise: only a failed connect or a wait for a pooled
+    connection happen before the request is sent; a read or write timeout, or a connection
+    closed before the answer, may follow a message that was posted.
+    """
+    cause = exc.__cause__
+    if cause is None:
+        return not isinstance(exc, TimedOut)
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+async def _cancel_for_readers_gone(session: AsyncSession, chosen: dict[str, int]) -> None:
+    """Cancel (and drop from ``chosen``) the rows of readers who left or became unreachable
+    after the rows were queued: on PostgreSQL a poll can queue for a reader whose /unsubscribe
+    commits meanwhile, where that /unsubscribe could not see the poll's rows to cancel them."""
+    readers = {int(chat): chat for chat in chosen if is_private(chat)}
+    if not readers:
+        return
+    staying = set(
+        await session.scalars(
+            select(Subscriber.chat_id).where(
+                Subscriber.chat_id.in_(readers),
+                Subscriber.subscribed.is_(True),
+                Subscriber.active.is_(True),
+            )
+        )
+    )
+    gone = [chosen.pop(chat) for chat_id, chat in readers.items() if chat_id not in staying]
+    if gone:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(gone), Delivery.status == DeliveryStatus.PENDING)
+            .values(status=DeliveryStatus.CANCELLED, error="reader left before it was sent")
+        )
 
 
 def _seconds(exc: RetryAfter) -> float:

@@ -102,6 +102,21 @@ class TestArguments:
         assert "--env-file: nope.env does not exist" in result.stderr
         assert not (tmp_path / "cli.sqlite3").exists()
 
+    def test_env_file_not_utf8(self, tmp_path: Path) -> None:
+        """An --env-file that is not UTF-8 text is a one-line configuration error."""
+        (tmp_path / "latin.env").write_bytes(b"FEEDS=https://caf\xe9.example/rss\n")
+        result = newsbot("--env-file", "latin.env", "feeds", "list", cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip() == "newsbot: configuration error: latin.env: is not UTF-8 text"
+
+    @pytest.mark.parametrize("command", [["feeds", "add"], ["push"]])
+    def test_url_argument_must_be_http(self, tmp_path: Path, command: list[str]) -> None:
+        """A URL argument that is not http(s) is a command-line error (exit 2), nothing opened."""
+        result = newsbot(*command, "ftp://news.example/rss", cwd=tmp_path, TELEGRAM_BOT_TOKEN=TOKEN)
+        assert result.returncode == 2, result.stderr
+        assert "is not an http(s) URL" in result.stderr
+        assert not (tmp_path / "cli.sqlite3").exists()
+
     def test_env_file_is_used(self, tmp_path: Path) -> None:
         """Settings in the --env-file are used (here: where the database lives)."""
         (tmp_path / "other.env").write_text(
@@ -310,3 +325,23 @@ class TestPush:
         assert second.returncode == 1
         assert "already posted" in second.stderr
         assert TOKEN not in first.stderr + second.stderr
+
+    def test_push_to_an_unusable_channel_stores_nothing(
+        self, tmp_path: Path, sandbox: SandboxServer, site: FeedServer
+    ) -> None:
+        """A channel the bot cannot post to stops the push before the article is stored, so
+        it can be pushed once the channel is fixed."""
+        site.put("/a.html", (FIXTURES / "pages" / "article.html").read_bytes(), "text/html")
+        env = {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": sandbox.url,
+            "ALLOW_PRIVATE_NETWORKS": "true",
+        }
+        wrong = newsbot("push", site.url_for("/a.html"), cwd=tmp_path, **env,
+                        TELEGRAM_CHANNEL="@nowhere_news")  # fmt: skip
+        assert wrong.returncode == 2, wrong.stderr
+        assert "TELEGRAM_CHANNEL: cannot post to @nowhere_news" in wrong.stderr
+        right = newsbot("push", site.url_for("/a.html"), cwd=tmp_path, **env,
+                        TELEGRAM_CHANNEL="@cli_news")  # fmt: skip
+        assert right.returncode == 0, right.stderr
+        assert "1 of 1 chat(s) reached" in right.stdout

@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot.errors import NewsbotError
 from bot.formatting import render_post
 from bot.handlers import texts
-from bot.handlers.common import runtime
+from bot.handlers.common import REPLY_RETRIES, reply, runtime
 from bot.posting import send_post
 from bot.services.push import push_url, read_page
 
@@ -27,10 +27,10 @@ async def _editor_url(
     assert message is not None
     if user is None or user.id not in runtime(context).settings.editor_ids:
         log.info("%s refused user_id=%s", command, user.id if user else None)
-        await message.reply_html(texts.EDITORS_ONLY)
+        await reply(context, message, texts.EDITORS_ONLY)
         return None
     if len(context.args or []) != 1:
-        await message.reply_html(texts.usage(command))
+        await reply(context, message, texts.usage(command))
         return None
     return message, (context.args or [""])[0]
 
@@ -46,10 +46,12 @@ async def push(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         pushed = await push_url(newsbot.db, newsbot.fetcher, url, channel=newsbot.channel)
     except NewsbotError as exc:
         log.info("push failed chat_id=%s url=%s error=%r", message.chat_id, url, str(exc))
-        await message.reply_html(texts.push_failed(str(exc)))
+        await reply(context, message, texts.push_failed(str(exc)))
         return
     newsbot.kick()
-    await message.reply_html(texts.pushed(pushed.article.title, pushed.deliveries, newsbot.channel))
+    await reply(
+        context, message, texts.pushed(pushed.article.title, pushed.deliveries, newsbot.channel)
+    )
 
 
 async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -61,7 +63,9 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         draft, _links = await read_page(runtime(context).fetcher, url)
     except NewsbotError as exc:
-        await message.reply_html(texts.preview_failed(str(exc)))
+        await reply(context, message, texts.preview_failed(str(exc)))
         return
     post = render_post(draft.title, draft.summary, draft.link, draft.image)
-    await send_post(context.bot, message.chat_id, post.html, post.image, set())
+    await send_post(
+        context.bot, message.chat_id, post.html, post.image, set(), rate_limit_args=REPLY_RETRIES
+    )

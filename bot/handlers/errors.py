@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.handlers import texts
+from bot.handlers.common import reply
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is not None and update.effective_chat and update.effective_chat.type == "private":
         try:
-            await message.reply_html(texts.ERROR)
+            await reply(context, message, texts.ERROR)
         except TelegramError:
             log.warning("could not apologise chat_id=%s", chat_id)

@@ -7,7 +7,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
 from bot.handlers import texts
-from bot.handlers.common import runtime
+from bot.handlers.common import reply, runtime
 from bot.services import readers
 from bot.services.readers import Reader
 
@@ -29,7 +29,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome a reader; a deep-link payload is kept as the campaign that brought them."""
     newsbot = runtime(context)
     reader = reader_of(update)
-    payload = context.args[0] if context.args else None
+    # A deep link's payload is one word; typed text after /start is not a campaign (the
+    # service ignores anything that is not a valid payload).
+    payload = " ".join(context.args) if context.args else None
     async with newsbot.db.session() as session, session.begin():
         row = await readers.start(session, reader, payload)
         subscribed = row.subscribed
@@ -40,8 +42,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         markup = InlineKeyboardMarkup([[button]])
     assert update.effective_message is not None
-    await update.effective_message.reply_html(
-        texts.welcome(reader.first_name, subscribed), reply_markup=markup
+    await reply(
+        context,
+        update.effective_message,
+        texts.welcome(reader.first_name, subscribed),
+        reply_markup=markup,
     )
 
 
@@ -50,7 +55,9 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with runtime(context).db.session() as session, session.begin():
         new = await readers.subscribe(session, reader_of(update))
     assert update.effective_message is not None
-    await update.effective_message.reply_html(texts.SUBSCRIBED if new else texts.ALREADY_SUBSCRIBED)
+    await reply(
+        context, update.effective_message, texts.SUBSCRIBED if new else texts.ALREADY_SUBSCRIBED
+    )
 
 
 async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -68,7 +75,9 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     async with runtime(context).db.session() as session, session.begin():
         was = await readers.unsubscribe(session, reader_of(update))
     assert update.effective_message is not None
-    await update.effective_message.reply_html(texts.UNSUBSCRIBED if was else texts.NOT_SUBSCRIBED)
+    await reply(
+        context, update.effective_message, texts.UNSUBSCRIBED if was else texts.NOT_SUBSCRIBED
+    )
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -76,13 +85,15 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     user = update.effective_user
     is_editor = user is not None and user.id in runtime(context).settings.editor_ids
     assert update.effective_message is not None
-    await update.effective_message.reply_html(texts.HELP + (texts.EDITOR_HELP if is_editor else ""))
+    await reply(
+        context, update.effective_message, texts.HELP + (texts.EDITOR_HELP if is_editor else "")
+    )
 
 
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Anything else in a private chat: point to /help."""
     assert update.effective_message is not None
-    await update.effective_message.reply_html(texts.UNKNOWN)
+    await reply(context, update.effective_message, texts.UNKNOWN)
 
 
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

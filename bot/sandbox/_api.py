@@ -96,9 +96,13 @@ class BotApi(MessageMethods):
             params = await read_params(request)
             chat_ref = params.chat_ref()
             fault = self.state.take_fault(name.lower())
-            if fault is not None:
+            if fault is not None and not fault.lose_answer:
                 raise fault.to_error()
             result = await entry[1](params)
+            if fault is not None and request.transport is not None:
+                self.state.log_request(method, chat_ref, 0, "answer lost")
+                request.transport.close()  # done, but the reply never reaches the bot
+                return web.Response(status=200)
         except ApiError as err:
             self.state.log_request(method, chat_ref, err.status, err.description)
             log.debug(

@@ -189,9 +189,10 @@ class ControlApi:
             state.latency_ms = 0.0
         if body.get("latency_ms") is not None:
             state.latency_ms = max(0.0, float(body["latency_ms"]))
-        if body.get("status") is not None:
-            status = int(body["status"])
-            if not 400 <= status <= 599:
+        lose_answer = bool(body.get("lose_answer"))
+        if body.get("status") is not None or lose_answer:
+            status = int(body.get("status") or 200)
+            if not (400 <= status <= 599 or lose_answer):
                 raise ControlError("a fault's status must be 4xx or 5xx")
             method = body.get("method")
             state.add_fault(
@@ -201,6 +202,7 @@ class ControlApi:
                     status=status,
                     retry_after=int(body["retry_after"]) if body.get("retry_after") else None,
                     description=body.get("description"),
+                    lose_answer=lose_answer,
                 )
             )
         return {"latency_ms": state.latency_ms, "faults": [f.to_json() for f in state.faults]}

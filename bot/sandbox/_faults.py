@@ -4,6 +4,9 @@ The control API arms a ``Fault`` (``POST /control/faults``); ``take_fault`` uses
 
     faults = [Fault(method="sendmessage", remaining=2, status=502)]
     take_fault(faults, "sendmessage").to_error()    # ApiError(502, "Bad Gateway")
+
+A fault with ``lose_answer=True`` lets the call work (the message is posted) and then closes
+the connection without answering, as when a network drops Telegram's reply.
 """
 
 from __future__ import annotations
@@ -34,13 +37,15 @@ ERROR_PHRASES = {
 
 @dataclass
 class Fault:
-    """The next ``remaining`` calls of ``method`` (lower case; None: any) answer ``status``."""
+    """The next ``remaining`` calls of ``method`` (lower case; None: any) answer ``status``, or
+    work but get no answer (``lose_answer``)."""
 
     method: str | None
     remaining: int
     status: int
     retry_after: int | None = None
     description: str | None = None
+    lose_answer: bool = False
 
     def to_error(self) -> ApiError:
         if self.status == 429:

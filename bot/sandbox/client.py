@@ -242,10 +242,12 @@ class SandboxClient:
         status: int | None = None,
         retry_after: int | None = None,
         description: str | None = None,
+        lose_answer: bool = False,
         clear: bool = False,
     ) -> JSON:
-        """Inject latency and/or make the next ``count`` calls of ``method`` answer ``status``."""
-        body: JSON = {"count": count, "clear": clear}
+        """Inject latency and/or make the next ``count`` calls of ``method`` answer ``status``
+        (or, with ``lose_answer``, work but close the connection before answering)."""
+        body: JSON = {"count": count, "clear": clear, "lose_answer": lose_answer}
         for key, value in (
             ("latency_ms", latency_ms),
             ("method", method),

@@ -178,6 +178,8 @@ class Delivery(Base):
     kind: Mapped[str] = mapped_column(String(16))  # "channel" or "reader"
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
     claim: Mapped[str | None] = mapped_column(String(32))
+    #: when the row was last claimed: a claim older than any send is left over from a crash.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,8 +20,8 @@ from bot.services import readers
 from bot.services.articles import enqueue, store_drafts
 from bot.services.readers import Reader
 from bot.storage.db import Database
-from bot.storage.models import Delivery, DeliveryStatus, Subscriber
-from jobs.deliver import Outbox
+from bot.storage.models import Delivery, DeliveryStatus, Subscriber, utcnow
+from jobs.deliver import MAX_AGE, MAX_BACKOFF, STALE_CLAIM, Outbox
 
 TOKEN = "555000111:AAoutbox-test-token-xxxxxxxxxxxxxxxx"
 CHANNEL = "outbox_news"
@@ -166,15 +167,24 @@ class TestOutbox:
     async def test_flood_control_is_waited_out(
         self, db: Database, tg: SandboxClient, app: Any
     ) -> None:
-        """A 429 with retry_after is waited out by the rate limiter and the post still arrives."""
+        """A 429 reschedules that delivery after retry_after without holding up the others,
+        and once that time has come the post arrives."""
         await subscribe(db, tg, 121)
-        await tg.faults(method="sendMessage", count=1, status=429, retry_after=1)
+        await tg.faults(method="sendMessage", count=1, status=429, retry_after=30)
         await publish(db, 1)
-        await Outbox(db).drain(app.bot)
+        outbox = Outbox(db)
+        first = await outbox.drain(app.bot)
+        assert (first.sent, first.counts.get("retry")) == (1, 1)
+        async with db.session() as session, session.begin():
+            [row] = await session.scalars(
+                select(Delivery).where(Delivery.status == DeliveryStatus.PENDING)
+            )
+            assert (row.next_attempt_at - utcnow()).total_seconds() > 20
+            row.next_attempt_at = utcnow()  # the 30 s have passed
+        assert (await outbox.drain(app.bot)).sent == 1
         assert set((await statuses(db)).values()) == {DeliveryStatus.SENT}
         codes = [r["status"] for r in await tg.requests("sendMessage")]
-        assert 429 in codes
-        assert codes.count(200) == 2
+        assert sorted(codes) == [200, 200, 429]
 
     async def test_server_error_is_retried_later(
         self, db: Database, tg: SandboxClient, app: Any
@@ -192,16 +202,72 @@ class TestOutbox:
     async def test_interrupted_send_is_never_repeated(
         self, db: Database, tg: SandboxClient, app: Any
     ) -> None:
-        """A row a crashed process left 'sending' becomes 'unknown' and is not sent again."""
+        """A row a crashed process left 'sending' becomes 'unknown' and is not sent again;
+        a row another process claimed a moment ago is left to it."""
+        await subscribe(db, tg, 141)
         await publish(db, 1)
         async with db.session() as session, session.begin():
-            [row] = list(await session.scalars(select(Delivery)))
-            row.status = DeliveryStatus.SENDING
+            rows = {row.chat: row for row in await session.scalars(select(Delivery))}
+            for row in rows.values():
+                row.status = DeliveryStatus.SENDING
+            rows[f"@{CHANNEL}"].claimed_at = utcnow() - STALE_CLAIM - timedelta(seconds=1)
+            rows["141"].claimed_at = utcnow()
         outbox = Outbox(db)
         assert await outbox.recover() == 1
         report = await outbox.drain(app.bot)
         assert report.sent == 0
+        assert await statuses(db) == {
+            f"@{CHANNEL}": DeliveryStatus.UNKNOWN,
+            "141": DeliveryStatus.SENDING,
+        }
         assert await tg.bot_messages(f"@{CHANNEL}") == []
+
+    async def test_lost_answer_is_not_resent(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """A message Telegram posted but whose answer was lost is 'unknown', never sent twice."""
+        await tg.faults(method="sendMessage", lose_answer=True)
+        await publish(db, 1)
+        outbox = Outbox(db)
+        await outbox.drain(app.bot)
+        await outbox.drain(app.bot)
+        assert await statuses(db) == {f"@{CHANNEL}": DeliveryStatus.UNKNOWN}
+        assert len(await tg.messages(f"@{CHANNEL}")) == 1
+
+    async def test_outage_loses_nothing_until_max_age(self, db: Database) -> None:
+        """While Telegram cannot be reached a delivery stays pending, however many tries it
+        takes, at most MAX_BACKOFF apart; only past MAX_AGE is it given up."""
+        await publish(db, 1)
+        down = ApplicationBuilder().token(TOKEN).base_url("http://127.0.0.1:9/bot").build()
+        outbox = Outbox(db)
+        for _ in range(8):
+            await outbox.drain(down.bot)
+            async with db.session() as session, session.begin():
+                [row] = await session.scalars(select(Delivery))
+                assert row.status == DeliveryStatus.PENDING
+                assert (row.next_attempt_at - utcnow()).total_seconds() <= MAX_BACKOFF
+                row.next_attempt_at = utcnow()
+        async with db.session() as session, session.begin():
+            [row] = await session.scalars(select(Delivery))
+            assert row.attempts == 8
+            row.created_at = utcnow() - MAX_AGE
+        await outbox.drain(down.bot)
+        assert await statuses(db) == {f"@{CHANNEL}": DeliveryStatus.FAILED}
+
+    async def test_reader_who_left_after_queueing_gets_nothing(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """A row queued for a reader who has since left (a race on PostgreSQL) is cancelled."""
+        await subscribe(db, tg, 151, 152)
+        await publish(db, 1)
+        async with db.session() as session, session.begin():
+            reader = await session.get(Subscriber, 151)
+            assert reader is not None
+            reader.subscribed = False  # as an /unsubscribe that could not see the queued row
+        await Outbox(db).drain(app.bot)
+        result = await statuses(db)
+        assert (result["151"], result["152"]) == (DeliveryStatus.CANCELLED, DeliveryStatus.SENT)
+        assert await tg.bot_messages(151) == []
 
     async def test_timeout_is_not_resent(
         self, db: Database, tg: SandboxClient, sandbox: SandboxServer
