@@ -63,6 +63,25 @@ _IMAGE_SUFFIXES: Final = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 _ELLIPSES: Final = ("…", "...", "[…]", "[...]", "(…)", "(...)")
 _WORD: Final = re.compile(r"[^\W\d_]+")
 
+#: Where a trailing boilerplate phrase may start: the text's start, a new line, or a space
+#: after the end of a sentence or a cut mark ("… text. Continue reading", "text […] Read more").
+_PHRASE_START: Final = r"(?:\A|(?<=\n)|(?<=[.!?…\]»)] ))"
+#: Words on one line that end no sentence on the way (a post's title, a site's name).
+_CLAUSE: Final = r"(?:(?![.!?…] )[^\n])"
+#: Link phrases WordPress and other blog engines append to a description, at its very end.
+_BOILERPLATE: Final = (
+    # Yoast and many themes: "The post Title appeared first on Site."
+    re.compile(
+        _PHRASE_START + f"The post {_CLAUSE}{{1,300}}? appeared first on {_CLAUSE}{{1,200}}\\Z"
+    ),
+    # "Continue reading →", "Continue reading Title", "Continue reading “Title” →"
+    re.compile(_PHRASE_START + f"(?i:continue reading)(?: {_CLAUSE}{{1,200}})?\\Z"),
+    re.compile(f"(?:\\A|(?<=\\s))(?i:continue reading){_CLAUSE}{{0,200}}[→»›]\\Z"),
+    # "Read more", "Read more »", "Read More →", "Read more…"
+    re.compile(_PHRASE_START + r"(?i:read more)(?: ?(?:[→»›]|\.\.\.|…))?\Z"),
+    re.compile(r"(?:\A|(?<=\s))(?i:read more) ?(?:[→»›]|\.\.\.|…)\Z"),
+)
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
@@ -330,6 +349,20 @@ def _content_detail(entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return next((content for content in contents if content.get("value")), None)
 
 
+def _strip_boilerplate(text: str) -> str:
+    """``text`` (plain) without the "Continue reading →" and "The post … appeared first on …"
+    phrases blog engines append at its end."""
+    changed = True
+    while changed:
+        changed = False
+        for pattern in _BOILERPLATE:
+            match = pattern.search(text)
+            if match is not None:
+                text = text[: match.start()].rstrip()
+                changed = True
+    return text
+
+
 def _strip_ellipsis(text: str) -> str:
     text = text.rstrip()
     for mark in _ELLIPSES:
@@ -393,8 +426,8 @@ def _draft(entry: Mapping[str, Any], url: str) -> ArticleDraft | None:
     title = clean_line(_text(entry.get("title_detail"), entry.get("title")))
     summary_detail = entry.get("summary_detail")
     content_detail = _content_detail(entry)
-    summary_text = _text(summary_detail, entry.get("summary"))
-    content_text = _text(content_detail, (content_detail or {}).get("value"))
+    summary_text = _strip_boilerplate(_text(summary_detail, entry.get("summary")))
+    content_text = _strip_boilerplate(_text(content_detail, (content_detail or {}).get("value")))
     summary = truncate(_best_summary(summary_text, content_text), SUMMARY_MAX_CHARS)
     base = str((content_detail or summary_detail or {}).get("base") or url)
     link = absolute_http_url(entry.get("link"), url)

@@ -9,9 +9,9 @@ markup: Telegram accepts only a handful of tags, so a feed's HTML is rebuilt, ne
 
 Double-encoded HTML
 -------------------
-Some feeds escape their HTML twice: the fragment's *text* reads ``<p>Hello</p>``. After the
-first parse, the decoded text is parsed again, as HTML, only when the parser finds real markup
-in it — at least one of:
+Some feeds escape their HTML twice: the fragment's *text* reads ``<p>Hello</p>``. When the
+first parse met no element at all (the escaped markup is the fragment's only markup), the
+decoded text is parsed again, as HTML, if the parser finds real markup in it — at least one of:
 
 * a known HTML element opened and closed again (``<p>…</p>``, ``<a …>…</a>``);
 * a known element with an attribute that has a value (``<img src="…">``, ``<a href="…">``);
@@ -20,12 +20,24 @@ in it — at least one of:
 Prose that merely mentions a tag or compares numbers (``if a < b and c > d``, ``use <b> for
 bold``, ``Vector<int>``) has none of these and stays as it is. Prose that quotes a complete
 element (``write <b>bold</b>``) is taken for double-encoded HTML: in a news feed that is far
-more often the publisher's bug than the author's intent. The second parse happens once.
+more often the publisher's bug than the author's intent. A fragment with real elements is
+never parsed again: there, escaped markup is text the author meant to show
+(``<p>Use the &lt;b&gt; tag.</p>`` reads "Use the <b> tag."). The second parse happens once.
+
+Entities escaped twice (``It&amp;#8217;s``, ``&amp;amp;``) are decoded once more when the
+decoded text still holds a character reference: a numeric one, or a named one HTML defines
+(``&#8217;``, ``&amp;``, ``&nbsp;``); ``AT&T`` and ``&foo;`` stay as they are.
+
+A fragment cut in the middle of a tag (``Read the <a href="https://ex``) loses that unfinished
+tag rather than showing it.
 """
 
 from __future__ import annotations
 
+import html
+import ipaddress
 import re
+from html.entities import html5
 from html.parser import HTMLParser
 from typing import Final
 from urllib.parse import urljoin, urlsplit
@@ -97,6 +109,13 @@ _ITEM_END: Final = 4
 
 _WHITESPACE_RUN: Final = re.compile(r"\s+")
 
+#: A character reference left in already decoded text (a sign of double escaping).
+_LEFTOVER_REFERENCE: Final = re.compile(
+    r"&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});", re.IGNORECASE
+)
+#: The start of a tag, end tag, comment or declaration that the input ended inside of.
+_UNFINISHED_TAG: Final = re.compile(r"<[a-zA-Z/!?]")
+
 
 #: Control characters (but not whitespace), lone surrogates and invisibles, for str.translate.
 _DELETE: Final[dict[int, None]] = {
@@ -137,10 +156,13 @@ class _TextExtractor(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tokens: list[str | int] = []
         self.raw: list[str] = []
+        #: Whether the fragment holds any element (start, end or self-closing tag) at all.
+        self.saw_element = False
         self._skip_depth = 0
         self._pre_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.saw_element = True
         if tag in SKIP_TAGS:
             self._skip_depth += 1
             return
@@ -151,11 +173,13 @@ class _TextExtractor(HTMLParser):
             self._pre_depth += 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.saw_element = True
         if self._skip_depth or tag in SKIP_TAGS:
             return
         self._structure(tag, start=True)
 
     def handle_endtag(self, tag: str) -> None:
+        self.saw_element = True
         if tag in SKIP_TAGS:
             self._skip_depth = max(0, self._skip_depth - 1)
             return
@@ -179,6 +203,7 @@ class _TextExtractor(HTMLParser):
         if self._skip_depth:
             return
         self.raw.append(data)
+        data = _decode_leftover_references(data)
         if self._pre_depth:
             lines = data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
             for index, line in enumerate(lines):
@@ -251,10 +276,34 @@ class _MarkupDetector(HTMLParser):
             self.found = True
 
 
+def _decode_leftover_references(text: str) -> str:
+    """``text`` with the character references it still holds decoded (double escaping).
+
+    Only numeric references and named ones HTML defines count, each with its ``;``: "AT&T",
+    "&foo;" and "?a=1&copy=2" stay as they are.
+    """
+    if "&" not in text:
+        return text
+
+    def decode(match: re.Match[str]) -> str:
+        reference = match.group()
+        if reference[1] != "#" and reference[1:] not in html5:
+            return reference
+        return html.unescape(reference)
+
+    return _LEFTOVER_REFERENCE.sub(decode, text)
+
+
 def _feed(parser: HTMLParser, fragment: str) -> None:
-    """Feed ``fragment`` to ``parser``; whatever the parser chokes on ends the input there."""
+    """Feed ``fragment`` to ``parser``; whatever the parser chokes on ends the input there.
+
+    A tag the fragment ends inside of (``<a href="https://ex``, ``</p``, ``<!-- note``) is
+    dropped: the parser would otherwise hand it over as text.
+    """
     try:
         parser.feed(fragment)
+        if _UNFINISHED_TAG.match(parser.rawdata):
+            parser.rawdata = ""
         parser.close()
     except (AssertionError, ValueError, IndexError):  # defensive: malformed declarations
         pass
@@ -276,19 +325,21 @@ def looks_like_markup(text: str) -> bool:
 
 
 def html_to_text(fragment: str) -> str:
-    """The plain text of an HTML fragment, entities decoded exactly once.
+    """The plain text of an HTML fragment, its entities decoded (twice-escaped ones too).
 
     Block elements become paragraph breaks (``"\\n\\n"``), ``<br>`` a line break, list items
     ``"• item"``; scripts, styles, embedded objects and figure captions are dropped; whitespace
     is collapsed and non-breaking spaces become spaces; zero-width and control characters are
-    removed. Double-encoded HTML is decoded once more (see the module docstring).
+    removed. Double-encoded HTML and entities are decoded once more, and a tag the fragment is
+    cut inside of is dropped (see the module docstring).
     """
     if not fragment:
         return ""
     extractor = _extract(fragment)
-    raw = "".join(extractor.raw)
-    if looks_like_markup(raw):
-        extractor = _extract(raw)
+    if not extractor.saw_element:
+        raw = "".join(extractor.raw)
+        if looks_like_markup(raw):
+            extractor = _extract(raw)
     return extractor.text()
 
 
@@ -299,8 +350,13 @@ class _ImageCollector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.urls: list[str] = []
         self.raw: list[str] = []
+        self.saw_element = False
+
+    def handle_endtag(self, tag: str) -> None:
+        self.saw_element = True
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.saw_element = True
         if tag != "img":
             return
         values = {name: (value or "").strip() for name, value in attrs}
@@ -327,8 +383,46 @@ def _is_pixel(size: str | None) -> bool:
     return digits is not None and int(digits.group(1)) <= 1
 
 
+#: What Telegram accepts in a link's port and host (tdlib's ``parse_url``).
+_PORT: Final = re.compile(r"[0-9]{1,5}")
+_IPV6_CHARS: Final = re.compile(r"[0-9a-f:.]+")
+_HOST: Final = re.compile(r"(?:[a-z0-9._~!$&'()*+,;=-]|%[0-9a-f]{2}|[^\x00-\x7f])+")
+
+
+def _telegram_accepts_host(netloc: str) -> bool:
+    """Whether Telegram makes a link of an http(s) URL with this authority (``user@host:port``).
+
+    Telegram (tdlib's ``parse_url`` and ``check_link``) silently drops a link whose host has no
+    dot (``localhost``) unless it is a bracketed IPv6 address, holds a character outside
+    ``a-z 0-9 . _ ~ ! $ & ' ( ) * + , ; = -``, ``%XX`` and non-ASCII, or whose port is not a
+    number from 1 to 65535.
+    """
+    host = netloc.rpartition("@")[2]
+    colon = host.rfind(":")
+    if colon > host.rfind("]"):
+        port = host[colon + 1 :].lstrip("0")
+        if not _PORT.fullmatch(port) or not 0 < int(port) <= 65535:
+            return False
+        host = host[:colon]
+    host = host.lower()
+    if host.startswith("[") and host.endswith("]"):
+        address = host[1:-1]
+        if not _IPV6_CHARS.fullmatch(address):
+            return False
+        try:
+            ipaddress.IPv6Address(address)
+        except ValueError:
+            return False
+        return True
+    return "." in host and host != "." and _HOST.fullmatch(host) is not None
+
+
 def absolute_http_url(url: str | None, base_url: str | None = None) -> str | None:
-    """``url`` made absolute against ``base_url``; ``None`` unless it is an http(s) URL."""
+    """``url`` made absolute against ``base_url``; ``None`` unless it is an http(s) URL.
+
+    Only a URL Telegram turns into a link comes out: its host has a dot (or is a bracketed IPv6
+    address) and only the characters a host may have, and its port, if any, is 1 to 65535.
+    """
     if not url:
         return None
     url = clean_line(url)
@@ -341,6 +435,8 @@ def absolute_http_url(url: str | None, base_url: str | None = None) -> str | Non
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
+    if not _telegram_accepts_host(parts.netloc):
+        return None
     return absolute.replace(" ", "%20")
 
 
@@ -350,14 +446,14 @@ def image_urls(fragment: str, base_url: str | None) -> list[str]:
     For each ``<img>`` the lazy-loading ``data-src`` (the real picture when a page sets one)
     is preferred to ``src``, then the first ``srcset`` candidate; ``data:`` URIs, non-http
     schemes and tracking pixels (``width`` or ``height`` of 0 or 1) are skipped. Double-encoded
-    HTML is looked into like :func:`html_to_text` does.
+    HTML is looked into like :func:`html_to_text` does (only when the fragment has no element).
     """
     if not fragment:
         return []
     collector = _ImageCollector()
     _feed(collector, fragment)
     candidates = collector.urls
-    if not candidates:
+    if not collector.saw_element:
         raw = "".join(collector.raw)
         if looks_like_markup(raw):
             collector = _ImageCollector()

@@ -46,8 +46,14 @@ UNTITLED: Final = "(untitled)"
 
 _LABELS: Final = {"deva": "पूरा पढ़ें", "arab": "مزید پڑھیں", "other": "Read more"}
 _PARAGRAPH: Final = "\n\n"
-#: Separators between a repeated title and the rest of the summary ("Title: rest", "Title — rest").
-_REPEAT_SEPARATOR: Final = re.compile(r"(?:\s*[-–—:|.,;·•!?…।॥۔؟]+)?(?:\s+|$)")
+#: Sentence and clause marks that end a title repeated at the start of a summary.
+_REPEAT_MARKS: Final = "-–—:|.!?…।॥۔؟"
+#: What follows a repeated title: a mark, then a space or the end ("Title: rest", "Title — rest"),
+#: or a line break (the title was the summary's first line). A comma or a space does not:
+#: "Apple, the iPhone maker" goes on with the title's sentence.
+_REPEAT_SEPARATOR: Final = re.compile(
+    f"\\s*[{re.escape(_REPEAT_MARKS)}]+(?:\\s+|$)|[^\\S\\n]*\\n\\s*"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,38 +106,58 @@ def read_more_label(title: str, fallback: str = "") -> str:
 
 
 def _safe_link(link: str | None) -> str | None:
-    """``link`` if it is an absolute http(s) URL, with spaces and invisibles percent-encoded."""
+    """``link`` if it is an absolute http(s) URL, with spaces and invisibles percent-encoded.
+
+    Lone surrogates (no character, so no UTF-8 to encode) are dropped.
+    """
     if not link:
         return None
     encoded = "".join(
-        char if char.isprintable() and not char.isspace() else quote(char) for char in link.strip()
+        char if char.isprintable() and not char.isspace() else quote(char)
+        for char in link.strip()
+        if not "\ud800" <= char <= "\udfff"
     )
     return absolute_http_url(encoded)
 
 
 def _drop_repeated_title(title: str, summary: str) -> str:
-    """``summary`` without a leading repetition of ``title`` (same text, or starting with it)."""
-    if not title or title.endswith(ELLIPSIS):
+    """``summary`` without a leading repetition of ``title``.
+
+    The title is repeated when the summary is the title, or starts with it followed by a
+    sentence or clause mark (``Title: rest``, ``Title. Rest``) or a line break (``Title\\nRest``);
+    after a title that ends in such a mark itself (``What now?``), a space is enough. A summary
+    that merely starts with the title's words (``Apple, the iPhone maker, …``) is kept whole.
+    ``summary`` has its line breaks; the result is one line.
+    """
+    lines = "\n".join(line for line in map(clean_line, summary.splitlines()) if line)
+    summary = clean_line(lines)
+    if not title or title.endswith(ELLIPSIS) or lines[: len(title)].casefold() != title.casefold():
         return summary
-    head = summary[: len(title)]
-    if head.casefold() != title.casefold():
-        return summary
-    rest = summary[len(title) :]
+    rest = lines[len(title) :]
+    if not rest:
+        return ""
     separator = _REPEAT_SEPARATOR.match(rest)
-    if separator is None:  # "Rain" is not repeated in "Rainbows" nor "Storm" in "Storm-5"
-        return summary
-    return rest[separator.end() :]
+    if separator is not None:
+        return clean_line(rest[separator.end() :])
+    if title[-1] in _REPEAT_MARKS and rest[0].isspace():
+        return clean_line(rest)
+    return summary  # "Rain" is not repeated in "Rainbows" nor "Storm" in "Storm-5"
 
 
-def _fallback_title(summary: str, link: str | None) -> str:
-    """The summary's first sentence, else the link's host, else :data:`UNTITLED`."""
+def _fallback_title(summary: str, link: str | None) -> tuple[str, str]:
+    """The title of an article without one, and what is left of the summary after it.
+
+    The summary's first sentence (cut to :data:`FALLBACK_TITLE_LIMIT`) and the sentences after
+    it; else the link's host, else :data:`UNTITLED`, and the summary unchanged.
+    """
     if summary:
-        return truncate(split_sentences(summary)[0], FALLBACK_TITLE_LIMIT)
+        first, *rest = split_sentences(summary)
+        return truncate(first, FALLBACK_TITLE_LIMIT), " ".join(rest)
     if link:
         host = urlsplit(link).hostname
         if host:
-            return host
-    return UNTITLED
+            return host, summary
+    return UNTITLED, summary
 
 
 def render_post(
@@ -147,18 +173,19 @@ def render_post(
     ``title`` and ``summary`` are plain text (not HTML). Only http(s) ``link`` and ``image``
     URLs are used. The visible text fits Telegram's limit (1024 with an image, 4096 without):
     the summary is condensed further first, then the title is cut at a word boundary with
-    ``…``. A summary that only repeats the title is dropped; an empty title falls back to the
-    start of the summary, else the link's host. The result always has visible text.
+    ``…``. A summary that repeats the title loses the repetition; an empty title falls back to
+    the summary's first sentence (the summary then goes on after it), else the link's host.
+    The result always has visible text.
     """
     link = _safe_link(link)
     image = absolute_http_url(image)
     limit = CAPTION_LIMIT if image else MESSAGE_LIMIT
 
     title = clean_line(title)
-    summary = clean_line(summary)
-    if not title:
-        title = _fallback_title(summary, link)
-    summary = _drop_repeated_title(title, summary)
+    if title:
+        summary = _drop_repeated_title(title, summary)
+    else:
+        title, summary = _fallback_title(clean_line(summary), link)
 
     label = read_more_label(title, summary) if link else ""
     tail = len(_PARAGRAPH + label) if link else 0

@@ -20,23 +20,28 @@ server runs): ``html.parser`` is far too lenient to judge validity (it happily a
 ``<br>``, unclosed tags and a bare ``<``). As in Telegram, error positions are UTF-8 byte offsets
 into the HTML and entity offsets/lengths are UTF-16 code units of the visible text.
 
-Strict mode (the default) adds three checks Telegram itself does not make, because in each case
-Telegram accepts the message but shows the reader something broken; their descriptions are the
-sandbox's own, worded like Telegram's:
+Strict mode (the default) adds four checks Telegram itself does not make, because in each case
+Telegram accepts the message but shows the reader something broken, or older Bot API versions
+refused it; their descriptions are the sandbox's own, worded like Telegram's:
 
 - an ``&`` in the text that is not ``&lt; &gt; &amp; &quot;`` or a numeric reference (``&nbsp;``,
   ``AT&T``): Telegram prints it literally;
 - ``<a>`` without ``href``: Telegram makes no link (unless the text itself is a URL);
-- ``<tg-time>`` without a numeric ``unix`` attribute.
+- ``<tg-time>`` without a numeric ``unix`` attribute;
+- an attribute without a value (``<b x>``, but ``<blockquote expandable>`` is fine): tdlib now
+  ignores it, older versions refused the message ("Expected equal sign ...").
 
-``strict=False`` follows tdlib exactly.
+``strict=False`` follows tdlib exactly. In both modes, as in tdlib, a repeated attribute counts
+with its last value, and a link Telegram cannot use (``http://localhost/``, a host with ``"``
+in it, port ``99999``, ``javascript:``) is dropped while its text stays.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 __all__ = ["ParsedText", "TelegramHTMLError", "parse_telegram_html"]
 
@@ -98,6 +103,11 @@ _SPACE = frozenset(b" \t\r\n\v\f\x00")  # tdlib's is_space() includes NUL, which
 _LT, _GT, _AMP, _SLASH, _EQ = (ord(c) for c in "<>&/=")
 _HASH, _SEMI, _QUOTES = ord("#"), ord(";"), frozenset(b"\"'")
 _LINK_SCHEMES = frozenset({"http", "https", "tg", "ton", "tonsite"})
+# tdlib's parse_url: the characters a host may have besides %XX and non-ASCII (RFC 3986).
+_HOST_SYMBOLS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_!$,~*'();&+=")
+_HEX = frozenset("0123456789abcdef")
+# Where an attribute name ends (tdlib's parse_html).
+_NAME_END = frozenset(b"=>/\"'")
 
 
 class TelegramHTMLError(ValueError):
@@ -193,20 +203,80 @@ def _checked_link(url: str) -> str | None:
     if guessed:
         url = "http://" + url
     try:
-        parts = urlsplit(url)
+        scheme = urlsplit(url).scheme.lower()
     except ValueError:
         return None
-    scheme = parts.scheme.lower()
     if scheme not in _LINK_SCHEMES:
         return None
     if scheme in ("http", "https"):
-        host = parts.hostname or ""
-        if not host or any(c.isspace() for c in host) or (guessed and "." not in host):
-            return None
-        if not parts.path:
-            parts = parts._replace(path="/")
-        return urlunsplit(parts)
+        return _checked_http_link(scheme, url.split("://", 1)[1])
     return url
+
+
+def _checked_http_link(scheme: str, rest: str) -> str | None:
+    """tdlib's ``parse_url`` and ``check_link`` for ``scheme://rest``: the link kept, or None.
+
+    ``rest`` is ``[userinfo@]host[:port][/path][?query][#fragment]``. The link is dropped when
+    the port is not 1 to 65535, the host is empty, holds a character outside RFC 3986's (besides
+    ``%XX`` and non-ASCII) or has no dot, unless it is a bracketed IPv6 address. The host comes
+    back lower-cased, the path starts with ``/`` and control characters in it are escaped.
+    """
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, query = rest[:end], rest[end:]
+    colon = len(authority) - 1
+    while colon > 0 and authority[colon] not in ":]@":
+        colon -= 1
+    port = 0
+    if colon > 0 and authority[colon] == ":":
+        digits = authority[colon + 1 :]
+        while len(digits) > 1 and digits[0] == "0":
+            digits = digits[1:]
+        if not (digits.isascii() and digits.isdigit()) or not 0 < int(digits) <= 65535:
+            return None
+        port = int(digits)
+        authority = authority[:colon]
+    userinfo, _, host = authority.rpartition("@")
+    host = "".join(c.lower() if c.isascii() else c for c in host)
+    is_ipv6 = len(host) >= 2 and host[0] == "[" and host[-1] == "]"
+    if is_ipv6 and not _is_ipv6(host[1:-1]):
+        return None
+    if not host or host == "." or (not is_ipv6 and not _is_host(host)):
+        return None
+    if "." not in host and not is_ipv6:
+        return None
+    query = query.rstrip(" \t\r\n\v\f\x00") or "/"
+    path = "".join(f"%{ord(c):02X}" if ord(c) <= 0x20 else c for c in query)
+    if not path.startswith("/"):
+        path = "/" + path
+    login = f"{userinfo}@" if userinfo else ""
+    return f"{scheme}://{login}{host}{f':{port}' if port else ''}{path}"
+
+
+def _is_ipv6(address: str) -> bool:
+    """Whether ``address`` (without brackets) is an IPv6 address as tdlib accepts it."""
+    if not address or any(c not in _HEX and c not in ":." for c in address):
+        return False
+    try:
+        ipaddress.IPv6Address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_host(host: str) -> bool:
+    """Whether a lower-cased host has only what tdlib allows: RFC 3986 symbols, %XX, non-ASCII."""
+    i = 0
+    while i < len(host):
+        c = host[i]
+        if c == "%":
+            if host[i + 1 : i + 2] not in _HEX or host[i + 2 : i + 3] not in _HEX:
+                return False
+            i += 3
+            continue
+        if c.isascii() and c not in _HOST_SYMBOLS:
+            return False
+        i += 1
+    return True
 
 
 def _mention_user_id(url: str) -> int | None:
@@ -288,23 +358,27 @@ class _Scanner:
         tag = self.src[begin + 1 : i].lower().decode("utf-8", "replace")
         if tag not in _TAGS:
             raise TelegramHTMLError(f'Unsupported start tag "{tag}" at byte offset {begin}')
-        attrs: dict[str, str] = {}
+        attrs: list[tuple[str, str | None]] = []
         while self.at(i) != _GT:
             i, name, value = self._attribute(i, tag, begin)
             if name is not None:
-                attrs.setdefault(name, value)
+                attrs.append((name, value))
         argument = self._argument(tag, attrs, begin)
         self.stack.append(_Open(tag, argument, self.utf16, len(self.out), begin))
         return i + 1
 
-    def _attribute(self, i: int, tag: str, begin: int) -> tuple[int, str | None, str]:
-        """Read one attribute at ``i``; return the position after it, its name and value."""
+    def _attribute(self, i: int, tag: str, begin: int) -> tuple[int, str | None, str | None]:
+        """Read one attribute at ``i``; return the position after it, its name and value.
+
+        An attribute without a value (``<b x>``) has the value None: tdlib ignores it (only
+        ``<blockquote expandable>`` means something); strict mode refuses it, as tdlib once did.
+        """
         while self.at(i) != 0 and self.at(i) in _SPACE:
             i += 1
         if self.at(i) == _GT:
             return i, None, ""
         name_begin = i
-        while self.at(i) not in _SPACE and self.at(i) not in (_EQ, _GT):
+        while self.at(i) not in _SPACE and self.at(i) not in _NAME_END:
             i += 1
         name = self.src[name_begin:i].decode("utf-8", "replace")
         if not name:
@@ -316,12 +390,12 @@ class _Scanner:
         if self.at(i) == 0:
             raise TelegramHTMLError(f'Unclosed start tag "{tag}" at byte offset {begin}')
         if self.at(i) != _EQ:
-            if tag == "blockquote" and name == "expandable":
-                return i, name, ""
-            raise TelegramHTMLError(
-                "Expected equal sign in declaration of an attribute of the tag "
-                f'"{tag}" at byte offset {begin}'
-            )
+            if self.strict and not (tag == "blockquote" and name == "expandable"):
+                raise TelegramHTMLError(
+                    "Expected equal sign in declaration of an attribute of the tag "
+                    f'"{tag}" at byte offset {begin}'
+                )
+            return i, name, None
         i += 1
         while self.at(i) != 0 and self.at(i) in _SPACE:
             i += 1
@@ -356,38 +430,45 @@ class _Scanner:
             raise TelegramHTMLError(f"Unclosed start tag at byte offset {begin}")
         return i, name, value
 
-    def _argument(self, tag: str, attrs: dict[str, str], begin: int) -> str:
-        """The one attribute value tdlib keeps for ``tag`` (href, language, emoji id...)."""
-        if tag == "a":
-            href = attrs.get("href", "")
-            if self.strict and not href.strip():
-                raise TelegramHTMLError(
-                    f'Tag "a" must have attribute "href" at byte offset {begin}'
-                )
-            return href
-        if tag == "code":
-            cls = attrs.get("class", "")
-            return cls[len("language-") :] if cls.startswith("language-") else ""
+    def _argument(self, tag: str, attrs: list[tuple[str, str | None]], begin: int) -> str:
+        """The one attribute value tdlib keeps for ``tag`` (href, language, emoji id...).
+
+        Attributes are read in order and a later one overrides an earlier one, as in tdlib
+        (``<a href="x" href="y">`` links to ``y``); attributes without a value are ignored.
+        """
+        argument = ""
+        unix = fmt = ""
+        for name, value in attrs:
+            if name == "expandable" and tag == "blockquote":
+                argument = "expandable"
+            elif value is None:
+                continue
+            elif (tag, name) in (("a", "href"), ("tg-emoji", "emoji-id")):
+                argument = value
+            elif (tag, name) == ("code", "class") and value.startswith("language-"):
+                argument = value[len("language-") :]
+            elif (tag, name) == ("span", "class") and value.startswith("tg-"):
+                argument = value[len("tg-") :]
+            elif (tag, name) == ("tg-time", "unix"):
+                unix = value
+            elif (tag, name) == ("tg-time", "format"):
+                fmt = value
+        if tag == "a" and self.strict and not argument.strip():
+            raise TelegramHTMLError(f'Tag "a" must have attribute "href" at byte offset {begin}')
         if tag == "span":
-            if attrs.get("class") != "tg-spoiler":
+            if argument != "spoiler":
                 raise TelegramHTMLError(
                     f'Tag "span" must have class "tg-spoiler" at byte offset {begin}'
                 )
-            return "spoiler"
-        if tag == "tg-emoji":
-            return attrs.get("emoji-id", "")
-        if tag == "blockquote":
-            return "expandable" if "expandable" in attrs else ""
-        if tag == "tg-time":
-            unix = attrs.get("unix", "")
+        elif tag == "tg-time":
             if not unix.isdigit():
                 if self.strict:
                     raise TelegramHTMLError(
                         f'Tag "tg-time" must have attribute "unix" at byte offset {begin}'
                     )
                 return ""
-            return f"{unix} {attrs.get('format', '')}".rstrip()
-        return ""
+            return f"{unix} {fmt}".rstrip()
+        return argument
 
     def _end_tag(self, begin: int) -> int:
         if not self.stack:

@@ -143,6 +143,27 @@ class TestEntries:
         entry = read("double_encoded.xml").entries[1]
         assert entry.summary == "if a < b and c > d then use <b> for bold"
 
+    @pytest.mark.parametrize(
+        ("content", "title", "summary"),
+        [
+            pytest.param(rss("<item><title>It&amp;amp;#8217;s back</title><description><![CDATA["
+                             "It&amp;#8217;s here &amp;amp; now&amp;nbsp;today.]]></description>"
+                             "</item>"),
+                         "It’s back", "It’s here & now today.", id="rss"),
+            pytest.param(b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry>
+                <id>x</id><title type="html">Tom &amp;amp;amp; Jerry</title>
+                <summary type="html">Caf&amp;amp;eacute; &amp;amp;#8364;5</summary>
+                </entry></feed>""",
+                         "Tom & Jerry", "Café €5", id="atom-html"),
+        ],
+    )  # fmt: skip
+    def test_double_escaped_entities_are_decoded(
+        self, content: bytes, title: str, summary: str
+    ) -> None:
+        """Entities a feed escaped twice in an HTML title or summary reach the reader decoded."""
+        entry = parse_feed(content, url=URL).entries[0]
+        assert (entry.title, entry.summary) == (title, summary)
+
     def test_plain_text_summary_is_not_decoded_twice(self) -> None:
         """An Atom text construct keeps a literal '&amp;' that its XML escaped."""
         content = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
@@ -150,6 +171,38 @@ class TestEntries:
             <summary type="text">Use &amp;lt;b&amp;gt; &amp; more</summary></entry></feed>"""
         entry = parse_feed(content, url=URL).entries[0]
         assert (entry.title, entry.summary) == ("R&amp;D", "Use &lt;b&gt; & more")
+
+    @pytest.mark.parametrize(
+        ("description", "summary"),
+        [
+            pytest.param("<p>Storm hits.</p><p>The post <a href='https://ex.example/a'>Storm "
+                         "hits</a> appeared first on <a href='https://ex.example'>Ex News</a>.</p>",
+                         "Storm hits.", id="appeared-first-on"),
+            pytest.param("<p>Storm hits the coast. Continue reading "
+                         "<span class='meta-nav'>&#8594;</span></p>",
+                         "Storm hits the coast.", id="continue-reading-arrow"),
+            pytest.param("<p>Storm hits the coast […]</p><p><a href='https://ex.example/a'>"
+                         "Continue reading<span> “Storm hits”</span></a></p>",
+                         "Storm hits the coast […]", id="continue-reading-title"),
+            pytest.param("Storm hits the coast. <a href='https://ex.example/a'>Read more "
+                         "&raquo;</a>", "Storm hits the coast.", id="read-more"),
+            pytest.param("Storm hits. Continue reading →<p>The post Storm appeared first on "
+                         "Ex.</p>", "Storm hits.", id="both"),
+            pytest.param("Readers continue reading the report.",
+                         "Readers continue reading the report.", id="prose-kept"),
+            pytest.param("The post office closed. It appeared first on Monday.",
+                         "The post office closed. It appeared first on Monday.",
+                         id="sentences-kept"),
+            pytest.param("Read more about the plan below. It is long.",
+                         "Read more about the plan below. It is long.", id="read-more-prose"),
+        ],
+    )  # fmt: skip
+    def test_blog_boilerplate_is_stripped_from_the_end(
+        self, description: str, summary: str
+    ) -> None:
+        """Link phrases a blog engine appends to a description are not part of the summary."""
+        item = f"<item><title>T</title><description><![CDATA[{description}]]></description></item>"
+        assert parse_feed(rss(item), url=URL).entries[0].summary == summary
 
     def test_long_summary_is_capped_at_a_word(self) -> None:
         """A summary longer than SUMMARY_MAX_CHARS is cut at a word boundary with '…'."""

@@ -50,6 +50,36 @@ class TestSplitSentences:
         """Sentences end after their terminators only where a person would end them."""
         assert split_sentences(text) == expected
 
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            pytest.param("Voters said no. Turnout was low.",
+                         ["Voters said no.", "Turnout was low."], id="no"),
+            pytest.param("They met in Dec. The deal followed.",
+                         ["They met in Dec.", "The deal followed."], id="month"),
+            pytest.param("It was art. Critics agreed.", ["It was art.", "Critics agreed."],
+                         id="art"),
+            pytest.param("It took a sec. Then it failed.", ["It took a sec.", "Then it failed."],
+                         id="sec"),
+            pytest.param("Levels of CO. They rose.", ["Levels of CO.", "They rose."],
+                         id="upper-case-co"),
+            pytest.param("He thanked Al. Then he left.", ["He thanked Al.", "Then he left."],
+                         id="al-without-et"),
+            pytest.param("It opened Dec. 5 and No. 7 won. Art. 12 applies.",
+                         ["It opened Dec. 5 and No. 7 won.", "Art. 12 applies."],
+                         id="before-numbers"),
+            pytest.param("Smith et al. Found it.", ["Smith et al. Found it."], id="et-al"),
+            pytest.param("Ford Motor Co. Chief Jim spoke.", ["Ford Motor Co. Chief Jim spoke."],
+                         id="company"),
+            pytest.param("The U.S. Senate met Mr. Jones. It grew 3.5 percent.",
+                         ["The U.S. Senate met Mr. Jones.", "It grew 3.5 percent."],
+                         id="initialism-title-decimal"),
+        ],
+    )  # fmt: skip
+    def test_words_that_are_also_abbreviations(self, text: str, expected: list[str]) -> None:
+        """Words like "no", "art" and month names end a sentence unless a number follows."""
+        assert split_sentences(text) == expected
+
 
 class TestCondense:
     """condense: whole sentences from the start, within the limit, in one paragraph."""
@@ -84,6 +114,23 @@ class TestCondense:
     def test_condenses(self, text: str, limit: int, expected: str) -> None:
         """Each text gives the summary a person would write within the limit."""
         assert condense(text, limit) == expected
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            pytest.param("It passed after a long debate. Critics said it was rushed […]",
+                         "It passed after a long debate.", id="bracketed-ellipsis"),
+            pytest.param("One. Two [...]", "One.", id="bracketed-dots"),
+            pytest.param("One. Two and…", "One.", id="ellipsis"),
+            pytest.param("One. Two and...", "One.", id="three-dots"),
+            pytest.param("Only a cut sentence […]", "Only a cut sentence […]", id="nothing-before"),
+            pytest.param("He paused… Then he spoke.", "He paused… Then he spoke.",
+                         id="ellipsis-inside"),
+        ],
+    )  # fmt: skip
+    def test_cut_off_last_sentence_is_left_out(self, text: str, expected: str) -> None:
+        """A last sentence the feed cut off goes when a whole sentence comes before it."""
+        assert condense(text) == expected
 
     def test_default_limit_is_320(self) -> None:
         """Without a limit the summary holds at most 320 code points."""
@@ -137,4 +184,25 @@ class TestTruncate:
     )  # fmt: skip
     def test_truncates(self, text: str, limit: int, expected: str) -> None:
         """A text longer than the limit is cut between words and marked with an ellipsis."""
+        assert truncate(text, limit) == expected
+
+    @pytest.mark.parametrize(
+        ("text", "limit", "expected"),
+        [
+            pytest.param("क्षक्षक्ष", 3, "क्…", id="devanagari-virama"),
+            pytest.param("क्षक्षक्ष", 5, "क्ष…", id="devanagari-conjunct"),
+            pytest.param("e\u0301" * 4, 6, "e\u0301e\u0301…", id="combining-accents"),
+            pytest.param("1️⃣2️⃣", 4, "1️⃣…", id="keycap"),
+            pytest.param("🇺🇸🇺🇸", 2, "…", id="flag-too-long"),
+            pytest.param("🇺🇸🇺🇸🇺🇸", 5, "🇺🇸🇺🇸…", id="flags-paired"),
+            pytest.param("👨\u200d👩\u200d👧" * 2, 6, "👨\u200d👩\u200d👧…", id="zwj-sequence"),
+            pytest.param("👍🏽👍🏽", 3, "👍🏽…", id="skin-tone"),
+            pytest.param("\u1100\u1161\u11a8\u1100\u1161", 4, "\u1100\u1161\u11a8…",
+                         id="hangul-jamo"),
+        ],
+    )  # fmt: skip
+    def test_cuts_only_between_grapheme_clusters(
+        self, text: str, limit: int, expected: str
+    ) -> None:
+        """Text without spaces is cut at the last grapheme cluster boundary within the limit."""
         assert truncate(text, limit) == expected

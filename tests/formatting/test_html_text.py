@@ -35,7 +35,7 @@ class TestHtmlToText:
             pytest.param("<b>bold</b> and <i>it</i>alic", "bold and italic", id="inline"),
             pytest.param("<pre>line  one\nline two</pre>", "line one\nline two", id="pre"),
             pytest.param("Tom &amp; Jerry &lt;3", "Tom & Jerry <3", id="entities-once"),
-            pytest.param("AT&amp;amp;T", "AT&amp;T", id="double-escaped-entity-decoded-once"),
+            pytest.param("AT&amp;amp;T", "AT&T", id="double-escaped-entity-decoded-again"),
             pytest.param("caf&eacute; &#8364; &#x1F600;", "café € 😀", id="named-numeric"),
             pytest.param("&#128;", "€", id="windows-1252-reference"),
             pytest.param("  lots \n\t of   space  ", "lots of space", id="whitespace"),
@@ -71,7 +71,6 @@ class TestHtmlToText:
             pytest.param('See &lt;a href="https://x.example"&gt;this&lt;/a&gt;', "See this",
                          id="link-with-attribute"),
             pytest.param("Line&lt;br/&gt;next", "Line\nnext", id="self-closing-br"),
-            pytest.param("<div>&lt;p&gt;wrapped&lt;/p&gt;</div>", "wrapped", id="in-real-html"),
             pytest.param("&lt;script&gt;x()&lt;/script&gt;text", "text", id="script-inside"),
         ],
     )  # fmt: skip
@@ -94,9 +93,57 @@ class TestHtmlToText:
         """Decoded text that only mentions tags or compares values is not parsed again."""
         assert html_to_text(fragment) == expected
 
-    def test_escaped_entities_without_markup_are_decoded_once(self) -> None:
-        """Text that reads as entities (not markup) after one parse is not decoded again."""
-        assert html_to_text("&amp;lt;p&amp;gt;x&amp;lt;/p&amp;gt;") == "&lt;p&gt;x&lt;/p&gt;"
+    @pytest.mark.parametrize(
+        ("fragment", "expected"),
+        [
+            pytest.param("It&amp;#8217;s here &amp;amp; now&amp;nbsp;today.",
+                         "It’s here & now today.", id="rss-cdata-description"),
+            pytest.param("Tom &amp;amp; Jerry", "Tom & Jerry", id="atom-html-title"),
+            pytest.param("&amp;#x1F600; &amp;#128;", "😀 €", id="numeric"),
+            pytest.param("&amp;AMP; &amp;eacute;", "& é", id="named-any-case-html-defines"),
+            pytest.param("AT&amp;T &amp;foo; R&amp;D", "AT&T &foo; R&D", id="not-references"),
+            pytest.param("?a=1&amp;copy=2", "?a=1&copy=2", id="reference-needs-semicolon"),
+            pytest.param("bell&amp;#7;", "bell", id="decoded-control-removed"),
+            pytest.param("&amp;lt;p&amp;gt;x&amp;lt;/p&amp;gt;", "<p>x</p>",
+                         id="triple-escaped-markup-shown-not-parsed"),
+        ],
+    )  # fmt: skip
+    def test_double_escaped_entities_are_decoded_again(self, fragment: str, expected: str) -> None:
+        """Character references left in the text after one parse are decoded once more."""
+        assert html_to_text(fragment) == expected
+
+    @pytest.mark.parametrize(
+        ("fragment", "expected"),
+        [
+            pytest.param("<p>Use the &lt;b&gt;bold&lt;/b&gt; tag.</p><p>Next paragraph.</p>",
+                         "Use the <b>bold</b> tag.\n\nNext paragraph.", id="paragraphs"),
+            pytest.param("<li>Apples</li><li>Pears &lt;br/&gt;</li>", "• Apples\n\n• Pears <br/>",
+                         id="list-items"),
+            pytest.param("<div>&lt;p&gt;wrapped&lt;/p&gt;</div>", "<p>wrapped</p>",
+                         id="inside-a-wrapper"),
+            pytest.param("Text&lt;p&gt;x&lt;/p&gt;<br>", "Text<p>x</p>", id="any-element-counts"),
+        ],
+    )  # fmt: skip
+    def test_escaped_markup_beside_real_markup_is_text(self, fragment: str, expected: str) -> None:
+        """A fragment with real elements is parsed once: its escaped markup is literal text."""
+        assert html_to_text(fragment) == expected
+
+    @pytest.mark.parametrize(
+        ("fragment", "expected"),
+        [
+            pytest.param('…Read the <a href="https://ex.com/budget-2024-full-te', "…Read the",
+                         id="cut-in-attribute"),
+            pytest.param("<p>a</p", "a", id="cut-end-tag"),
+            pytest.param("a <b", "a", id="cut-tag-name"),
+            pytest.param("a </", "a", id="cut-after-slash"),
+            pytest.param("a <!-- note", "a", id="cut-comment"),
+            pytest.param("a <", "a <", id="bare-less-than-kept"),
+            pytest.param("a <3", "a <3", id="heart-kept"),
+        ],
+    )  # fmt: skip
+    def test_unfinished_trailing_tag_is_dropped(self, fragment: str, expected: str) -> None:
+        """A tag the fragment ends inside of is dropped instead of shown as text."""
+        assert html_to_text(fragment) == expected
 
 
 class TestLooksLikeMarkup:
@@ -154,6 +201,11 @@ class TestImageUrls:
                          None, ["https://ex.com/1.jpg", "https://ex.com/2.jpg"], id="order"),
             pytest.param('&lt;img src="https://ex.com/de.jpg"&gt;', None, ["https://ex.com/de.jpg"],
                          id="double-encoded"),
+            pytest.param('<p>Write &lt;img src="https://ex.com/de.jpg"&gt;</p>', None, [],
+                         id="escaped-beside-real-markup-is-text"),
+            pytest.param('<img src="https://ex.com/a.jpg" alt="x"', None, [],
+                         id="unfinished-tag"),
+            pytest.param('<img src="http://localhost/a.jpg">', None, [], id="host-without-dot"),
             pytest.param("", None, [], id="empty"),
         ],
     )  # fmt: skip
@@ -211,3 +263,32 @@ class TestPlainHelpers:
     ) -> None:
         """Only absolute http(s) URLs with a host come out."""
         assert absolute_http_url(url, base) == expected
+
+    @pytest.mark.parametrize(
+        ("url", "expected"),
+        [
+            pytest.param("http://localhost:8080/a", None, id="host-without-dot"),
+            pytest.param("https://intranet/", None, id="single-label"),
+            pytest.param('http://a"b.com/', None, id="quote-in-host"),
+            pytest.param("http://a<b.com/", None, id="angle-bracket-in-host"),
+            pytest.param("http://a\\b.com/", None, id="backslash-in-host"),
+            pytest.param("http://ex.com:99999/", None, id="port-too-big"),
+            pytest.param("http://ex.com:0/", None, id="port-zero"),
+            pytest.param("http://ex.com:/a", None, id="empty-port"),
+            pytest.param("http://ex.com:8o/", None, id="port-not-a-number"),
+            pytest.param("http://ex.com:8080/a", "http://ex.com:8080/a", id="port"),
+            pytest.param("http://127.0.0.1:8000/a", "http://127.0.0.1:8000/a", id="ipv4"),
+            pytest.param("http://[::1]:8000/a", "http://[::1]:8000/a", id="ipv6"),
+            pytest.param("http://user:pw@Ex.COM/", "http://user:pw@Ex.COM/", id="userinfo"),
+            pytest.param("https://пример.рф/новости", "https://пример.рф/новости",
+                         id="non-ascii-host"),
+            pytest.param("https://xn--e1afmkfd.xn--p1ai/", "https://xn--e1afmkfd.xn--p1ai/",
+                         id="punycode-host"),
+            pytest.param("https://a_b.ex.com/~x", "https://a_b.ex.com/~x", id="underscore"),
+        ],
+    )  # fmt: skip
+    def test_absolute_http_url_only_gives_links_telegram_keeps(
+        self, url: str, expected: str | None
+    ) -> None:
+        """A URL whose host or port Telegram refuses (it drops such a link) does not come out."""
+        assert absolute_http_url(url) == expected

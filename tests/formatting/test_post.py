@@ -84,6 +84,35 @@ class TestRenderPost:
         assert post.text == "Title\n\nSummary."
         assert_valid(post)
 
+    @pytest.mark.parametrize(
+        ("link", "href"),
+        [
+            pytest.param("https://news.example/\ud800", "https://news.example/",
+                         id="lone-surrogate"),
+            pytest.param("https://news.example/a\udc80b", "https://news.example/ab",
+                         id="low-surrogate-inside"),
+        ],
+    )  # fmt: skip
+    def test_link_with_surrogates_loses_them(self, link: str, href: str) -> None:
+        """Lone surrogates in a link are dropped instead of failing to percent-encode."""
+        post = render_post("Title", "", link)
+        assert f'<a href="{href}">' in post.html
+        assert_valid(post)
+
+    @pytest.mark.parametrize(
+        "link",
+        [
+            pytest.param("http://localhost:8080/a", id="host-without-dot"),
+            pytest.param('http://a"b.example/', id="quote-in-host"),
+            pytest.param("http://news.example:99999/a", id="bad-port"),
+        ],
+    )  # fmt: skip
+    def test_link_telegram_would_drop_makes_no_anchor(self, link: str) -> None:
+        """A link Telegram would not make clickable gives no "Read more" at all."""
+        post = render_post("Title", "Summary.", link)
+        assert "<a " not in post.html
+        assert post.text == "Title\n\nSummary."
+
     def test_link_with_spaces_is_percent_encoded(self) -> None:
         """Whitespace in a link is percent-encoded rather than breaking the anchor."""
         post = render_post("Title", "", "https://news.example/a b")
@@ -123,12 +152,26 @@ class TestRenderPost:
             pytest.param("भारत जीता", "भारत जीता। कप्तान चमके।", "कप्तान चमके।", id="danda"),
             pytest.param("Rain", "Rainbows appear.", "Rainbows appear.", id="not-a-word-prefix"),
             pytest.param("Storm", "Storm-5 arrives.", "Storm-5 arrives.", id="hyphenated"),
+            pytest.param("Storm hits", "Storm hits.", "", id="same-with-stop"),
+            pytest.param("Storm hits", "Storm hits | coast closed.", "coast closed.", id="bar"),
+            pytest.param("What now?", "What now? Officials met.", "Officials met.",
+                         id="title-ends-in-mark"),
+            pytest.param("Storm Ciarán", "Storm Ciarán hit the coast on Thursday, cutting power…",
+                         "Storm Ciarán hit the coast on Thursday, cutting power…",
+                         id="sentence-starting-with-title"),
+            pytest.param("Apple", "Apple, the iPhone maker, reported profits.",
+                         "Apple, the iPhone maker, reported profits.", id="comma"),
+            pytest.param("Storm hits", "Storm hits; coast closed.", "Storm hits; coast closed.",
+                         id="semicolon"),
+            pytest.param("Storm hits", "Storm hits\n\nThe coast closed.", "The coast closed.",
+                         id="own-paragraph"),
+            pytest.param("Storm hits", "Storm hits\nthe coast", "the coast", id="own-line"),
         ],
     )  # fmt: skip
     def test_repeated_title_is_dropped_from_the_summary(
         self, title: str, summary: str, expected_summary: str
     ) -> None:
-        """A summary that repeats the title (equal, or starting with it) loses the repetition."""
+        """A summary that repeats the title (equal, or it and a mark) loses the repetition."""
         post = render_post(title, summary, None)
         assert post.summary == expected_summary
         assert post.text == "\n\n".join(part for part in (title, expected_summary) if part)
@@ -149,6 +192,25 @@ class TestRenderPost:
         """Without a title the post starts with the summary, else the link's host."""
         post = render_post("  ", summary, link)
         assert post.text == text
+        assert_valid(post)
+
+    @pytest.mark.parametrize(
+        ("summary", "title", "expected_summary"),
+        [
+            pytest.param("A " + "long " * 30 + "sentence. Second one.",
+                         "A " + "long " * 22 + "long…", "Second one.", id="cut-first-sentence"),
+            pytest.param("Only one sentence here.", "Only one sentence here.", "",
+                         id="single-sentence"),
+            pytest.param("भारत जीता। कप्तान चमके।", "भारत जीता।", "कप्तान चमके।", id="danda"),
+        ],
+    )  # fmt: skip
+    def test_title_from_the_summary_is_not_repeated(
+        self, summary: str, title: str, expected_summary: str
+    ) -> None:
+        """A title made of the summary's first sentence is followed by the sentences after it."""
+        post = render_post("", summary, None)
+        assert post.text.split("\n\n")[0] == title
+        assert post.summary == expected_summary
         assert_valid(post)
 
     def test_summary_is_condensed_to_summary_limit(self) -> None:

@@ -178,3 +178,106 @@ def test_length_is_counted_after_parsing() -> None:
     """Markup does not count toward the text: 4096 visible characters survive any tags."""
     parsed = parse_telegram_html("<b>" + "я" * 4096 + "</b>")
     assert len(parsed.text) == 4096
+
+
+LINKS: list[tuple[str, str | None]] = [
+    ("http://localhost:8080/a", None),
+    ('http://a"b.example/', None),
+    ("http://a<b.example/", None),
+    ("http://a%zzb.example/", None),
+    ("http://ex.example:99999/", None),
+    ("http://ex.example:0/", None),
+    ("http://ex.example:/a", None),
+    ("http://ex.example:8o/", None),
+    ("http://[fe80::1%25eth0]/", None),
+    ("http://[::1]:8080/a", "http://[::1]:8080/a"),
+    ("http://127.0.0.1:8000/x", "http://127.0.0.1:8000/x"),
+    ("HTTPS://Paper.EXAMPLE/Story", "https://paper.example/Story"),
+    ("https://ex.example?q=1", "https://ex.example/?q=1"),
+    ("https://ex.example:0443/a", "https://ex.example:443/a"),
+    ("https://user:pw@ex.example/", "https://user:pw@ex.example/"),
+    ("https://пример.рф/новости", "https://пример.рф/новости"),
+    ("https://a%20b.example/", "https://a%20b.example/"),
+]
+
+
+@pytest.mark.parametrize(("href", "url"), LINKS)
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
+def test_links_are_checked_like_tdlib(href: str, url: str | None, *, strict: bool) -> None:
+    """A link Telegram cannot use loses its entity, not its text; a usable one is normalised."""
+    parsed = parse_telegram_html(f"<a href='{href}'>x</a>", strict=strict)
+    assert parsed.text == "x"
+    expected = [] if url is None else [{"type": "text_link", "offset": 0, "length": 1, "url": url}]
+    assert parsed.entities == expected
+
+
+ATTRIBUTES: list[tuple[str, str, list[dict[str, Any]]]] = [
+    ("<b x>y</b>", "y", [{"type": "bold", "offset": 0, "length": 1}]),
+    ("<i  a  b >y</i>", "y", [{"type": "italic", "offset": 0, "length": 1}]),
+    (
+        '<a x href="https://a.example/">y</a>',
+        "y",
+        [{"type": "text_link", "offset": 0, "length": 1, "url": "https://a.example/"}],
+    ),
+    (
+        '<a href="https://a.example/" href="https://b.example/">y</a>',
+        "y",
+        [{"type": "text_link", "offset": 0, "length": 1, "url": "https://b.example/"}],
+    ),
+    (
+        '<pre><code class="language-py" class="language-go">x</code></pre>',
+        "x",
+        [{"type": "pre", "offset": 0, "length": 1, "language": "go"}],
+    ),
+    (
+        '<pre><code class="language-py" class="big">x</code></pre>',
+        "x",
+        [{"type": "pre", "offset": 0, "length": 1, "language": "py"}],
+    ),
+    (
+        '<span class="tg-spoiler" class="x">s</span>',
+        "s",
+        [{"type": "spoiler", "offset": 0, "length": 1}],
+    ),
+    (
+        '<tg-emoji emoji-id="1" emoji-id="5368324170671202286">👍</tg-emoji>',
+        "👍",
+        [
+            {
+                "type": "custom_emoji",
+                "offset": 0,
+                "length": 2,
+                "custom_emoji_id": "5368324170671202286",
+            }
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("html", "text", "entities"), ATTRIBUTES)
+def test_attributes_are_read_like_tdlib(
+    html: str, text: str, entities: list[dict[str, Any]]
+) -> None:
+    """Attributes without a value are ignored and a repeated attribute keeps its last value."""
+    parsed = parse_telegram_html(html, strict=False)
+    assert parsed.text == text
+    assert parsed.entities == entities
+
+
+@pytest.mark.parametrize(
+    ("html", "message"),
+    [
+        ("<b x>y</b>", 'Expected equal sign in declaration of an attribute of the tag "b" at byte '
+         "offset 0"),
+        ('<a href="https://a.example/"/>', 'Empty attribute name in the tag "a" at byte offset 0'),
+        ("<b x", 'Unclosed start tag "b" at byte offset 0'),
+    ],
+)  # fmt: skip
+def test_attribute_errors(html: str, message: str) -> None:
+    """Strict mode refuses a value-less attribute; both modes refuse what tdlib refuses."""
+    with pytest.raises(TelegramHTMLError) as caught:
+        parse_telegram_html(html)
+    assert caught.value.description == PREFIX + message
+    if "equal sign" not in message:
+        with pytest.raises(TelegramHTMLError):
+            parse_telegram_html(html, strict=False)
