@@ -97,8 +97,7 @@ class Newsbot:
 
     async def start(self) -> None:
         """Migrate, greet Telegram, register commands and feeds, start polling and the jobs."""
-        await self.db.migrate()
-        await self.outbox.recover()
+        await self.db.migrate()  # the outbox recovers stale claims at each drain
         async with self.db.session() as session, session.begin():
             await ensure_feeds(session, self.settings.feeds)
         app = self.application

@@ -25,8 +25,9 @@ A text cut off by its feed ends in a sentence that ends in ``…``, ``...``, ``[
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Final
+
+import regex
 
 __all__ = ["ELLIPSIS", "condense", "split_sentences", "truncate"]
 
@@ -69,6 +70,9 @@ _WRITTEN: Final = frozenset({"Co"})
 _CUT_MARKS: Final = ("[…]", "[...]", "…", "...")
 
 _INITIALISM: Final = re.compile(r"^(?:[^\W\d_]\.)+$")
+#: One user-perceived character (UAX #29 extended grapheme cluster, with Indic conjuncts):
+#: the standard library has no such pattern; the ``regex`` module's ``\X`` is kept current.
+_GRAPHEME_CLUSTER: Final = regex.compile(r"\X")
 
 #: Punctuation that looks wrong right before an ellipsis ("word,…"), stripped there.
 _DANGLING: Final = ",;:–—-/([{«“‘\"'"
@@ -113,73 +117,6 @@ def split_sentences(text: str) -> list[str]:
     return [sentence for sentence in sentences if sentence]
 
 
-def _extends(char: str) -> bool:
-    """True for a character that never starts a grapheme cluster (a mark, a joiner, a modifier).
-
-    UAX #29's Extend, ZWJ and SpacingMark, less the few exceptions that matter nowhere here.
-    """
-    code = ord(char)
-    return (
-        unicodedata.category(char) in ("Mn", "Mc", "Me")
-        or char in "\u200c\u200d\u0e33\u0eb3\uff9e\uff9f"
-        or 0x1F3FB <= code <= 0x1F3FF  # emoji skin tones
-        or 0xE0020 <= code <= 0xE007F  # emoji tag sequences (subdivision flags)
-    )
-
-
-def _is_regional_indicator(char: str) -> bool:
-    return "\U0001f1e6" <= char <= "\U0001f1ff"
-
-
-#: Hangul jamo: leading consonants, vowels, trailing consonants (UAX #29's L, V and T).
-_HANGUL_L: Final = ((0x1100, 0x115F), (0xA960, 0xA97C))
-_HANGUL_V: Final = ((0x1160, 0x11A7), (0xD7B0, 0xD7C6))
-_HANGUL_T: Final = ((0x11A8, 0x11FF), (0xD7CB, 0xD7FB))
-
-
-def _hangul(char: str) -> str:
-    """The Hangul syllable type of ``char``: "L", "V", "T", "LV", "LVT" or ""."""
-    code = ord(char)
-    for kind, ranges in (("L", _HANGUL_L), ("V", _HANGUL_V), ("T", _HANGUL_T)):
-        if any(low <= code <= high for low, high in ranges):
-            return kind
-    if 0xAC00 <= code <= 0xD7A3:
-        return "LV" if (code - 0xAC00) % 28 == 0 else "LVT"
-    return ""
-
-
-def _is_cluster_boundary(text: str, index: int) -> bool:
-    """Whether a grapheme cluster may end before ``text[index]`` (UAX #29, extended clusters).
-
-    Letters keep their combining marks, vowel signs and viramas, emoji their selectors, skin
-    tones and keycaps, ZWJ sequences stay whole and regional indicators pair into flags.
-    """
-    if index <= 0 or index >= len(text):
-        return True
-    before, char = text[index - 1], text[index]
-    if before == "\r" and char == "\n":
-        return False
-    if unicodedata.category(before) in ("Cc", "Zl", "Zp") or char in "\r\n":
-        return True
-    if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
-        return True
-    if _extends(char):
-        return False
-    if before == "\u200d":
-        return False  # a ZWJ sequence (emoji, or a Devanagari half form) goes on
-    if _is_regional_indicator(before) and _is_regional_indicator(char):
-        run = 0
-        while index - run - 1 >= 0 and _is_regional_indicator(text[index - run - 1]):
-            run += 1
-        return run % 2 == 0
-    kind_before, kind = _hangul(before), _hangul(char)
-    if kind_before == "L" and kind in ("L", "V", "LV", "LVT"):
-        return False
-    if kind_before in ("LV", "V") and kind in ("V", "T"):
-        return False
-    return not (kind_before in ("LVT", "T") and kind == "T")
-
-
 def truncate(text: str, limit: int) -> str:
     """``text`` if it fits in ``limit`` code points, else cut at a word boundary plus ``…``.
 
@@ -198,9 +135,11 @@ def truncate(text: str, limit: int) -> str:
         kept = text[:cut].rstrip()
         tidy = kept.rstrip(_DANGLING + " ")
         return (tidy or kept) + ELLIPSIS
-    cut = limit - 1
-    while not _is_cluster_boundary(text, cut):
-        cut -= 1
+    cut = 0
+    for cluster in _GRAPHEME_CLUSTER.finditer(text):
+        if cluster.end() > limit - 1:
+            break
+        cut = cluster.end()
     return text[:cut] + ELLIPSIS
 
 
