@@ -5,12 +5,12 @@ a job, the command line) can catch what it knows how to report and let the rest 
 
     NewsbotError
     ├── ConfigError            a setting is missing or invalid (names the key)
-    ├── FetchError             a feed or page could not be fetched (carries the url)
+    ├── FetchError             a feed or page could not be fetched (carries the url and a kind)
     │   ├── BlockedAddressError    the host resolves to a loopback/private address
     │   ├── ResponseTooLargeError  the body exceeded the size cap
-    │   └── HTTPStatusError        the server answered with an error status
+    │   └── HTTPStatusError        the server answered with an error status (and Retry-After)
     ├── ParseError             bytes were fetched but are not a usable feed or article page
-    │   ├── FeedParseError
+    │   ├── FeedParseError         kind ``not_a_feed`` or ``unparseable``
     │   └── PageParseError
     ├── FeedError              a feed in the database cannot be used as asked
     │   ├── FeedNotFoundError      no feed by that id
@@ -23,6 +23,26 @@ they are handled where messages are sent and never re-wrapped.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.links import redact_url
+
+
+class ErrorKind(StrEnum):
+    """The class of an ingest failure, kept with a feed's health and counted in metrics."""
+
+    DNS = "dns"  # the host name does not resolve
+    CONNECT = "connect"  # refused, reset, unreachable, the connection broke
+    TIMEOUT = "timeout"  # the whole fetch ran out of time (a stall mid-body included)
+    TLS = "tls"  # certificate or handshake
+    HTTP_STATUS = "http_status"  # 4xx/5xx, a 304 to a plain request, too many redirects
+    TOO_LARGE = "too_large"  # the (decoded) body passed the cap
+    BLOCKED = "blocked"  # a private, loopback or otherwise internal address
+    INVALID_URL = "invalid_url"  # not http(s), credentials in it, unparseable
+    NOT_A_FEED = "not_a_feed"  # an HTML page, another XML document, a JSON that is no feed
+    UNPARSEABLE = "unparseable"  # a feed so broken that no entry could be read
+    INTERNAL = "internal"  # a bug in newsbot, recorded for the feed it happened on
 
 
 class NewsbotError(Exception):
@@ -39,45 +59,75 @@ class ConfigError(NewsbotError):
 
 
 class FetchError(NewsbotError):
-    """A feed or page at ``url`` could not be fetched."""
+    """A feed or page at ``url`` could not be fetched; ``kind`` classifies why.
 
-    def __init__(self, url: str, reason: str) -> None:
+    ``url`` is kept with any credentials in it replaced (``https://***@host/``), so that no
+    message, log line or stored error carries a password.
+    """
+
+    default_kind: ErrorKind = ErrorKind.CONNECT
+
+    def __init__(self, url: str, reason: str, *, kind: ErrorKind | None = None) -> None:
+        url = redact_url(url)
         super().__init__(f"cannot fetch {url!r}: {reason}")
         self.url = url
         self.reason = reason
+        self.kind = kind or self.default_kind
 
 
 class BlockedAddressError(FetchError):
     """The host of ``url`` resolves to a loopback, private or otherwise internal address."""
 
+    default_kind = ErrorKind.BLOCKED
+
 
 class ResponseTooLargeError(FetchError):
     """The response body of ``url`` is larger than the configured cap."""
 
+    default_kind = ErrorKind.TOO_LARGE
+
 
 class HTTPStatusError(FetchError):
-    """The server answered ``url`` with an error status."""
+    """The server answered ``url`` with an error status; ``retry_after`` is its Retry-After
+    in seconds (429, 503), if it sent a usable one."""
 
-    def __init__(self, url: str, status: int) -> None:
+    default_kind = ErrorKind.HTTP_STATUS
+
+    def __init__(self, url: str, status: int, *, retry_after: float | None = None) -> None:
         super().__init__(url, f"the server answered HTTP {status}")
         self.status = status
+        self.retry_after = retry_after
 
 
 class ParseError(NewsbotError):
-    """The bytes from ``source`` are not a usable feed or article page."""
+    """The bytes from ``source`` are not a usable feed or article page; ``kind`` says which."""
 
-    def __init__(self, source: str, reason: str) -> None:
+    default_kind: ErrorKind = ErrorKind.UNPARSEABLE
+
+    def __init__(self, source: str, reason: str, *, kind: ErrorKind | None = None) -> None:
+        source = redact_url(source)
         super().__init__(f"cannot read {source!r}: {reason}")
         self.source = source
         self.reason = reason
+        self.kind = kind or self.default_kind
 
 
 class FeedParseError(ParseError):
-    """``source`` is not a feed that has any usable entry."""
+    """``source`` is not a feed (``not_a_feed``) or no usable entry could be read
+    (``unparseable``)."""
 
 
 class PageParseError(ParseError):
     """``source`` is not an article page with a title."""
+
+    default_kind = ErrorKind.NOT_A_FEED
+
+
+def error_kind(error: BaseException) -> ErrorKind:
+    """The kind of an ingest failure; anything that is not a Fetch/ParseError is a bug."""
+    if isinstance(error, FetchError | ParseError):
+        return error.kind
+    return ErrorKind.INTERNAL
 
 
 class FeedError(NewsbotError):

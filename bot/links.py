@@ -39,6 +39,30 @@ def canonical_link(url: str) -> str:
     return urlunsplit(("", netloc, path, query, ""))
 
 
+def redact_url(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@``, for messages and logs.
+
+    Anything that is not a URL with credentials comes back unchanged.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    end = len(rest)
+    for mark in "/?#":
+        found = rest.find(mark)
+        if found != -1:
+            end = min(end, found)
+    authority = rest[:end]
+    if "@" not in authority:
+        return url
+    return f"{scheme}://***@{authority.rpartition('@')[2]}{rest[end:]}"
+
+
+def has_credentials(url: str) -> bool:
+    """Whether ``url`` carries a ``user[:password]@`` part."""
+    return redact_url(url) != url
+
+
 def link_key(url: str | None) -> str | None:
     """The hash of ``url``'s canonical form, or ``None`` for an article without a link."""
     if not url:
