@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -30,14 +31,16 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.feeds.fetch import Fetcher
+from bot.feeds.fulltext import fetch_article_text
+from bot.feeds.workers import FeedParser, default_workers
 from bot.handlers import register_handlers
 from bot.handlers.common import runtime
-from bot.handlers.texts import COMMANDS
+from bot.handlers.texts import COMMANDS, feed_paused
 from bot.posting import channel_problem
 from bot.services.feeds import ensure_feeds
 from bot.storage.db import Database
 from jobs.deliver import DrainReport, Outbox
-from jobs.poll import PollResult, poll_due
+from jobs.poll import Poller, PollOptions, PollResult
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,8 @@ NewsbotApplication = Application[
 #: The update types newsbot handles; Telegram sends no others.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 DELIVERY_INTERVAL = 2.0  # seconds between two sweeps of the outbox (retries, missed kicks)
+#: Seconds between two looks for due feeds (each feed is due on its own clock).
+POLL_TICK = 10
 
 
 def build_application(settings: Settings) -> NewsbotApplication:
@@ -69,8 +74,8 @@ def build_application(settings: Settings) -> NewsbotApplication:
 
 
 async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Poll every due feed; hand new deliveries to the outbox at once."""
-    await runtime(context).poll_now()
+    """Poll the feeds that are due; hand new deliveries to the outbox at once."""
+    await runtime(context).poll_due()
 
 
 async def deliver_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -85,6 +90,20 @@ class Newsbot:
         self.settings = settings
         self.db = database or Database(settings.database_url)
         self.fetcher = Fetcher(allow_private_networks=settings.allow_private_networks)
+        workers = settings.parse_workers
+        self.parser = FeedParser(workers=default_workers() if workers is None else workers)
+        self.poller = Poller(
+            self.db,
+            self.fetcher,
+            PollOptions(
+                interval=settings.poll_interval,
+                concurrency=settings.poll_concurrency,
+                pause_after=settings.feed_pause_after,
+                channel=settings.telegram_channel,
+            ),
+            parser=self.parser,
+            full_text=fetch_article_text,
+        )
         self.outbox = Outbox(self.db)
         self.application = build_application(settings)
         self.application.bot_data["newsbot"] = self
@@ -109,9 +128,8 @@ class Newsbot:
         jobs = app.job_queue
         assert jobs is not None, "python-telegram-bot[job-queue] is a dependency"
         job_kwargs = {"max_instances": 1, "coalesce": True}
-        jobs.run_repeating(
-            poll_job, self.settings.poll_interval, first=0, name="poll", job_kwargs=job_kwargs
-        )
+        tick = min(self.settings.poll_interval, POLL_TICK)
+        jobs.run_repeating(poll_job, tick, first=0, name="poll", job_kwargs=job_kwargs)
         jobs.run_repeating(
             deliver_job, DELIVERY_INTERVAL, first=0, name="deliver", job_kwargs=job_kwargs
         )
@@ -146,6 +164,7 @@ class Newsbot:
             await app.shutdown()
         finally:
             await self.fetcher.aclose()
+            await self.parser.aclose()
             await self.db.dispose()
             if self.username is not None:
                 log.info("newsbot stopped bot=@%s", self.username)
@@ -166,15 +185,43 @@ class Newsbot:
     ) -> None:
         await self.stop()
 
-    async def poll_now(self) -> list[PollResult]:
-        """Poll every due feed now; new deliveries go to the outbox at once."""
+    async def poll_due(self) -> list[PollResult]:
+        """Poll the feeds that are due; new deliveries go to the outbox at once."""
         async with self._poll_lock:  # the poll job and an explicit poll never overlap
-            results = await poll_due(
-                self.db, self.fetcher, channel=self.channel, interval=self.settings.poll_interval
-            )
+            results = await self.poller.poll_due()
+        await self._after_poll(results)
+        return results
+
+    async def poll_now(self) -> list[PollResult]:
+        """Poll every active feed now, whatever its schedule."""
+        async with self._poll_lock:
+            results = await self.poller.poll_all()
+        await self._after_poll(results)
+        return results
+
+    async def _after_poll(self, results: list[PollResult]) -> None:
+        """Kick the outbox if anything was queued; tell the editors of each feed just paused."""
         if any(result.deliveries for result in results):
             self.kick()
-        return results
+        for result in results:
+            if result.paused:
+                await self.tell_editors(
+                    feed_paused(
+                        result.feed_id, result.url, result.failures, result.error_kind, result.error
+                    )
+                )
+
+    async def tell_editors(self, text: str) -> int:
+        """Send ``text`` (Telegram HTML) to every editor in EDITOR_IDS; how many got it."""
+        told = 0
+        for editor in sorted(self.settings.editor_ids):
+            try:
+                await self.application.bot.send_message(editor, text, parse_mode="HTML")
+            except TelegramError as exc:  # an editor who never started the bot, or blocked it
+                log.warning("editor not told chat_id=%s error=%r", editor, str(exc))
+            else:
+                told += 1
+        return told
 
     def kick(self) -> None:
         """Have the outbox send what is due now rather than at its next sweep."""

@@ -13,7 +13,8 @@ class ArticleDraft:
     ``key`` is the article's identity within its source: the entry's guid, else its link, else
     a hash of title and summary. Every text field is plain text (HTML already turned into text
     by a real HTML parser, entities decoded exactly once); ``link`` and ``image`` are absolute
-    http(s) URLs or ``None``.
+    http(s) URLs or ``None``. ``urls`` are other URLs the article is known by (the URL an
+    editor pushed, where it redirected to), beside ``link`` and a guid that is a URL.
     """
 
     key: str
@@ -22,3 +23,10 @@ class ArticleDraft:
     link: str | None = None
     image: str | None = None
     published: datetime | None = None
+    urls: tuple[str, ...] = ()
+
+    def known_urls(self) -> list[str]:
+        """Every http(s) URL this draft is known by: its link, its guid if a URL, ``urls``."""
+        candidates = [self.link, self.key, *self.urls]
+        found = [u for u in candidates if u and u.lower().startswith(("http://", "https://"))]
+        return list(dict.fromkeys(found))

@@ -21,6 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, TelegramError
 
 from bot import __version__
+from bot.cli_feeds import add_feeds_parser
+from bot.cli_feeds import cmd_feeds as feeds_command
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, InvalidCampaignError, NewsbotError
 from bot.logs import configure_logging
@@ -60,14 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     push = sub.add_parser("push", help="send the article at URL to the channel and subscribers")
     push.add_argument("url")
 
-    feeds = sub.add_parser("feeds", help="manage feeds")
-    feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
-    add = feeds_sub.add_parser("add", help="add a feed; what it holds now is marked seen")
-    add.add_argument("url")
-    feeds_sub.add_parser("list", help="list feeds with their health")
-    for name, text in (("remove", "remove"), ("pause", "stop polling"), ("resume", "poll again")):
-        action = feeds_sub.add_parser(name, help=f"{text} a feed")
-        action.add_argument("feed_id", type=int, metavar="ID")
+    add_feeds_parser(sub)
 
     qr = sub.add_parser("qr", help="make a join QR code (PNG, SVG or PDF by FILE's suffix)")
     qr.add_argument("-o", "--output", required=True, metavar="FILE")
@@ -230,46 +225,13 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.feeds.fetch import Fetcher
-    from bot.services import feeds
-
-    url = _url_argument(args.url) if args.feeds_command == "add" else ""
+    if args.feeds_command == "add":
+        args.url = _url_argument(args.url)
     db = await _open_database(settings)
     try:
-        if args.feeds_command == "add":
-            async with Fetcher(allow_private_networks=settings.allow_private_networks) as f:
-                added = await feeds.add_feed(db, f, url)
-            print(
-                f"Added feed {added.feed.id}: {added.feed.title or added.feed.url} "
-                f"({added.seen} existing article(s) marked seen; new ones will be posted)"
-            )
-            return 0
-        async with db.session() as session, session.begin():
-            if args.feeds_command == "list":
-                print(format_feeds(await feeds.list_feeds(session)))
-            elif args.feeds_command == "remove":
-                feed = await feeds.remove_feed(session, args.feed_id)
-                print(f"Removed feed {args.feed_id}: {feed.url}")
-            else:
-                active = args.feeds_command == "resume"
-                feed = await feeds.set_active(session, args.feed_id, active)
-                print(f"{'Resumed' if active else 'Paused'} feed {feed.id}: {feed.url}")
+        return await feeds_command(settings, args, db)
     finally:
         await db.dispose()
-    return 0
-
-
-def format_feeds(rows: Sequence[tuple[Any, int]]) -> str:
-    """The feed table ``newsbot feeds list`` prints."""
-    if not rows:
-        return "No feeds yet. Add one with: newsbot feeds add URL"
-    lines = [f"{'ID':>4}  {'STATE':<7} {'ARTICLES':>8}  {'ERRORS':>6}  URL"]
-    for feed, count in rows:
-        state = "active" if feed.active else "paused"
-        lines.append(f"{feed.id:>4}  {state:<7} {count:>8}  {feed.error_count:>6}  {feed.url}")
-        if feed.last_error:
-            lines.append(f"{'':>6}last error: {feed.last_error}")
-    return "\n".join(lines)
 
 
 async def cmd_qr(settings: Settings, args: argparse.Namespace) -> int:

@@ -69,7 +69,27 @@ class Settings(BaseSettings):
         description="Feed URLs, separated by commas or spaces, added on start.",
     )
     poll_interval: int = Field(
-        default=300, ge=1, le=86400, description="Seconds between two polls of a feed (1-86400)."
+        default=300,
+        ge=1,
+        le=86400,
+        description="Seconds between two polls of a feed (1-86400); `feeds set ID --interval`"
+        " sets one feed's own.",
+    )
+    poll_concurrency: int = Field(
+        default=32, ge=1, le=512, description="Feeds fetched at the same time (at most 2 per host)."
+    )
+    feed_pause_after: int = Field(
+        default=10,
+        ge=0,
+        le=10000,
+        description="Consecutive failures after which a feed is paused and editors are told"
+        " (0: never).",
+    )
+    parse_workers: int | None = Field(
+        default=None,
+        ge=0,
+        le=64,
+        description="Processes that parse feeds; empty: one per core, 0: a thread of the bot.",
     )
     editor_ids: Annotated[frozenset[int], NoDecode] = Field(
         default=frozenset(),

@@ -13,8 +13,9 @@ a job, the command line) can catch what it knows how to report and let the rest 
     │   ├── FeedParseError         kind ``not_a_feed`` or ``unparseable``
     │   └── PageParseError
     ├── FeedError              a feed in the database cannot be used as asked
-    │   ├── FeedNotFoundError      no feed by that id
-    │   └── FeedExistsError        the url is already a feed
+    │   ├── FeedNotFoundError      no feed by that id (or URL)
+    │   ├── FeedExistsError        the url is already a feed
+    │   └── FeedSettingError       a feed option out of bounds
     ├── AlreadyPostedError     an article with this link was posted before; not sent again
     └── InvalidCampaignError   a campaign name outside [A-Za-z0-9_-]{1,64}
 
@@ -135,11 +136,17 @@ class FeedError(NewsbotError):
 
 
 class FeedNotFoundError(FeedError):
-    """No feed has the id ``feed_id``."""
+    """No feed has the id (or the URL) ``feed_id``."""
 
-    def __init__(self, feed_id: int) -> None:
-        super().__init__(f"no feed has the id {feed_id}")
+    def __init__(self, feed_id: int | str) -> None:
+        what = "id" if isinstance(feed_id, int) else "URL"
+        shown = feed_id if isinstance(feed_id, int) else repr(redact_url(feed_id))
+        super().__init__(f"no feed has the {what} {shown}")
         self.feed_id = feed_id
+
+
+class FeedSettingError(FeedError):
+    """A feed option is out of bounds; the message says which and why."""
 
 
 class FeedExistsError(FeedError):

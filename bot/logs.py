@@ -22,7 +22,15 @@ _NOISY = ("httpx", "httpcore", "aiohttp.access", "asyncio", "aiosqlite", "alembi
 # errors are shown.
 # PTB's rate limiter logs a traceback for each flood wait it passes on (newsbot lets it pass
 # every one on: the outbox reschedules the delivery and logs one line of its own).
-_QUIET = {"apscheduler": logging.ERROR, "telegram.ext.AIORateLimiter": logging.CRITICAL}
+# trafilatura (teaser feeds' pages) warns about every page that is not an article.
+_QUIET = {
+    "apscheduler": logging.ERROR,
+    "telegram.ext.AIORateLimiter": logging.CRITICAL,
+    "trafilatura": logging.CRITICAL,
+    "htmldate": logging.CRITICAL,
+    "courlan": logging.CRITICAL,
+    "justext": logging.CRITICAL,
+}
 
 
 class RedactingFilter(logging.Filter):

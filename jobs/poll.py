@@ -1,33 +1,73 @@
-"""Polling: due feeds → fetch → parse (worker thread) → store once → queue deliveries.
+"""Polling: claim due feeds → fetch many at once → parse in worker processes → store in batches.
 
-``poll_due`` is what the JobQueue runs every POLL_INTERVAL; ``poll_feed`` is one feed's whole
-refresh, in the manner of miniflux's RefreshFeed. A feed's row carries its own state: ETag and
-Last-Modified for conditional GET, error count and last error, the next time it is due.
+:class:`Poller` is what the JobQueue runs every few seconds (``poll_due``) and what an explicit
+"poll now" runs (``poll_all``). One feed's refresh follows miniflux's RefreshFeed: fetch
+(conditional GET) → not modified? → parse → store what is new → queue its deliveries → update
+the feed's row, which carries its own state: validators, its own interval and next poll time,
+its health (consecutive failures, the last error's kind, message and time).
+
+How a cycle stays fast and safe:
+
+- *claim*: one ``UPDATE … RETURNING`` moves each due feed's next poll time a lease ahead, so a
+  second process (or an overlapping cycle) does not poll it too, and a crash only delays it;
+- *read*: up to ``concurrency`` fetches in flight (the fetcher allows 2 per host); bodies are
+  parsed in a pool of processes, so parsing uses every core and not the event loop's;
+- *write*: one writer per cycle takes whatever results are ready and stores them in one
+  transaction (``Database.writing``, which queues writers instead of failing on SQLite's lock),
+  articles and deliveries in a few multi-row statements; a batch that fails is retried feed by
+  feed, so one bad feed costs only its own poll.
+
+A feed that fails ``pause_after`` times in a row is paused (``paused_reason='failures'``); the
+result says so once, and the caller tells the editors.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import FetchError, ParseError
-from bot.feeds.fetch import Fetcher
-from bot.services.articles import enqueue, store_drafts
-from bot.services.feeds import next_poll_after_error, read_feed
+from bot.article import ArticleDraft
+from bot.errors import ErrorKind, FetchError, HTTPStatusError, ParseError, error_kind
+from bot.feeds.fetch import Fetcher, FetchResult
+from bot.feeds.parse import ParsedFeed
+from bot.feeds.schedule import next_after_failure, next_after_success
+from bot.feeds.workers import FeedParser
+from bot.links import redact_url
+from bot.services.articles import enqueue_many, identity, known_identities, store_drafts
 from bot.storage.db import Database
 from bot.storage.models import Feed, utcnow
 
 log = logging.getLogger(__name__)
 
+#: Feed results stored in one transaction at most.
+WRITE_BATCH = 100
+#: A claimed feed is not due again for this long unless its poll records a time first.
+LEASE = timedelta(minutes=10)
+#: Pages fetched for a teaser feed's new entries in one poll, at most.
+FULL_TEXT_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class PollOptions:
+    """How the poller works: ``interval`` is POLL_INTERVAL, the default of every feed."""
+
+    interval: int = 300
+    concurrency: int = 32
+    pause_after: int = 10
+    channel: str | None = None
+
 
 @dataclass(frozen=True, slots=True)
 class PollResult:
-    """What one poll of one feed did."""
+    """What one poll of one feed did; ``paused`` is True for the poll that paused it."""
 
     feed_id: int
     published: int = 0
@@ -35,120 +75,403 @@ class PollResult:
     deliveries: int = 0
     not_modified: bool = False
     error: str | None = None
+    error_kind: str | None = None
+    paused: bool = False
+    url: str = ""
+    failures: int = 0
 
 
-async def due_feed_ids(session: AsyncSession, *, interval: int) -> list[int]:
-    """Active feeds whose next poll time was never set or comes before the next poll would.
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    """A feed's row as claimed for one poll."""
 
-    A failing feed's next time is counted from the start of the poll that failed, so half an
-    interval of slack keeps it from missing, by a few milliseconds, the poll it is due at.
-    """
-    due_by = utcnow() + timedelta(seconds=interval / 2)
-    rows = await session.scalars(
-        select(Feed.id)
-        .where(Feed.active.is_(True), or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= due_by))
-        .order_by(Feed.id)
-    )
-    return list(rows)
+    id: int
+    url: str
+    title: str
+    etag: str | None
+    last_modified: str | None
+    primed: bool
+    interval: int | None
+    full_text: bool
+    error_count: int
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """What reading one claimed feed gave, to be written."""
+
+    feed: _Claimed
+    started: datetime
+    fetched: FetchResult | None = None
+    parsed: ParsedFeed | None = None
+    error: BaseException | None = None
+    retry_after: float | None = None
+    texts: dict[str, str] = field(default_factory=dict)
+
+
+_CLAIMED_COLUMNS = (
+    Feed.id,
+    Feed.url,
+    Feed.title,
+    Feed.etag,
+    Feed.last_modified,
+    Feed.primed,
+    Feed.interval,
+    Feed.full_text,
+    Feed.error_count,
+)
+
+
+class Poller:
+    """Polls feeds with the guarantees in this module's docstring."""
+
+    def __init__(
+        self,
+        db: Database,
+        fetcher: Fetcher,
+        options: PollOptions | None = None,
+        *,
+        parser: FeedParser | None = None,
+        rng: Callable[[], float] = random.random,
+        full_text: Callable[[Fetcher, str], Awaitable[str | None]] | None = None,
+    ) -> None:
+        self.db = db
+        self.fetcher = fetcher
+        self.options = options or PollOptions()
+        self.parser = parser or FeedParser(workers=0)
+        self.rng = rng
+        self._full_text = full_text
+
+    async def poll_due(self) -> list[PollResult]:
+        """Poll every active feed whose next poll time has come (or was never set)."""
+        now = utcnow()
+        due = or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now)
+        return await self._run(await self._claim(and_(Feed.active.is_(True), due)))
+
+    async def poll_all(self) -> list[PollResult]:
+        """Poll every active feed now, whatever its schedule."""
+        return await self._run(await self._claim(Feed.active.is_(True)))
+
+    async def poll_feed(self, feed_id: int) -> PollResult:
+        """Poll feed ``feed_id`` now, whatever its schedule or state."""
+        results = await self._run(await self._claim(Feed.id == feed_id))
+        return results[0] if results else PollResult(feed_id, error="feed was removed")
+
+    async def _claim(self, condition: ColumnElement[bool]) -> list[_Claimed]:
+        """Move the matching feeds' next poll a lease ahead and return them, in one statement."""
+        async with self.db.writing() as session:
+            rows = await session.execute(
+                update(Feed)
+                .where(condition)
+                .values(next_poll_at=utcnow() + LEASE)
+                .returning(*_CLAIMED_COLUMNS)
+            )
+            return sorted((_Claimed(*row) for row in rows), key=lambda feed: feed.id)
+
+    async def _run(self, feeds: Sequence[_Claimed]) -> list[PollResult]:
+        """Read ``feeds`` ``concurrency`` at a time while one writer stores what comes back."""
+        if not feeds:
+            return []
+        started = utcnow()
+        queue: asyncio.Queue[_Outcome | None] = asyncio.Queue()
+        limit = asyncio.Semaphore(self.options.concurrency)
+
+        async def read(feed: _Claimed) -> None:
+            async with limit:
+                outcome = await self._read(feed)
+            await queue.put(outcome)
+
+        async def read_all() -> None:
+            try:
+                await asyncio.gather(*(read(feed) for feed in feeds))
+            finally:
+                await queue.put(None)
+
+        reader = asyncio.create_task(read_all())
+        results: list[PollResult] = []
+        try:
+            done = False
+            while not done:
+                first = await queue.get()
+                if first is None:
+                    break
+                batch = [first]
+                while len(batch) < WRITE_BATCH and not queue.empty():
+                    following = queue.get_nowait()
+                    if following is None:
+                        done = True
+                        break
+                    batch.append(following)
+                results.extend(await self._write(batch))
+        finally:
+            if not reader.done():
+                reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+        log.info(
+            "poll cycle feeds=%d published=%d not_modified=%d failed=%d elapsed_ms=%d",
+            len(feeds),
+            sum(r.published for r in results),
+            sum(r.not_modified for r in results),
+            sum(r.error is not None for r in results),
+            (utcnow() - started) / timedelta(milliseconds=1),
+        )
+        return sorted(results, key=lambda result: result.feed_id)
+
+    # -- reading (no transaction is open) ------------------------------------------------------
+
+    async def _read(self, feed: _Claimed) -> _Outcome:
+        """Fetch and parse one feed; every failure is kept in the outcome, never raised."""
+        outcome = _Outcome(feed, utcnow())
+        try:
+            outcome.fetched = await self.fetcher.fetch(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified
+            )
+            if not outcome.fetched.not_modified:
+                outcome.parsed = await self.parser.parse(
+                    outcome.fetched.content,
+                    url=outcome.fetched.url,
+                    content_type=outcome.fetched.content_type,
+                )
+                if feed.full_text and feed.primed and self._full_text is not None:
+                    outcome.texts = await self._read_full_texts(feed, outcome.parsed)
+        except HTTPStatusError as error:
+            outcome.error, outcome.retry_after = error, error.retry_after
+        except (FetchError, ParseError) as error:
+            outcome.error = error
+        except Exception as error:  # a bug: this feed's poll only, and recorded
+            log.exception("feed read crashed feed_id=%s", feed.id)
+            outcome.error = error
+        return outcome
+
+    async def _read_full_texts(self, feed: _Claimed, parsed: ParsedFeed) -> dict[str, str]:
+        """The main text of the pages of a teaser feed's new entries, by entry key."""
+        read_text = self._full_text
+        assert read_text is not None
+        source = f"feed:{feed.id}"
+        async with self.db.session() as session:
+            known = await known_identities(
+                session, [identity(source, draft.key) for draft in parsed.entries]
+            )
+        new = [
+            draft
+            for draft in parsed.entries
+            if identity(source, draft.key) not in known and draft.link
+        ][:FULL_TEXT_LIMIT]
+
+        async def one(draft: ArticleDraft) -> tuple[str, str | None]:
+            assert draft.link is not None
+            try:
+                text = await read_text(self.fetcher, draft.link)
+            except (FetchError, ParseError) as error:
+                log.warning(
+                    "full text failed feed_id=%s url=%s error=%r",
+                    feed.id,
+                    redact_url(draft.link),
+                    str(error),
+                )
+                return draft.key, None
+            return draft.key, text
+
+        texts = await asyncio.gather(*(one(draft) for draft in new))
+        return {key: text for key, text in texts if text}
+
+    # -- writing -------------------------------------------------------------------------------
+
+    async def _write(self, batch: list[_Outcome]) -> list[PollResult]:
+        """Store a batch in one transaction; if that fails, each outcome in its own."""
+        try:
+            async with self.db.writing() as session:
+                return [await self._apply(session, outcome) for outcome in batch]
+        except Exception as exc:
+            if len(batch) == 1:
+                return [await self._record_crash(batch[0], exc)]
+            log.warning("poll batch failed feeds=%d; storing them one by one", len(batch))
+            results = []
+            for outcome in batch:
+                results.extend(await self._write([outcome]))
+            return results
+
+    async def _record_crash(self, outcome: _Outcome, exc: Exception) -> PollResult:
+        """Record a feed whose results could not be stored as failed (a bug or a database error)."""
+        log.error("feed poll crashed feed_id=%s", outcome.feed.id, exc_info=exc)
+        failed = replace(outcome, fetched=None, parsed=None, texts={})
+        failed.error = RuntimeError("storing the feed's entries failed")
+        try:
+            async with self.db.writing() as session:
+                return await self._apply(session, failed)
+        except Exception:
+            log.exception("feed failure not recorded feed_id=%s", outcome.feed.id)
+            return PollResult(outcome.feed.id, error="internal error", error_kind="internal")
+
+    async def _apply(self, session: AsyncSession, outcome: _Outcome) -> PollResult:
+        feed = outcome.feed
+        if outcome.error is not None or outcome.fetched is None:
+            return await self._apply_failure(session, outcome)
+        now = utcnow()
+        fetched = outcome.fetched
+        parsed = outcome.parsed
+        interval = feed.interval or self.options.interval
+        values: dict[str, Any] = {
+            "last_polled_at": now,
+            "last_success_at": now,
+            "error_count": 0,
+            "last_error": None,
+            "last_error_kind": None,
+            "etag": fetched.etag,
+            "last_modified": fetched.last_modified,
+            "next_poll_at": next_after_success(
+                now,
+                interval=interval,
+                hints=[getattr(fetched, "max_age", None), getattr(parsed, "ttl", None)],
+                rng=self.rng,
+            ),
+        }
+        moved = await self._moved_url(session, feed, fetched)
+        if moved:
+            values["url"] = moved
+        if parsed is None:
+            await self._update(session, feed.id, values)
+            log.debug("feed not modified feed_id=%s", feed.id)
+            return PollResult(feed.id, not_modified=True, url=feed.url)
+        if parsed.title and not feed.title:
+            values["title"] = parsed.title
+        if parsed.warning:
+            log.warning("feed is malformed feed_id=%s warning=%r", feed.id, parsed.warning)
+        entries = parsed.entries
+        if outcome.texts:
+            entries = [_with_text(draft, outcome.texts.get(draft.key)) for draft in entries]
+        stored = await store_drafts(
+            session, entries, source=f"feed:{feed.id}", feed_id=feed.id, publish=feed.primed
+        )
+        if not feed.primed:
+            values["primed"] = True
+            log.info("feed primed feed_id=%s seen=%d", feed.id, stored.seen)
+        deliveries = await enqueue_many(
+            session, [article.id for article in stored.published], self.options.channel
+        )
+        await self._update(session, feed.id, values)
+        if stored.published:
+            log.info(
+                "feed polled feed_id=%s published=%d seen=%d deliveries=%d",
+                feed.id,
+                len(stored.published),
+                stored.seen,
+                deliveries,
+            )
+        return PollResult(
+            feed.id,
+            published=len(stored.published),
+            seen=stored.seen,
+            deliveries=deliveries,
+            url=feed.url,
+        )
+
+    async def _moved_url(
+        self, session: AsyncSession, feed: _Claimed, fetched: FetchResult
+    ) -> str | None:
+        """The URL a feed moved to for good (301/308 all the way), if no other feed has it."""
+        moved: str | None = getattr(fetched, "permanent_url", None)
+        if not moved or moved == feed.url or len(moved.encode()) > 2048:
+            return None
+        taken = await session.scalar(select(Feed.id).where(Feed.url == moved))
+        if taken is not None:
+            log.warning(
+                "feed moved to another feed's url feed_id=%s other_feed_id=%s", feed.id, taken
+            )
+            return None
+        log.info(
+            "feed moved permanently feed_id=%s old_url=%s new_url=%s",
+            feed.id,
+            redact_url(feed.url),
+            redact_url(moved),
+        )
+        return moved
+
+    async def _apply_failure(self, session: AsyncSession, outcome: _Outcome) -> PollResult:
+        feed = outcome.feed
+        error = outcome.error or RuntimeError("no result")
+        kind = error_kind(error)
+        message = str(error) if kind != ErrorKind.INTERNAL else f"internal error: {error!r}"
+        failures = feed.error_count + 1
+        now = utcnow()
+        values: dict[str, Any] = {
+            "error_count": failures,
+            "last_error": message[:2000],
+            "last_error_kind": kind.value,
+            "last_error_at": now,
+            "last_polled_at": now,
+            "next_poll_at": next_after_failure(
+                outcome.started,
+                interval=feed.interval or self.options.interval,
+                failures=failures,
+                retry_after=outcome.retry_after,
+                rng=self.rng,
+            ),
+        }
+        await self._update(session, feed.id, values)
+        pause_after = self.options.pause_after
+        paused = False
+        if pause_after and failures >= pause_after:
+            # Only an active feed is paused (and its editors told): one an editor paused, or
+            # one polled by hand while paused, stays as it is.
+            paused = await self._update(
+                session, feed.id, {"active": False, "paused_reason": "failures"}, only_active=True
+            )
+        log.warning(
+            "feed failed feed_id=%s failures=%d kind=%s paused=%s error=%r",
+            feed.id,
+            failures,
+            kind.value,
+            paused,
+            message,
+        )
+        return PollResult(
+            feed.id,
+            error=message,
+            error_kind=kind.value,
+            paused=paused,
+            url=feed.url,
+            failures=failures,
+        )
+
+    @staticmethod
+    async def _update(
+        session: AsyncSession, feed_id: int, values: dict[str, Any], *, only_active: bool = False
+    ) -> bool:
+        """Update feed ``feed_id``'s row (gone if it was removed meanwhile); whether it was."""
+        condition = Feed.id == feed_id
+        if only_active:  # an editor who paused it meanwhile has already been told
+            condition = and_(condition, Feed.active.is_(True))
+        result = await session.execute(
+            update(Feed)
+            .where(condition)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _with_text(draft: ArticleDraft, text: str | None) -> ArticleDraft:
+    """``draft`` with the page's main text as its summary, when that says more."""
+    if not text or len(text) <= len(draft.summary):
+        return draft
+    return replace(draft, summary=text)
+
+
+# -- the functions tests and callers used before the Poller: one feed, or every due one --------
 
 
 async def poll_feed(
     db: Database, fetcher: Fetcher, feed_id: int, *, channel: str | None, interval: int
 ) -> PollResult:
-    """Refresh one feed: publish what is new since the last poll, record the feed's health."""
-    started = utcnow()
-    async with db.session() as session:
-        feed = await session.get(Feed, feed_id)
-        if feed is None:
-            return PollResult(feed_id, error="feed was removed")
-        url, etag, last_modified = feed.url, feed.etag, feed.last_modified
-    try:
-        read = await read_feed(fetcher, url, etag=etag, last_modified=last_modified)
-    except (FetchError, ParseError) as exc:
-        return await _record_failure(db, feed_id, str(exc), interval, started)
-
-    now = utcnow()
-    async with db.session() as session, session.begin():
-        feed = await session.get(Feed, feed_id, with_for_update=True)
-        if feed is None:
-            return PollResult(feed_id, error="feed was removed")
-        feed.last_polled_at = now
-        feed.last_success_at = now
-        feed.next_poll_at = None
-        feed.error_count = 0
-        feed.last_error = None
-        feed.etag = read.fetched.etag
-        feed.last_modified = read.fetched.last_modified
-        if read.parsed is None:
-            log.info("feed not modified feed_id=%s", feed_id)
-            return PollResult(feed_id, not_modified=True)
-        if read.parsed.title and not feed.title:
-            feed.title = read.parsed.title
-        if read.parsed.warning:
-            log.warning("feed is malformed feed_id=%s warning=%r", feed_id, read.parsed.warning)
-        stored = await store_drafts(
-            session,
-            read.parsed.entries,
-            source=f"feed:{feed_id}",
-            feed_id=feed_id,
-            publish=feed.primed,
-        )
-        if not feed.primed:
-            feed.primed = True
-            log.info("feed primed feed_id=%s seen=%d", feed_id, stored.seen)
-        deliveries = 0
-        for article in stored.published:
-            deliveries += await enqueue(session, article, channel)
-    log.info(
-        "feed polled feed_id=%s published=%d seen=%d deliveries=%d",
-        feed_id,
-        len(stored.published),
-        stored.seen,
-        deliveries,
-    )
-    return PollResult(
-        feed_id, published=len(stored.published), seen=stored.seen, deliveries=deliveries
-    )
-
-
-async def _record_failure(
-    db: Database, feed_id: int, error: str, interval: int, started: datetime
-) -> PollResult:
-    now = utcnow()
-    async with db.session() as session, session.begin():
-        feed = await session.get(Feed, feed_id)
-        if feed is None:
-            return PollResult(feed_id, error=error)
-        feed.error_count += 1
-        feed.last_error = error[:2000]
-        feed.last_polled_at = now
-        feed.next_poll_at = next_poll_after_error(started, interval, feed.error_count - 1)
-        log.warning(
-            "feed failed feed_id=%s errors=%d next_poll_at=%s error=%r",
-            feed_id,
-            feed.error_count,
-            feed.next_poll_at.isoformat(),
-            error,
-        )
-    return PollResult(feed_id, error=error)
+    """Refresh feed ``feed_id`` now: publish what is new, record the feed's health."""
+    poller = Poller(db, fetcher, PollOptions(interval=interval, channel=channel))
+    return await poller.poll_feed(feed_id)
 
 
 async def poll_due(
-    db: Database, fetcher: Fetcher, *, channel: str | None, interval: int, concurrency: int = 4
+    db: Database, fetcher: Fetcher, *, channel: str | None, interval: int, concurrency: int = 32
 ) -> list[PollResult]:
-    """Poll every due feed, a few at a time."""
-    started = utcnow()
-    async with db.session() as session:
-        feed_ids = await due_feed_ids(session, interval=interval)
-    limit = asyncio.Semaphore(concurrency)
-
-    async def one(feed_id: int) -> PollResult:
-        async with limit:
-            try:
-                return await poll_feed(db, fetcher, feed_id, channel=channel, interval=interval)
-            except Exception as exc:  # a bug or a database error: this feed only, and recorded
-                log.exception("feed poll crashed feed_id=%s", feed_id)
-                error = f"internal error: {exc!r}"
-                return await _record_failure(db, feed_id, error, interval, started)
-
-    return list(await asyncio.gather(*(one(feed_id) for feed_id in feed_ids)))
+    """Poll every due feed."""
+    options = PollOptions(interval=interval, channel=channel, concurrency=concurrency)
+    return await Poller(db, fetcher, options).poll_due()

@@ -70,3 +70,13 @@ def preview_failed(reason: str) -> str:
 
 def push_failed(reason: str) -> str:
     return f"Not pushed: {escape(reason)}"
+
+
+def feed_paused(feed_id: int, url: str, failures: int, kind: str | None, error: str | None) -> str:
+    """An editor's alert: a feed failed too often in a row and is paused."""
+    return (
+        f"⚠️ <b>Feed {feed_id} is paused</b> after {failures} failed polls in a row.\n"
+        f"{escape(url)}\n\n"
+        f"Last error ({escape(kind or 'unknown')}): {escape(error or 'unknown')}\n\n"
+        f"Once it is fixed, resume it with <code>newsbot feeds resume {feed_id}</code>."
+    )

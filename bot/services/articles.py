@@ -12,9 +12,9 @@ import hashlib
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, String, cast, insert, literal, or_, select
+from sqlalchemy import String, cast, insert, literal, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,7 @@ from bot.links import link_key
 from bot.storage.models import (
     Article,
     ArticleStatus,
+    ArticleURL,
     Delivery,
     DeliveryStatus,
     Subscriber,
@@ -31,6 +32,7 @@ from bot.storage.models import (
 )
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: The most articles one poll publishes from a feed none of whose entries was known before
 #: (it renumbered its guids and moved its links, or newsbot was away for longer than the feed
@@ -56,7 +58,7 @@ class Stored:
     seen: int
 
 
-def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+def _chunks(values: Sequence[_T]) -> Iterator[Sequence[_T]]:
     for start in range(0, len(values), IN_CHUNK):
         yield values[start : start + IN_CHUNK]
 
@@ -71,28 +73,46 @@ async def known_identities(session: AsyncSession, identities: Sequence[str]) -> 
     return known
 
 
-async def known_link_keys(
-    session: AsyncSession, keys: Sequence[str], *, feed_id: int | None
-) -> set[str]:
-    """Which of the link ``keys`` feed ``feed_id`` already listed or any article was published
-    with (one query per thousand)."""
-    known_here: ColumnElement[bool] = Article.status == ArticleStatus.PUBLISHED
-    if feed_id is not None:
-        known_here = or_(known_here, Article.feed_id == feed_id)
-    known: set[str] = set()
-    for chunk in _chunks(keys):
-        rows = await session.scalars(
-            select(Article.link_key).where(Article.link_key.in_(chunk), known_here)
+async def url_owners(session: AsyncSession, keys: Sequence[str]) -> dict[str, _Owner]:
+    """For each of the URL ``keys`` (:func:`link_key`) some article was seen under: that
+    article's id, feed and status (one query per thousand)."""
+    found: dict[str, _Owner] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        rows = await session.execute(
+            select(ArticleURL.url_key, Article.id, Article.feed_id, Article.status)
+            .join(Article, Article.id == ArticleURL.article_id)
+            .where(ArticleURL.url_key.in_(chunk))
         )
-        known.update(key for key in rows if key is not None)
-    return known
+        for key, article_id, feed_id, status in rows:
+            found[key] = _Owner(article_id, feed_id, status)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Owner:
+    """The article a URL belongs to."""
+
+    article_id: int
+    feed_id: int | None
+    status: str
+
+
+def _url_keys(draft: ArticleDraft) -> dict[str, str]:
+    """The link key of every URL ``draft`` is known by, with the URL."""
+    return {key: url for url in draft.known_urls() if (key := link_key(url))}
 
 
 async def published_links(session: AsyncSession, links: Sequence[str | None]) -> dict[str, int]:
-    """Which of ``links`` (compared in canonical form) a published article has, and its id."""
+    """Which of ``links`` (compared in canonical form) a published article is known by, and
+    its id."""
     keys = {key: link for link in links if link and (key := link_key(link))}
-    found: dict[str, int] = {}
-    for chunk in _chunks(list(keys)):
+    owners = await url_owners(session, list(keys))
+    found = {
+        keys[key]: owner.article_id
+        for key, owner in owners.items()
+        if owner.status == ArticleStatus.PUBLISHED
+    }
+    for chunk in _chunks([key for key in keys if keys[key] not in found]):
         rows = await session.execute(
             select(Article.published_link, Article.id).where(Article.published_link.in_(chunk))
         )
@@ -162,10 +182,18 @@ async def store_drafts(
         unique.setdefault(identity(source, draft.key), draft)
     known = await known_identities(session, list(unique))
     unknown = {ident: d for ident, d in unique.items() if ident not in known}
-    keys = sorted({key for d in unknown.values() if (key := link_key(d.link))})
-    linked = await known_link_keys(session, keys, feed_id=feed_id)
-    relinked = [d for d in unknown.values() if link_key(d.link) in linked]
-    fresh = _chronological([d for d in unknown.values() if link_key(d.link) not in linked])
+    owners = await url_owners(session, [key for d in unknown.values() for key in _url_keys(d)])
+
+    def known_elsewhere(draft: ArticleDraft) -> bool:
+        """Whether one of the draft's URLs is an article of this feed or a published one."""
+        return any(
+            (owner := owners.get(key)) is not None
+            and (owner.status == ArticleStatus.PUBLISHED or (feed_id and owner.feed_id == feed_id))
+            for key in _url_keys(draft)
+        )
+
+    relinked = [d for d in unknown.values() if known_elsewhere(d)]
+    fresh = _chronological([d for d in unknown.values() if not known_elsewhere(d)])
     limit = MAX_NEW_PER_POLL if len(fresh) == len(unique) else MAX_BURST
     to_publish = fresh[-limit:] if publish else []
     if publish and len(fresh) > limit:
@@ -176,33 +204,84 @@ async def store_drafts(
             len(fresh),
             len(to_publish),
         )
-    posted = set(await published_links(session, [d.link for d in to_publish]))
-    published_ids: list[int] = []
-    seen_rows = [
-        _row(d, source=source, feed_id=feed_id, published=False)
-        for d in relinked + fresh[: len(fresh) - len(to_publish)]
+    seen = relinked + fresh[: len(fresh) - len(to_publish)]
+    published_ids = await _insert(session, to_publish, source=source, feed_id=feed_id, publish=True)
+    # A draft whose link or identity a concurrent poller (or an earlier draft of this batch)
+    # took first is kept as seen.
+    seen += [d for d in to_publish if identity(source, d.key) not in published_ids]
+    seen_ids = await _insert(session, seen, source=source, feed_id=feed_id, publish=False)
+    await _remember_urls(
+        session, [(d, published_ids.get(identity(source, d.key))) for d in to_publish]
+    )
+    await _remember_urls(session, [(d, seen_ids.get(identity(source, d.key))) for d in seen])
+    ids = [
+        published_ids[identity(source, d.key)]
+        for d in to_publish
+        if identity(source, d.key) in published_ids
     ]
-    insert = _insert_ignoring_duplicates(session)
-    for draft in to_publish:
-        if draft.link in posted:
-            seen_rows.append(_row(draft, source=source, feed_id=feed_id, published=False))
-            continue
-        row = _row(draft, source=source, feed_id=feed_id, published=True)
-        article_id = await session.scalar(insert.values(row).returning(Article.id))
-        if article_id is None:  # a concurrent poller stored it, or published its link, first
-            seen_rows.append(_row(draft, source=source, feed_id=feed_id, published=False))
-            continue
-        published_ids.append(article_id)
-        if draft.link:
-            posted.add(draft.link)
-    if seen_rows:
-        await session.execute(insert, seen_rows)
-    published = list(
-        await session.scalars(
-            select(Article).where(Article.id.in_(published_ids)).order_by(Article.id)
-        )
+    published = (
+        list(await session.scalars(select(Article).where(Article.id.in_(ids)).order_by(Article.id)))
+        if ids
+        else []
     )
     return Stored(published=published, seen=len(unknown) - len(published))
+
+
+#: Rows per multi-row INSERT: far below SQLite's and PostgreSQL's parameter limits.
+INSERT_CHUNK = 200
+
+
+async def _insert(
+    session: AsyncSession,
+    drafts: Sequence[ArticleDraft],
+    *,
+    source: str,
+    feed_id: int | None,
+    publish: bool,
+) -> dict[str, int]:
+    """Insert ``drafts`` (a few statements of many rows each), skipping any whose identity or
+    published link is taken; return the identity → id of those inserted."""
+    inserted: dict[str, int] = {}
+    rows = [_row(d, source=source, feed_id=feed_id, published=publish) for d in drafts]
+    for start in range(0, len(rows), INSERT_CHUNK):
+        statement = (
+            _insert_ignoring_duplicates(session)
+            .values(rows[start : start + INSERT_CHUNK])
+            .returning(Article.identity, Article.id)
+        )
+        inserted.update(
+            {ident: article_id for ident, article_id in await session.execute(statement)}
+        )
+    return inserted
+
+
+async def _remember_urls(
+    session: AsyncSession, drafts: Sequence[tuple[ArticleDraft, int | None]]
+) -> None:
+    """Record every URL of each stored draft as its article's, unless another article has it."""
+    rows = [
+        {"url_key": key, "article_id": article_id, "url": url}
+        for draft, article_id in drafts
+        if article_id is not None
+        for key, url in _url_keys(draft).items()
+    ]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    unique = list({row["url_key"]: row for row in reversed(rows)}.values())[::-1]
+    for start in range(0, len(unique), INSERT_CHUNK):
+        await session.execute(
+            insert_(ArticleURL)
+            .values(unique[start : start + INSERT_CHUNK])
+            .on_conflict_do_nothing()
+        )
+
+
+async def remember_urls(session: AsyncSession, article_id: int, urls: Sequence[str]) -> None:
+    """Record ``urls`` as more URLs article ``article_id`` is known by (a push's redirects)."""
+    draft = ArticleDraft(key="", title="", summary="", urls=tuple(urls))
+    await _remember_urls(session, [(draft, article_id)])
 
 
 async def enqueue(session: AsyncSession, article: Article, channel: str | None) -> int:
@@ -210,36 +289,72 @@ async def enqueue(session: AsyncSession, article: Article, channel: str | None) 
 
     Returns how many deliveries were queued. Readers who subscribe later do not get it.
     """
+    return await enqueue_many(session, [article.id], channel)
+
+
+async def enqueue_many(
+    session: AsyncSession, article_ids: Sequence[int], channel: str | None
+) -> int:
+    """Queue the deliveries of every article in ``article_ids``: to ``channel`` and to every
+    active subscriber, in two statements whatever the number of articles and readers.
+
+    Returns how many deliveries were queued.
+    """
+    if not article_ids:
+        return 0
     now = utcnow()
     count = 0
     if channel:
-        session.add(
-            Delivery(
-                article_id=article.id,
-                chat=channel,
-                kind="channel",
-                status=DeliveryStatus.PENDING,
-                next_attempt_at=now,
-                created_at=now,
+        await session.execute(
+            insert(Delivery),
+            [
+                {
+                    "article_id": article_id,
+                    "chat": channel,
+                    "kind": "channel",
+                    "status": DeliveryStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for article_id in article_ids
+            ],
+        )
+        count += len(article_ids)
+    for chunk in _chunks(article_ids):
+        readers = (
+            select(
+                Article.id,
+                cast(Subscriber.chat_id, String(64)),
+                literal("reader"),
+                literal(DeliveryStatus.PENDING.value),
+                literal(0),
+                literal(now, Delivery.next_attempt_at.type),
+                literal(now, Delivery.created_at.type),
+            )
+            .select_from(Article)
+            .join(Subscriber, true())
+            .where(
+                Article.id.in_(chunk),
+                Subscriber.subscribed.is_(True),
+                Subscriber.active.is_(True),
+            )
+            .order_by(Article.id, Subscriber.chat_id)
+        )
+        result = await session.execute(
+            insert(Delivery).from_select(
+                [
+                    "article_id",
+                    "chat",
+                    "kind",
+                    "status",
+                    "attempts",
+                    "next_attempt_at",
+                    "created_at",
+                ],
+                readers,
             )
         )
-        count += 1
-    await session.flush()
-    readers = select(
-        literal(article.id),
-        cast(Subscriber.chat_id, String(64)),
-        literal("reader"),
-        literal(DeliveryStatus.PENDING.value),
-        literal(0),
-        literal(now, Delivery.next_attempt_at.type),
-        literal(now, Delivery.created_at.type),
-    ).where(Subscriber.subscribed.is_(True), Subscriber.active.is_(True))
-    result = await session.execute(
-        insert(Delivery).from_select(
-            ["article_id", "chat", "kind", "status", "attempts", "next_attempt_at", "created_at"],
-            readers,
-        )
-    )
-    count += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
-    log.info("article queued article_id=%s deliveries=%d", article.id, count)
+        count += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    log.info("articles queued articles=%d deliveries=%d", len(article_ids), count)
     return count

@@ -8,24 +8,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import FeedExistsError, FeedNotFoundError, FetchError
+from bot.errors import (
+    ErrorKind,
+    FeedExistsError,
+    FeedNotFoundError,
+    FeedParseError,
+    FeedSettingError,
+    FetchError,
+)
+from bot.feeds.discover import discover
 from bot.feeds.fetch import Fetcher, FetchResult
+from bot.feeds.opml import OpmlFeed
 from bot.feeds.parse import ParsedFeed, parse_feed
+from bot.links import has_credentials, redact_url
 from bot.services.articles import store_drafts
 from bot.storage.db import Database
-from bot.storage.models import Article, Feed, utcnow
+from bot.storage.models import Article, Feed, RemovedFeed, utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 2048
-#: Longest wait between two polls of a failing feed.
-MAX_BACKOFF = timedelta(hours=6)
+#: Bounds of a feed's own interval, in seconds.
+MIN_INTERVAL = 60
+MAX_INTERVAL = 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +62,24 @@ async def read_feed(
 
 @dataclass(frozen=True, slots=True)
 class FeedAdded:
-    """A feed just added, and how many of its entries were marked seen."""
+    """A feed just added, how many of its entries were marked seen, and the page it was
+    discovered from when the URL given was a site's page rather than a feed."""
 
     feed: Feed
     seen: int
+    discovered_from: str | None = None
 
 
 def _check_url(url: str) -> str:
     url = url.strip()
     if not url.lower().startswith(("http://", "https://")):
-        raise FetchError(url, "only http and https URLs can be feeds")
+        raise FetchError(url, "only http and https URLs can be feeds", kind=ErrorKind.INVALID_URL)
+    if has_credentials(url):
+        raise FetchError(
+            url,
+            "the URL contains a user name or password; newsbot does not send credentials",
+            kind=ErrorKind.INVALID_URL,
+        )
     if len(url.encode()) > MAX_URL_LENGTH:  # bytes: PostgreSQL indexes at most 2704 per row
         raise FetchError(url[:80] + "…", f"a feed URL may be at most {MAX_URL_LENGTH} bytes long")
     return url
@@ -82,18 +101,35 @@ async def add_feed(db: Database, fetcher: Fetcher, url: str) -> FeedAdded:
         existing = await find_by_url(session, url)
     if existing is not None:
         raise FeedExistsError(url, existing.id)
-    read = await read_feed(fetcher, url)
-    if read.parsed is None:  # a broken server or cache answered 304 to an unconditional GET
-        raise FetchError(url, "the server answered 304 Not Modified to a plain request")
-    async with db.session() as session, session.begin():
+    page: str | None = None
+    fetched: FetchResult | None
+    try:
+        read = await read_feed(fetcher, url)
+    except FeedParseError as error:
+        if error.kind != ErrorKind.NOT_A_FEED:
+            raise
+        found = await discover(fetcher, url)  # a site's page: the feed it links, or /feed…
+        page, url, fetched, parsed = url, _check_url(found.url), None, found.feed
+        log.info("feed discovered page=%s url=%s", redact_url(page), redact_url(url))
+    else:
+        if read.parsed is None:  # a broken server or cache answered 304 to a plain GET
+            raise FetchError(
+                url,
+                "the server answered 304 Not Modified to a plain request",
+                kind=ErrorKind.HTTP_STATUS,
+            )
+        fetched, parsed = read.fetched, read.parsed
+    async with db.writing() as session:
         existing = await find_by_url(session, url)
         if existing is not None:
             raise FeedExistsError(url, existing.id)
-        return await _store_new_feed(session, url, read.fetched, read.parsed)
+        await session.execute(delete(RemovedFeed).where(RemovedFeed.url == url))
+        added = await _store_new_feed(session, url, fetched, parsed)
+    return replace(added, discovered_from=page)
 
 
 async def _store_new_feed(
-    session: AsyncSession, url: str, fetched: FetchResult, parsed: ParsedFeed
+    session: AsyncSession, url: str, fetched: FetchResult | None, parsed: ParsedFeed
 ) -> FeedAdded:
     now = utcnow()
     feed = Feed(
@@ -101,8 +137,8 @@ async def _store_new_feed(
         title=parsed.title,
         active=True,
         primed=True,
-        etag=fetched.etag,
-        last_modified=fetched.last_modified,
+        etag=fetched.etag if fetched else None,
+        last_modified=fetched.last_modified if fetched else None,
         last_polled_at=now,
         last_success_at=now,
         error_count=0,
@@ -112,22 +148,78 @@ async def _store_new_feed(
     stored = await store_drafts(
         session, parsed.entries, source=f"feed:{feed.id}", feed_id=feed.id, publish=False
     )
-    log.info("feed added feed_id=%s url=%s seen=%d", feed.id, url, stored.seen)
+    log.info("feed added feed_id=%s url=%s seen=%d", feed.id, redact_url(url), stored.seen)
     return FeedAdded(feed, stored.seen)
 
 
 async def ensure_feeds(session: AsyncSession, urls: list[str]) -> list[Feed]:
-    """Make sure each of ``urls`` (from FEEDS) is a feed; new ones are primed on first poll."""
+    """Make sure each of ``urls`` (from FEEDS) is a feed; new ones are primed on first poll.
+
+    A URL an operator removed with ``newsbot feeds remove`` is not brought back (it is logged);
+    ``newsbot feeds add`` adds it again.
+    """
+    removed = set(await session.scalars(select(RemovedFeed.url).where(RemovedFeed.url.in_(urls))))
     feeds = []
     for url in urls:
+        if url in removed:
+            log.warning(
+                "feed in FEEDS was removed and is not added again url=%s "
+                "(newsbot feeds add URL brings it back)",
+                redact_url(url),
+            )
+            continue
         feed = await find_by_url(session, url)
         if feed is None:
             feed = Feed(url=url, title="", active=True, primed=False, error_count=0)
             session.add(feed)
-            log.info("feed registered url=%s", url)
+            log.info("feed registered url=%s", redact_url(url))
         feeds.append(feed)
     await session.flush()
     return feeds
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What an OPML import did: the feeds added, and each URL skipped with why."""
+
+    added: list[Feed]
+    skipped: list[tuple[str, str]]
+
+
+async def import_feeds(session: AsyncSession, entries: Sequence[OpmlFeed]) -> Imported:
+    """Register the feeds of an OPML list (each is primed on its first poll: what it holds
+    then is marked seen). A URL that is already a feed, or not a usable feed URL, is skipped
+    with the reason; a URL removed before is added again, as asked."""
+    added: list[Feed] = []
+    skipped: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for entry in entries:
+        try:
+            url = _check_url(entry.xml_url)
+        except FetchError as error:
+            skipped.append((redact_url(entry.xml_url), error.reason))
+            continue
+        if url in seen:
+            skipped.append((url, "listed twice in the file"))
+            continue
+        seen.add(url)
+        existing = await find_by_url(session, url)
+        if existing is not None:
+            skipped.append((url, f"already feed {existing.id}"))
+            continue
+        await session.execute(delete(RemovedFeed).where(RemovedFeed.url == url))
+        feed = Feed(url=url, title=entry.title or "", active=True, primed=False, error_count=0)
+        session.add(feed)
+        added.append(feed)
+    await session.flush()
+    log.info("feeds imported added=%d skipped=%d", len(added), len(skipped))
+    return Imported(added, skipped)
+
+
+async def export_feeds(session: AsyncSession) -> list[OpmlFeed]:
+    """Every feed as an OPML entry (URL and title), by id."""
+    feeds = await session.scalars(select(Feed).order_by(Feed.id))
+    return [OpmlFeed(xml_url=feed.url, title=feed.title or feed.url) for feed in feeds]
 
 
 async def list_feeds(session: AsyncSession) -> list[tuple[Feed, int]]:
@@ -141,35 +233,66 @@ async def list_feeds(session: AsyncSession) -> list[tuple[Feed, int]]:
     return [(feed, count) for feed, count in rows]
 
 
-async def get_feed(session: AsyncSession, feed_id: int) -> Feed:
-    """The feed with ``feed_id``; raises :class:`FeedNotFoundError`."""
-    feed = await session.get(Feed, feed_id)
-    if feed is None:
-        raise FeedNotFoundError(feed_id)
-    return feed
+async def get_feed(session: AsyncSession, feed_id: int | str) -> Feed:
+    """The feed with id ``feed_id`` (or that URL, given a URL); raises FeedNotFoundError."""
+    if isinstance(feed_id, str) and not feed_id.strip().isdigit():
+        feed = await find_by_url(session, feed_id.strip())
+        if feed is None:
+            raise FeedNotFoundError(feed_id.strip())
+        return feed
+    number = int(feed_id)
+    found = await session.get(Feed, number)
+    if found is None:
+        raise FeedNotFoundError(number)
+    return found
 
 
-async def remove_feed(session: AsyncSession, feed_id: int) -> Feed:
-    """Delete feed ``feed_id``; its articles and their deliveries stay for the record."""
+async def remove_feed(session: AsyncSession, feed_id: int | str) -> Feed:
+    """Delete feed ``feed_id`` (an id or its URL); its articles and their deliveries stay for
+    the record, and FEEDS does not bring its URL back on the next start."""
     feed = await get_feed(session, feed_id)
     await session.delete(feed)
+    await session.merge(RemovedFeed(url=feed.url, removed_at=utcnow()))
     await session.flush()
-    log.info("feed removed feed_id=%s url=%s", feed_id, feed.url)
+    log.info("feed removed feed_id=%s url=%s", feed.id, redact_url(feed.url))
     return feed
 
 
-async def set_active(session: AsyncSession, feed_id: int, active: bool) -> Feed:
-    """Pause (``active=False``) or resume feed ``feed_id``."""
+async def set_active(session: AsyncSession, feed_id: int | str, active: bool) -> Feed:
+    """Pause (``active=False``) or resume feed ``feed_id``; a resumed feed is polled at once,
+    its failures forgotten."""
     feed = await get_feed(session, feed_id)
     feed.active = active
+    feed.paused_reason = None if active else "editor"
     if active:
         feed.next_poll_at = None
+        feed.error_count = 0
     await session.flush()
     return feed
 
 
-def next_poll_after_error(now: datetime, interval: int, error_count: int) -> datetime:
-    """When to try a failing feed again: the interval doubled per failure, at most 6 hours."""
-    delay: timedelta = timedelta(seconds=interval) * (2 ** min(error_count, 16))
-    ceiling: timedelta = max(MAX_BACKOFF, timedelta(seconds=interval))
-    return now + min(delay, ceiling)
+async def configure_feed(
+    session: AsyncSession,
+    feed_id: int | str,
+    *,
+    interval: int | None = None,
+    default_interval: bool = False,
+    full_text: bool | None = None,
+) -> Feed:
+    """Set feed ``feed_id``'s own poll interval (seconds; ``default_interval``: POLL_INTERVAL
+    again) and whether it reads each new article's page (teaser feeds)."""
+    feed = await get_feed(session, feed_id)
+    if interval is not None:
+        if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
+            raise FeedSettingError(
+                f"the interval must be {MIN_INTERVAL}-{MAX_INTERVAL} seconds, not {interval}"
+            )
+        feed.interval = interval
+        feed.next_poll_at = None
+    if default_interval:
+        feed.interval = None
+        feed.next_poll_at = None
+    if full_text is not None:
+        feed.full_text = full_text
+    await session.flush()
+    return feed

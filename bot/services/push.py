@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,6 +66,7 @@ async def publish_page(
     if already:
         link, article_id = next(iter(already.items()))
         raise AlreadyPostedError(link, article_id)
+    draft = replace(draft, urls=tuple(links))  # the article is known by each of them
     stored = await store_drafts(session, [draft], source="push", feed_id=None, publish=True)
     if not stored.published:
         existing = await session.scalar(

@@ -57,6 +57,7 @@ class Database:
         if self.url.get_backend_name() == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = asyncio.Lock()
 
     @property
     def dialect(self) -> str:
@@ -71,6 +72,25 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A new session; use ``async with session.begin()`` for a transaction."""
         async with self.sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """A session in a write transaction that queues for the database, never fails on it.
+
+        On SQLite, which has one writer at a time, writers of this process wait their turn on a
+        lock, and the transaction starts with ``BEGIN IMMEDIATE``: a transaction that reads and
+        then writes would otherwise fail with "database is locked" when another connection
+        wrote in between (SQLite cannot wait for it: its snapshot is stale). On PostgreSQL it is
+        an ordinary transaction.
+        """
+        if self.dialect != "sqlite":
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._write_lock, self.sessions() as session, session.begin():
+            connection = await session.connection()
+            await connection.exec_driver_sql("BEGIN IMMEDIATE")
             yield session
 
     async def migrate(self) -> None:

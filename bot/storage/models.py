@@ -112,7 +112,25 @@ class Feed(Base):
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: :class:`bot.errors.ErrorKind` of the last failure, and when it happened.
+    last_error_kind: Mapped[str | None] = mapped_column(String(16))
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: seconds between two polls of this feed; ``None``: the global POLL_INTERVAL.
+    interval: Mapped[int | None] = mapped_column(Integer)
+    #: fetch each new article's page and take its main text as the summary (teaser feeds).
+    full_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: why an inactive feed is paused: ``editor`` or ``failures`` (paused by itself).
+    paused_reason: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RemovedFeed(Base):
+    """A feed URL an operator removed: ``FEEDS`` does not bring it back on the next start."""
+
+    __tablename__ = "removed_feeds"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Article(Base):
@@ -140,6 +158,22 @@ class Article(Base):
     post_html: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ArticleURL(Base):
+    """One URL an article was seen under (feed link, guid, og:url, pushed URL, redirects).
+
+    ``url_key`` is :func:`bot.links.link_key` of the URL: the first article seen under a URL
+    owns it, so a push followed by the feed listing it under another of its URLs is one article.
+    """
+
+    __tablename__ = "article_urls"
+
+    url_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(Text)
 
 
 class Subscriber(Base):

@@ -16,7 +16,7 @@ from bot.services.feeds import add_feed, ensure_feeds, remove_feed
 from bot.services.readers import Reader
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Feed
-from jobs.poll import due_feed_ids, poll_due, poll_feed
+from jobs.poll import PollOptions, Poller, poll_due, poll_feed
 
 
 def rss(*guids: str) -> str:
@@ -119,20 +119,24 @@ class TestPollFeed:
         assert feed.last_error
         assert feed.next_poll_at is not None
         assert feed.next_poll_at > datetime.now(feed.next_poll_at.tzinfo)
-        async with db.session() as session:
-            assert feed_id not in await due_feed_ids(session, interval=60)
+        assert await Poller(db, fetcher, PollOptions(interval=60)).poll_due() == []
 
-    async def test_due_at_the_poll_nearest_its_time(self, db: Database) -> None:
-        """A feed is due at the poll that comes closest to its next time, not the one after."""
-        feed_id = await register(db, "https://news.example/feed.xml")
-        now = datetime.now(UTC)
-        for offset, due in ((-1, True), (20, True), (40, False)):
-            async with db.session() as session, session.begin():
-                feed = await session.get(Feed, feed_id)
-                assert feed is not None
-                feed.next_poll_at = now + timedelta(seconds=offset)
-            async with db.session() as session:
-                assert (feed_id in await due_feed_ids(session, interval=60)) is due, offset
+    @pytest.mark.parametrize(("offset", "due"), [(-1, True), (None, True), (20, False)])
+    async def test_due_when_its_time_has_come(
+        self, db: Database, fetcher: Fetcher, site: FeedServer, offset: int | None, due: bool
+    ) -> None:
+        """poll_due polls a feed whose next poll time has passed or was never set, no other."""
+        site.put("/f.xml", rss("a"))
+        feed_id = await register(db, site.url_for("/f.xml"))
+        async with db.session() as session, session.begin():
+            feed = await session.get(Feed, feed_id)
+            assert feed is not None
+            feed.next_poll_at = (
+                None if offset is None else datetime.now(UTC) + timedelta(seconds=offset)
+            )
+        results = await Poller(db, fetcher, PollOptions(interval=60)).poll_due()
+        assert [r.feed_id for r in results] == ([feed_id] if due else [])
+        assert site.hits("/f.xml") == (1 if due else 0)
 
     async def test_private_address_refused(self, db: Database, site: FeedServer) -> None:
         """With private networks not allowed, a loopback feed is refused without a request."""
@@ -166,7 +170,7 @@ class TestSameArticleInTwoFeeds:
         await poll_due(db, fetcher, channel="@news", interval=60)  # both primed
         for path in ("/all.xml", "/section.xml"):
             site.put(path, rss("shared", "old"))
-        results = await poll_due(db, fetcher, channel="@news", interval=60)
+        results = await Poller(db, fetcher, PollOptions(interval=60, channel="@news")).poll_all()
         assert sorted(r.published for r in results) == [0, 1]
         async with db.session() as session:
             assert await session.scalar(select(func.count()).select_from(Delivery)) == 1

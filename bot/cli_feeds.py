@@ -1,0 +1,207 @@
+"""``newsbot feeds …``: add (with discovery), list, remove, pause, resume, set, import, export.
+
+Building the text (:func:`format_feeds`, :func:`format_import`) is apart from printing it, so
+tests read the same table an operator does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+from bot.errors import FeedSettingError, ParseError
+from bot.links import redact_url
+from bot.storage.db import Database
+from bot.storage.models import Feed, utcnow
+
+__all__ = ["add_feeds_parser", "cmd_feeds", "format_feeds", "format_import"]
+
+
+def _on_off(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"on", "true", "yes", "1"}:
+        return True
+    if lowered in {"off", "false", "no", "0"}:
+        return False
+    raise argparse.ArgumentTypeError(f"expected on or off, not {value!r}")
+
+
+def _interval(value: str) -> int | None:
+    if value.strip().lower() == "default":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected seconds (60-86400) or 'default', not {value!r}"
+        ) from None
+
+
+def add_feeds_parser(sub: Any) -> None:
+    """Add ``feeds`` and its actions to the ``newsbot`` subcommands ``sub``."""
+    feeds = sub.add_parser("feeds", help="manage feeds")
+    actions = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add", help="add a feed (or a site's page: its feed is found); what it holds is seen"
+    )
+    add.add_argument("url")
+    actions.add_parser("list", help="list feeds with their schedule and health")
+    for name, text in (("remove", "remove"), ("pause", "stop polling"), ("resume", "poll again")):
+        action = actions.add_parser(name, help=f"{text} a feed (by its id or its URL)")
+        action.add_argument("feed", metavar="ID|URL")
+    configure = actions.add_parser("set", help="set a feed's own options")
+    configure.add_argument("feed", metavar="ID|URL")
+    configure.add_argument(
+        "--interval",
+        type=_interval,
+        metavar="SECONDS",
+        default=argparse.SUPPRESS,
+        help="seconds between two polls of this feed (60-86400), or 'default' for POLL_INTERVAL",
+    )
+    configure.add_argument(
+        "--full-text",
+        type=_on_off,
+        metavar="on|off",
+        help="read each new article's page for its text (for feeds that hold only a line)",
+    )
+    importing = actions.add_parser("import", help="add the feeds of an OPML file")
+    importing.add_argument("file", metavar="FILE.opml")
+    actions.add_parser("export", help="print every feed as OPML (newsbot feeds export > f.opml)")
+
+
+async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) -> int:
+    """Run one ``newsbot feeds`` action on the migrated database ``db``."""
+    from bot.feeds.fetch import Fetcher
+    from bot.feeds.opml import parse_opml, render_opml
+    from bot.services import feeds
+
+    action = args.feeds_command
+    if action == "add":
+        async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
+            added = await feeds.add_feed(db, fetcher, args.url)
+        if added.discovered_from:
+            print(f"Found the feed {added.feed.url} on {redact_url(added.discovered_from)}")
+        print(
+            f"Added feed {added.feed.id}: {added.feed.title or added.feed.url} "
+            f"({added.seen} existing article(s) marked seen; new ones will be posted)"
+        )
+        return 0
+    if action == "import":
+        path = Path(args.file)
+        try:
+            content = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            raise ParseError(str(path), exc.strerror or "cannot read the file") from None
+        entries = parse_opml(content, source=str(path))
+        async with db.writing() as session:
+            imported = await feeds.import_feeds(session, entries)
+        print(format_import(imported))
+        return 0
+    if action == "export":
+        async with db.session() as session:
+            listed = await feeds.export_feeds(session)
+        sys.stdout.buffer.write(render_opml(listed, title="newsbot feeds"))
+        sys.stdout.flush()
+        return 0
+    async with db.writing() as session:
+        if action == "list":
+            print(format_feeds(await feeds.list_feeds(session), now=utcnow()))
+        elif action == "remove":
+            feed = await feeds.remove_feed(session, args.feed)
+            print(f"Removed feed {feed.id}: {feed.url} (FEEDS will not add it again)")
+        elif action == "set":
+            interval = getattr(args, "interval", ...)
+            if interval is ... and args.full_text is None:
+                raise FeedSettingError("nothing to set: give --interval and/or --full-text")
+            feed = await feeds.configure_feed(
+                session,
+                args.feed,
+                interval=interval if isinstance(interval, int) else None,
+                default_interval=interval is None,
+                full_text=args.full_text,
+            )
+            every = f"every {feed.interval} s" if feed.interval else "every POLL_INTERVAL"
+            text = "on" if feed.full_text else "off"
+            print(f"Feed {feed.id}: polled {every}, full text {text}")
+        else:
+            active = action == "resume"
+            feed = await feeds.set_active(session, args.feed, active)
+            print(f"{'Resumed' if active else 'Paused'} feed {feed.id}: {feed.url}")
+    return 0
+
+
+def _ago(moment: datetime | None, now: datetime) -> str:
+    """``moment`` relative to ``now``: "3 min ago", "in 2 h", "never"."""
+    if moment is None:
+        return "never"
+    delta = moment - now
+    seconds = abs(delta.total_seconds())
+    if seconds < 60:
+        amount = f"{int(seconds)} s"
+    elif seconds < 3600:
+        amount = f"{int(seconds // 60)} min"
+    elif seconds < 86400 * 2:
+        amount = f"{seconds / 3600:.0f} h"
+    else:
+        amount = f"{seconds / 86400:.0f} days"
+    return f"in {amount}" if delta > timedelta(0) else f"{amount} ago"
+
+
+def _state(feed: Feed) -> str:
+    if feed.active:
+        return "active"
+    return "paused!" if feed.paused_reason == "failures" else "paused"
+
+
+def format_feeds(rows: Sequence[tuple[Feed, int]], *, now: datetime) -> str:
+    """The feed table ``newsbot feeds list`` prints: title, last success, last error (kind and
+    message), next check, articles seen."""
+    if not rows:
+        return "No feeds yet. Add one with: newsbot feeds add URL"
+    lines = [
+        f"{'ID':>4}  {'STATE':<7}  {'ARTICLES':>8}  {'LAST SUCCESS':<12}  {'NEXT CHECK':<12}  "
+        f"{'FAILURES':>8}  TITLE / URL"
+    ]
+    for feed, count in rows:
+        next_check = _ago(feed.next_poll_at, now) if feed.active else "-"
+        if feed.active and feed.next_poll_at is None:
+            next_check = "now"
+        lines.append(
+            f"{feed.id:>4}  {_state(feed):<7}  {count:>8}  {_ago(feed.last_success_at, now):<12}"
+            f"  {next_check:<12}  {feed.error_count:>8}  {feed.title or '(no title yet)'}"
+        )
+        options = []
+        if feed.interval:
+            options.append(f"every {feed.interval} s")
+        if feed.full_text:
+            options.append("full text")
+        suffix = f"  [{', '.join(options)}]" if options else ""
+        lines.append(f"{'':>6}{redact_url(feed.url)}{suffix}")
+        if feed.last_error:
+            when = _ago(feed.last_error_at, now)
+            lines.append(
+                f"{'':>6}last error ({feed.last_error_kind or 'unknown'}, {when}): "
+                f"{feed.last_error}"
+            )
+        if feed.paused_reason == "failures":
+            lines.append(
+                f"{'':>6}paused after {feed.error_count} failures in a row; "
+                f"newsbot feeds resume {feed.id}"
+            )
+    return "\n".join(lines)
+
+
+def format_import(imported: Any) -> str:
+    """What ``newsbot feeds import`` prints: each feed added, each URL skipped and why."""
+    lines = [f"Added {len(imported.added)} feed(s), skipped {len(imported.skipped)}."]
+    lines += [f"  added   {feed.url}  {feed.title}".rstrip() for feed in imported.added]
+    lines += [f"  skipped {url}: {why}" for url, why in imported.skipped]
+    if imported.added:
+        lines.append("Each is read on its next poll; what it holds then is marked seen.")
+    return "\n".join(lines)

@@ -1,0 +1,124 @@
+"""Feed parsing off the event loop: in a pool of processes sized to the cores, or a thread.
+
+feedparser is pure Python and CPU-bound; in threads, every feed shares one GIL with the event
+loop, so a cycle with many changed feeds is limited by one core and readers wait for answers.
+A process pool parses on every core::
+
+    parser = FeedParser(workers=os.cpu_count() or 1)   # workers=0: a worker thread
+    parsed = await parser.parse(content, url=url, content_type=content_type)
+    await parser.aclose()
+
+Every parse is bounded: it must finish within ``timeout`` seconds (else the pool is replaced,
+so a stuck worker cannot hold a core) and, in a process, within :data:`WORKER_MEMORY` bytes of
+address space. Each failure is a :class:`~bot.errors.FeedParseError` with one clear line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Final
+
+from bot.errors import ErrorKind, FeedParseError
+from bot.feeds.parse import ParsedFeed, parse_feed
+
+__all__ = ["WORKER_MEMORY", "FeedParser", "default_workers"]
+
+log = logging.getLogger(__name__)
+
+#: The most address space a parsing process may take (the body it gets is at most 5 MB).
+WORKER_MEMORY: Final = 1536 * 1024 * 1024
+
+
+def default_workers() -> int:
+    """One parsing process per core this process may run on."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def _init_worker() -> None:
+    """Bound a parsing process's memory, so that a hostile feed fails instead of swapping."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY, WORKER_MEMORY))
+    except (ImportError, ValueError, OSError):  # not on this platform: the time bound stays
+        pass
+
+
+class FeedParser:
+    """Runs :func:`bot.feeds.parse.parse_feed` in worker processes (or a thread)."""
+
+    def __init__(self, *, workers: int = 0, timeout: float = 30.0) -> None:
+        if workers < 0:
+            raise ValueError(f"workers must be 0 or more, not {workers}")
+        self.workers = workers
+        self.timeout = timeout
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver: a fork of this (threaded) process could inherit a held lock.
+            context = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_init_worker
+            )
+        return self._pool
+
+    async def parse(self, content: bytes, *, url: str, content_type: str | None) -> ParsedFeed:
+        """The feed in ``content``; raises FeedParseError, whatever the bytes do to the parser."""
+        if not self.workers:
+            return await asyncio.wait_for(
+                asyncio.to_thread(parse_feed, content, url=url, content_type=content_type),
+                self.timeout,
+            )
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor(), _parse, content, url, content_type)
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            self._discard("a parse ran out of time")
+            raise FeedParseError(
+                url, f"parsing took longer than {self.timeout:g} s", kind=ErrorKind.UNPARSEABLE
+            ) from None
+        except BrokenProcessPool:
+            self._discard("a parsing process died")
+            raise FeedParseError(
+                url,
+                "the feed parser crashed (the feed is too large or hostile)",
+                kind=ErrorKind.UNPARSEABLE,
+            ) from None
+        except MemoryError:
+            raise FeedParseError(
+                url, "parsing the feed needs too much memory", kind=ErrorKind.UNPARSEABLE
+            ) from None
+
+    def _discard(self, why: str) -> None:
+        """Stop the pool's processes (a stuck one included); the next parse starts a new pool."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        log.warning("parser pool replaced reason=%r", why)
+        # ProcessPoolExecutor cannot cancel a running call; its processes are killed instead
+        # (a private attribute, as the standard library offers no other way).
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.kill()
+
+    async def aclose(self) -> None:
+        """Stop the worker processes."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+
+def _parse(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
+    """parse_feed with positional arguments, for the executor."""
+    return parse_feed(content, url=url, content_type=content_type)
