@@ -1,0 +1,131 @@
+"""``newsbot feeds`` as a real process: discovery, list, set, remove by URL, OPML round trip."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.feeds.opml import parse_opml
+from bot.sandbox import FeedServer
+from tests.conftest import FIXTURES
+from tests.test_cli import newsbot
+
+PRIVATE = {"ALLOW_PRIVATE_NETWORKS": "true"}
+
+
+def errors(stderr: str) -> int:
+    """How many error lines newsbot printed (log lines aside)."""
+    return sum(line.startswith("newsbot: ") for line in stderr.splitlines())
+
+
+@pytest.fixture
+def site() -> Iterator[FeedServer]:
+    with FeedServer() as server:
+        server.put("/f.xml", (FIXTURES / "demo_like.xml").read_bytes(), "application/rss+xml")
+        yield server
+
+
+class TestAdd:
+    def test_a_sites_page_adds_the_feed_it_links(self, tmp_path: Path, site: FeedServer) -> None:
+        """Given a site's page, feeds add finds the feed its <link rel=alternate> names."""
+        site.put(
+            "/",
+            '<html><head><link rel="alternate" type="application/rss+xml" href="/f.xml">'
+            "</head><body>Home</body></html>",
+            "text/html; charset=utf-8",
+        )
+        added = newsbot("feeds", "add", site.url_for("/"), cwd=tmp_path, **PRIVATE)
+        assert added.returncode == 0, added.stderr
+        assert f"Found the feed {site.url_for('/f.xml')}" in added.stdout
+        assert "Added feed 1" in added.stdout
+
+    def test_a_page_without_feeds_is_one_clear_line(self, tmp_path: Path, site: FeedServer) -> None:
+        """A page that links no feed, on a site with none of the usual paths, says so."""
+        site.put("/about", "<html><body>About us</body></html>", "text/html")
+        site.remove("/f.xml")
+        result = newsbot("feeds", "add", site.url_for("/about"), cwd=tmp_path, **PRIVATE)
+        assert result.returncode == 1
+        assert "no feed found" in result.stderr
+        assert errors(result.stderr) == 1
+        assert "Traceback" not in result.stderr
+
+    def test_credentials_refused(self, tmp_path: Path, site: FeedServer) -> None:
+        """A URL with a user name and password is refused, and the password is not echoed."""
+        url = site.url_for("/f.xml").replace("http://", "http://editor:hunter2@")
+        result = newsbot("feeds", "add", url, cwd=tmp_path, **PRIVATE)
+        assert result.returncode == 1
+        assert "user name or password" in result.stderr
+        assert "hunter2" not in result.stderr + result.stdout
+
+
+class TestManage:
+    def test_list_set_and_remove_by_url(self, tmp_path: Path, site: FeedServer) -> None:
+        """list shows title and health, set changes a feed's options, remove takes its URL and
+        FEEDS does not bring it back."""
+        url = site.url_for("/f.xml")
+        assert newsbot("feeds", "add", url, cwd=tmp_path, **PRIVATE).returncode == 0
+        listed = newsbot("feeds", "list", cwd=tmp_path).stdout
+        assert "LAST SUCCESS" in listed
+        assert "NEXT CHECK" in listed
+        assert url in listed
+        configured = newsbot(
+            "feeds", "set", "1", "--interval", "900", "--full-text", "on", cwd=tmp_path
+        )
+        assert configured.returncode == 0, configured.stderr
+        assert "every 900 s" in configured.stdout
+        assert "full text on" in configured.stdout
+        assert "every 900 s, full text" in newsbot("feeds", "list", cwd=tmp_path).stdout
+        bad = newsbot("feeds", "set", "1", "--interval", "5", cwd=tmp_path)
+        assert bad.returncode == 1
+        assert "60-86400" in bad.stderr
+        assert newsbot("feeds", "set", "1", cwd=tmp_path).returncode == 1
+        removed = newsbot("feeds", "remove", url, cwd=tmp_path)
+        assert removed.returncode == 0, removed.stderr
+        assert "No feeds yet" in newsbot("feeds", "list", cwd=tmp_path, FEEDS=url).stdout
+
+
+class TestOPML:
+    def test_import_then_export_keeps_urls_and_titles(
+        self, tmp_path: Path, site: FeedServer
+    ) -> None:
+        """An OPML import adds each feed once, says what it skipped and why, and an export gives
+        the same URLs and titles back."""
+        opml = tmp_path / "in.opml"
+        opml.write_text(
+            '<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>'
+            '<outline text="News"><outline text="Valley &amp; Hills" type="rss" '
+            'xmlUrl="https://valley.example/feed?a=1&amp;b=2"/>'
+            '<outline text="हिंदी समाचार" xmlUrl="https://hindi.example/rss"/></outline>'
+            '<outline text="Again" xmlUrl="https://hindi.example/rss"/>'
+            '<outline text="Mail" xmlUrl="mailto:x@example.com"/>'
+            "</body></opml>",
+            encoding="utf-8",
+        )
+        imported = newsbot("feeds", "import", str(opml), cwd=tmp_path)
+        assert imported.returncode == 0, imported.stderr
+        assert "Added 2 feed(s), skipped 1." in imported.stdout  # the repeat is read once
+        assert "mailto:x@example.com: only http and https" in imported.stdout
+        exported = newsbot("feeds", "export", cwd=tmp_path)
+        assert exported.returncode == 0, exported.stderr
+        feeds = parse_opml(exported.stdout.encode())
+        assert {(f.xml_url, f.title) for f in feeds} == {
+            ("https://valley.example/feed?a=1&b=2", "Valley & Hills"),
+            ("https://hindi.example/rss", "हिंदी समाचार"),
+        }
+        again = newsbot("feeds", "import", str(opml), cwd=tmp_path)
+        assert "Added 0 feed(s), skipped 3." in again.stdout
+        assert "already feed 1" in again.stdout
+
+    def test_not_opml_is_one_clear_line(self, tmp_path: Path) -> None:
+        """A file that is no OPML is refused with one line, nothing added."""
+        bad = tmp_path / "bad.opml"
+        bad.write_text("<html><body>no</body></html>")
+        result = newsbot("feeds", "import", str(bad), cwd=tmp_path)
+        assert result.returncode == 1
+        assert errors(result.stderr) == 1
+        assert "Traceback" not in result.stderr
+        missing = newsbot("feeds", "import", str(tmp_path / "nope.opml"), cwd=tmp_path)
+        assert missing.returncode == 1
+        assert "No such file" in missing.stderr
