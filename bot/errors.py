@@ -26,6 +26,7 @@ they are handled where messages are sent and never re-wrapped.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from bot.links import redact_url
 
@@ -47,7 +48,22 @@ class ErrorKind(StrEnum):
 
 
 class NewsbotError(Exception):
-    """Base of every error newsbot raises on purpose."""
+    """Base of every error newsbot raises on purpose.
+
+    Every one pickles (a feed parsed in a worker process raises it in the bot's), although
+    subclasses take other arguments than their message.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), self.args, self.__dict__.copy()))
+
+
+def _restore(cls: type[NewsbotError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """An error of ``cls`` with the message ``args`` and the attributes ``state``, unpickled."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigError(NewsbotError):

@@ -66,6 +66,9 @@ class FeedParser:
         if self._pool is None:
             # forkserver: a fork of this (threaded) process could inherit a held lock.
             context = multiprocessing.get_context("forkserver")
+            # The server imports the parser once, and not the caller's __main__ (a script that
+            # runs newsbot must not run again in each worker).
+            context.set_forkserver_preload(["bot.feeds.parse"])
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=context, initializer=_init_worker
             )
