@@ -89,7 +89,11 @@ class Newsbot:
     def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
         self.settings = settings
         self.db = database or Database(settings.database_url)
-        self.fetcher = Fetcher(allow_private_networks=settings.allow_private_networks)
+        self.fetcher = Fetcher(
+            allow_private_networks=settings.allow_private_networks,
+            timeout=settings.fetch_timeout,
+            max_connections=max(settings.poll_concurrency * 2, 16),
+        )
         workers = settings.parse_workers
         self.parser = FeedParser(workers=default_workers() if workers is None else workers)
         self.poller = Poller(

@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         description="Seconds between two polls of a feed (1-86400); `feeds set ID --interval`"
         " sets one feed's own.",
     )
+    fetch_timeout: float = Field(
+        default=15.0,
+        gt=0,
+        le=300,
+        description="Seconds one fetch of a feed or page may take in all, redirects and body"
+        " included.",
+    )
     poll_concurrency: int = Field(
         default=32, ge=1, le=512, description="Feeds fetched at the same time (at most 2 per host)."
     )

@@ -322,7 +322,7 @@ class Poller:
             "next_poll_at": next_after_success(
                 now,
                 interval=interval,
-                hints=[getattr(fetched, "max_age", None), getattr(parsed, "ttl", None)],
+                hints=[fetched.max_age, getattr(parsed, "ttl", None)],
                 rng=self.rng,
             ),
         }
@@ -370,7 +370,7 @@ class Poller:
         self, session: AsyncSession, feed: _Claimed, fetched: FetchResult
     ) -> str | None:
         """The URL a feed moved to for good (301/308 all the way), if no other feed has it."""
-        moved: str | None = getattr(fetched, "permanent_url", None)
+        moved = fetched.permanent_url
         if not moved or moved == feed.url or len(moved.encode()) > 2048:
             return None
         taken = await session.scalar(select(Feed.id).where(Feed.url == moved))

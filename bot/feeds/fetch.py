@@ -8,41 +8,69 @@ Use one Fetcher for many fetches; it keeps connections open between them::
         result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         if not result.not_modified:
             entries = await parse(result.content)          # elsewhere, in a worker thread
+        if result.permanent_url:
+            feed.url = result.permanent_url                 # moved for good (301/308)
         page = await fetcher.fetch(url, accept=PAGE_ACCEPT)  # an editor's push
 
 What it guarantees:
 
-- only http(s) URLs; every redirect hop is followed here, not by httpx, so that each hop's host
-  is checked: unless ``allow_private_networks``, a host that resolves to a loopback, private,
-  link-local, multicast, reserved or unspecified address is refused (:class:`BlockedAddressError`);
+- only http(s) URLs without a user name or password in them (newsbot sends no credentials);
+  every redirect hop is followed here, not by httpx, so that each hop's URL is checked;
+- unless ``allow_private_networks``, no connection to a loopback, private, link-local,
+  multicast, reserved or unspecified address (:class:`BlockedAddressError`): the check is made
+  where the connection is made, on the very addresses connected to, so a name that answers
+  differently the second time (DNS rebinding) gets nowhere (see ``_guard``); TLS certificates
+  and SNI are still checked against the URL's host name;
 - conditional GET: pass the ``etag``/``last_modified`` of the last fetch; a 304 gives
   ``not_modified=True`` and empty content;
 - the whole fetch, redirects and body included, ends within ``timeout`` seconds, and the body is
-  cut off past ``max_bytes`` (:class:`ResponseTooLargeError`);
-- every failure is a :class:`bot.errors.FetchError` with a short reason, never a traceback.
+  refused once its *decoded* size passes ``max_bytes`` (:class:`ResponseTooLargeError`), at every
+  step of every content coding (gzip, deflate, br, zstd; see ``_decode``);
+- at most ``max_per_host`` requests at a time to one host;
+- every failure is a :class:`bot.errors.FetchError` whose ``kind`` (:class:`ErrorKind`) says what
+  failed, with one short reason, never a traceback; an error status carries ``Retry-After``.
 
 Errors carry the URL of the hop that failed, which after a redirect is not the one asked for.
+No URL's user name or password reaches a log line or an error.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
+import http.cookiejar
 import logging
-import socket
 import ssl
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Final, Self, TypeAlias
+from typing import Final, Self
 
 import httpx
 
 import bot
-from bot.errors import BlockedAddressError, FetchError, HTTPStatusError, ResponseTooLargeError
+from bot.errors import (
+    BlockedAddressError,
+    ErrorKind,
+    FetchError,
+    HTTPStatusError,
+    ResponseTooLargeError,
+)
+from bot.feeds._decode import BodyDecoder
+from bot.feeds._failures import FAILURES, classify
+from bot.feeds._guard import (
+    GuardedTransport,
+    GuardError,
+    Resolver,
+    check_host,
+    is_public_address,
+    resolve,
+)
+from bot.feeds._headers import content_codings, now_utc, parse_max_age, parse_retry_after
+from bot.feeds._hosts import HostSlots
+from bot.links import has_credentials, redact_url
 
 __all__ = [
+    "ACCEPT_ENCODING",
     "DEFAULT_USER_AGENT",
     "FEED_ACCEPT",
     "PAGE_ACCEPT",
@@ -55,16 +83,20 @@ log = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT: Final = f"newsbot/{bot.__version__} (+https://github.com/newsbot/newsbot)"
 FEED_ACCEPT: Final = (
-    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/rdf+xml;q=0.9, application/json;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 )
 PAGE_ACCEPT: Final = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+#: The content codings that ``_decode`` can undo, each within the size cap.
+ACCEPT_ENCODING: Final = "gzip, deflate, br, zstd"
 
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+_PERMANENT: Final = frozenset({301, 308})
+_RETRY_AFTER: Final = frozenset({429, 503})
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
-_NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
-
-IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+_MAX_URL_LENGTH: Final = 8192
+_CREDENTIALS: Final = "the URL contains a user name or password; newsbot does not send credentials"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +104,11 @@ class FetchResult:
     """One successful fetch: the final URL after redirects, the status and the body.
 
     ``etag`` and ``last_modified`` are what to send next time; on a 304 they are the server's
-    new ones if it sent any, else the ones the fetch was made with.
+    new ones if it sent any, else the ones the fetch was made with. ``permanent_url`` is the
+    final URL when every redirect on the way was permanent (301/308), so the caller may store
+    it instead of the one asked for; None without redirects or with a temporary one.
+    ``max_age`` is the response's ``Cache-Control: max-age`` in seconds (None when absent,
+    unusable, or with ``no-cache``/``no-store``).
     """
 
     url: str
@@ -82,37 +118,55 @@ class FetchResult:
     etag: str | None
     last_modified: str | None
     not_modified: bool
+    permanent_url: str | None = None
+    max_age: int | None = None
 
 
-def is_public_address(ip: str | IPAddress) -> bool:
-    """Return True if ``ip`` is a public unicast address that a feed may live on.
+@dataclass(frozen=True, slots=True)
+class _Redirect:
+    """A hop that sent the fetch on: its status and the absolute URL to go to."""
 
-    Loopback, private, link-local, multicast, reserved, unspecified and shared (CGNAT)
-    addresses are not public; nor is an IPv6 address that embeds a non-public IPv4 one
-    (IPv4-mapped ``::ffff:10.0.0.1``, 6to4, NAT64). Raises ValueError for a non-address.
+    status: int
+    location: str
+
+
+class _Redirected(Exception):
+    """Raised by the response hook to hand a redirect to fetch() (see _stop_at_redirect)."""
+
+    def __init__(self, response: httpx.Response, location: str) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+        self.location = location
+
+
+async def _stop_at_redirect(response: httpx.Response) -> None:
+    """Response hook: take a redirect away from httpx before it reads the Location.
+
+    Even with follow_redirects=False, httpx builds the next request from the Location (as
+    ``response.next_request``), and a hostile one (backslashes for slashes, say) raises from
+    inside httpx before fetch() can see the header. Raising here hands the raw Location to
+    fetch(), which resolves and checks it itself.
     """
-    addr = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
-    if isinstance(addr, ipaddress.IPv6Address):
-        embedded = addr.ipv4_mapped or addr.sixtofour
-        if embedded is None and addr in _NAT64:
-            embedded = ipaddress.IPv4Address(int(addr) & 0xFFFF_FFFF)
-        if embedded is not None:
-            return is_public_address(embedded)
-    return addr.is_global and not (
-        addr.is_loopback
-        or addr.is_private
-        or addr.is_link_local
-        or addr.is_multicast
-        or addr.is_reserved
-        or addr.is_unspecified
-    )
+    if response.status_code in _REDIRECTS:
+        location = response.headers.get("location")
+        if location:
+            raise _Redirected(response, location)
+
+
+def _no_cookies() -> http.cookiejar.CookieJar:
+    """Return a cookie jar that keeps nothing: one feed's cookies are not sent to another
+    fetch, and a poller that meets thousands of sites does not grow a jar for ever."""
+    return http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
 
 class Fetcher:
     """Fetches feeds and pages with the guarantees in this module's docstring.
 
     ``transport`` replaces httpx's network transport (tests pass ``httpx.MockTransport`` or a
-    router); the address checks still run before it is called.
+    router); the address checks then run before it is called, since the connection is no
+    longer ours. ``resolver`` replaces getaddrinfo (tests answer what a hostile DNS server
+    would), ``ssl_context`` the trusted certificates (tests trust their own), and
+    ``max_connections`` bounds the connection pool (keep it above POLL_CONCURRENCY).
     """
 
     def __init__(
@@ -122,8 +176,12 @@ class Fetcher:
         timeout: float = 15.0,
         max_bytes: int = 5_000_000,
         max_redirects: int = 5,
+        max_connections: int = 64,
+        max_per_host: int = 2,
         user_agent: str = DEFAULT_USER_AGENT,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver = resolve,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, not {timeout}")
@@ -131,18 +189,34 @@ class Fetcher:
             raise ValueError(f"max_bytes must be positive, not {max_bytes}")
         if max_redirects < 0:
             raise ValueError(f"max_redirects must be 0 or more, not {max_redirects}")
-        self._allow_private = allow_private_networks
+        if max_connections < 1:
+            raise ValueError(f"max_connections must be 1 or more, not {max_connections}")
         self._timeout = timeout
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
+        self._resolver = resolver
+        self._check_before_request = transport is not None and not allow_private_networks
+        self._slots = HostSlots(max_per_host)
+        if transport is None:
+            transport = GuardedTransport(
+                allow_private_networks=allow_private_networks,
+                ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
+                limits=httpx.Limits(
+                    max_connections=max_connections,
+                    max_keepalive_connections=max(1, max_connections // 2),
+                ),
+                resolver=resolver,
+            )
         # trust_env=False: no proxy from the environment, so the address we check is the one
         # we connect to. Redirects are followed in fetch(), one checked hop at a time.
         self._client = httpx.AsyncClient(
-            headers={"User-Agent": user_agent},
+            headers={"User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             trust_env=False,
             transport=transport,
+            cookies=_no_cookies(),
+            event_hooks={"response": [_stop_at_redirect]},
         )
 
     async def __aenter__(self) -> Self:
@@ -182,7 +256,7 @@ class Fetcher:
             async with asyncio.timeout(self._timeout):
                 result = await self._follow(url, headers)
         except TimeoutError:
-            error = FetchError(url, self._timed_out())
+            error = FetchError(url, self._timed_out(), kind=ErrorKind.TIMEOUT)
             self._log_failure(url, error, started)
             raise error from None
         except FetchError as error:
@@ -190,58 +264,87 @@ class Fetcher:
             raise
         log.info(
             "fetched url=%s final_url=%s status=%s bytes=%d elapsed_ms=%d",
-            url,
-            result.url,
+            redact_url(url),
+            redact_url(result.url),
             result.status,
             len(result.content),
             _elapsed_ms(started),
         )
         if result.not_modified:
-            return FetchResult(
-                url=result.url,
-                status=result.status,
+            return replace(
+                result,
                 content=b"",
-                content_type=result.content_type,
                 etag=result.etag or etag,
                 last_modified=result.last_modified or last_modified,
-                not_modified=True,
             )
         return result
 
     async def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
-        """Request ``url`` and each redirect target in turn, checking every hop's host first."""
+        """Request ``url`` and each redirect target in turn, checking every hop first."""
         current = url
-        for _hop in range(self._max_redirects + 1):
-            target = _parse_url(current)
-            if not self._allow_private:
-                await _check_host(current, target)
+        permanent = True
+        for hop in range(self._max_redirects + 1):
+            answer = await self._hop(current, _parse_url(current), headers)
+            if isinstance(answer, FetchResult):
+                moved = hop > 0 and permanent
+                return replace(answer, permanent_url=answer.url if moved else None)
+            permanent = permanent and answer.status in _PERMANENT
+            current = answer.location
+        raise FetchError(
+            url, f"more than {self._max_redirects} redirects", kind=ErrorKind.HTTP_STATUS
+        )
+
+    async def _hop(
+        self, url: str, target: httpx.URL, headers: dict[str, str]
+    ) -> FetchResult | _Redirect:
+        """Make one request (one of ``max_per_host`` to its host) and read its answer."""
+        host = target.raw_host.decode("ascii")
+        async with self._slots.slot(host):
             try:
+                if self._check_before_request:
+                    await check_host(host, _port(target), self._resolver)
                 async with self._client.stream("GET", target, headers=headers) as response:
-                    location = response.headers.get("location")
-                    if response.status_code in _REDIRECTS and location:
-                        log.debug(
-                            "redirect url=%s status=%s location=%s",
-                            current,
-                            response.status_code,
-                            location,
-                        )
-                        try:
-                            current = str(response.url.join(location))
-                        except (httpx.InvalidURL, ValueError):  # UnicodeError is a ValueError
-                            raise FetchError(
-                                current, f"redirected to an invalid URL: {location[:200]!r}"
-                            ) from None
-                        continue
-                    return await self._read(current, response)
-            except httpx.HTTPError as exc:
-                raise FetchError(current, self._reason(exc)) from None
-        raise FetchError(url, f"more than {self._max_redirects} redirects")
+                    return await self._read(url, response)
+            except _Redirected as redirected:
+                return self._redirect(url, redirected.response, redirected.location)
+            except GuardError as exc:
+                raise _guard_failure(url, exc) from None
+            except FAILURES as exc:
+                kind, reason = classify(exc, timed_out=self._timed_out())
+                raise FetchError(url, reason, kind=kind) from None
+
+    def _redirect(self, url: str, response: httpx.Response, location: str) -> _Redirect:
+        """Return where a redirect response sends the fetch (absolute), or FetchError."""
+        log.debug(
+            "redirect url=%s status=%s location=%s",
+            redact_url(url),
+            response.status_code,
+            redact_url(location)[:_MAX_URL_LENGTH],
+        )
+        if len(location) > _MAX_URL_LENGTH:
+            raise FetchError(
+                url,
+                f"redirected to a URL longer than {_MAX_URL_LENGTH} characters",
+                kind=ErrorKind.INVALID_URL,
+            )
+        try:
+            target = str(response.url.join(location))
+        except (httpx.InvalidURL, TypeError, ValueError):  # UnicodeError is a ValueError
+            raise FetchError(
+                url,
+                f"redirected to an invalid URL: {redact_url(location)[:200]!r}",
+                kind=ErrorKind.INVALID_URL,
+            ) from None
+        return _Redirect(response.status_code, target)
 
     async def _read(self, url: str, response: httpx.Response) -> FetchResult:
         """Return the result for a final (non-redirect) response, reading at most max_bytes."""
         status = response.status_code
         if status >= 300 and status != 304:
-            raise HTTPStatusError(url, status)
+            retry_after = None
+            if status in _RETRY_AFTER:
+                retry_after = parse_retry_after(response.headers.get("retry-after"), now_utc())
+            raise HTTPStatusError(url, status, retry_after=retry_after)
         content = b""
         if status != 304:
             content = await self._read_body(url, response)
@@ -253,116 +356,82 @@ class Fetcher:
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
             not_modified=status == 304,
+            max_age=parse_max_age(response.headers.get("cache-control")),
         )
 
     async def _read_body(self, url: str, response: httpx.Response) -> bytes:
-        """Stream the (decompressed) body, refusing it once it passes max_bytes."""
+        """Stream the raw body and decode it ourselves, refusing it once it passes max_bytes.
+
+        Not aiter_bytes(): httpx decodes a whole network chunk through every coding before
+        any cap can act (see ``_decode``).
+        """
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._max_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > self._max_bytes:
             raise ResponseTooLargeError(
                 url, f"the server announced {int(declared)} bytes; the limit is {self._max_bytes}"
             )
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise ResponseTooLargeError(
-                    url, f"the body is larger than the limit of {self._max_bytes} bytes"
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
+        codings = content_codings(response.headers.get_list("content-encoding"))
+        decoder = BodyDecoder(url, codings, limit=self._max_bytes)
+        async for chunk in response.aiter_raw():
+            decoder.feed(chunk)
+        return decoder.body()
 
     def _timed_out(self) -> str:
         """Return the reason given for a fetch that ran out of time."""
         return f"timed out after {self._timeout:g} s"
 
-    def _reason(self, exc: httpx.HTTPError) -> str:
-        """Return a short human reason for an httpx failure, from its type and its causes."""
-        if isinstance(exc, httpx.TimeoutException):
-            return self._timed_out()
-        if isinstance(exc, httpx.DecodingError):
-            return "the body could not be decompressed"
-        if isinstance(exc, httpx.UnsupportedProtocol):
-            return f"the URL is not valid: {exc}"
-        causes = list(_causes(exc))
-        for cause in causes:
-            if isinstance(cause, ConnectionRefusedError):
-                return "connection refused"
-            if isinstance(cause, socket.gaierror):
-                return "name does not resolve"
-            if isinstance(cause, ssl.SSLCertVerificationError):
-                return f"the TLS certificate is not valid: {cause.verify_message}"
-            if isinstance(cause, ssl.SSLError):
-                return "the TLS handshake failed"
-        if isinstance(exc, httpx.ConnectError):
-            return f"cannot connect: {exc}" if str(exc) else "cannot connect"
-        if isinstance(exc, httpx.RemoteProtocolError):
-            return f"the server broke the connection: {exc}"
-        return f"the connection failed: {exc}" if str(exc) else "the connection failed"
-
     def _log_failure(self, url: str, error: FetchError, started: float) -> None:
         """Log one structured line for an expected failure (no traceback)."""
         log.warning(
-            "fetch failed url=%s error=%s reason=%r elapsed_ms=%d",
-            url,
+            "fetch failed url=%s error=%s kind=%s reason=%r elapsed_ms=%d",
+            redact_url(url),
             type(error).__name__,
+            error.kind,
             error.reason,
             _elapsed_ms(started),
         )
 
 
 def _parse_url(url: str) -> httpx.URL:
-    """Return ``url`` parsed, if it is an absolute http(s) URL with a host; else FetchError."""
+    """Return ``url`` parsed, if it is an absolute http(s) URL with a host and no credentials;
+    else FetchError(kind=INVALID_URL)."""
+    if len(url) > _MAX_URL_LENGTH:
+        raise _invalid(url, f"the URL is longer than {_MAX_URL_LENGTH} characters")
+    if has_credentials(url):  # before parsing, so that no parser's message holds the password
+        raise _invalid(url, _CREDENTIALS)
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError):
-        raise FetchError(url, "only http and https URLs can be fetched") from None
+        raise _invalid(url, "only http and https URLs can be fetched") from None
+    if parsed.userinfo:
+        raise _invalid(url, _CREDENTIALS)
     if parsed.scheme not in _DEFAULT_PORTS or not parsed.raw_host:
-        raise FetchError(url, "only http and https URLs can be fetched")
+        raise _invalid(url, "only http and https URLs can be fetched")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise _invalid(url, f"the port {parsed.port} is not valid")
     try:
         parsed.host  # noqa: B018 - httpx decodes the IDNA host later; a bad one must fail here
+        parsed.raw_host.decode("ascii")
     except UnicodeError:  # idna.IDNAError is a UnicodeError
-        raise FetchError(url, "the host name is not valid") from None
+        raise _invalid(url, "the host name is not valid") from None
     return parsed
 
 
-async def _check_host(url: str, parsed: httpx.URL) -> None:
-    """Raise BlockedAddressError if ``parsed``'s host is or resolves to a non-public address.
-
-    Not covered: DNS rebinding. The name is resolved here and again by httpx when it connects,
-    and a hostile DNS server may answer differently the second time. Pinning the checked
-    address into the connection would close that gap.
-    """
-    host = parsed.raw_host.decode("ascii")  # IDNA-encoded; IPv6 without brackets
-    try:
-        addresses: set[IPAddress] = {ipaddress.ip_address(host)}
-    except ValueError:
-        port = parsed.port or _DEFAULT_PORTS[parsed.scheme]
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError):
-            raise FetchError(url, "name does not resolve") from None
-        addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
-    for address in sorted(addresses, key=str):
-        if not is_public_address(address):
-            where = f"the address {address}" if host == str(address) else f"{host} ({address})"
-            raise BlockedAddressError(
-                url,
-                f"{where} is a private address (loopback, private, link-local, multicast or "
-                "reserved); set ALLOW_PRIVATE_NETWORKS=true to allow fetching from it",
-            )
+def _invalid(url: str, reason: str) -> FetchError:
+    """Return the FetchError for a URL that is not fetched at all."""
+    return FetchError(url, reason, kind=ErrorKind.INVALID_URL)
 
 
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """Yield the exceptions that ``exc`` was raised from or during, nearest first."""
-    seen: set[int] = set()
-    current: BaseException | None = exc.__cause__ or exc.__context__
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
+def _port(url: httpx.URL) -> int:
+    """Return the port ``url`` connects to."""
+    return url.port or _DEFAULT_PORTS[url.scheme]
+
+
+def _guard_failure(url: str, exc: GuardError) -> FetchError:
+    """Return the FetchError for a connection the guard refused or could not resolve."""
+    if exc.kind is ErrorKind.BLOCKED:
+        return BlockedAddressError(url, exc.reason)
+    return FetchError(url, exc.reason, kind=exc.kind)
 
 
 def _elapsed_ms(started: float) -> int:

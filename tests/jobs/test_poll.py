@@ -16,7 +16,7 @@ from bot.services.feeds import add_feed, ensure_feeds, remove_feed
 from bot.services.readers import Reader
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Feed
-from jobs.poll import PollOptions, Poller, poll_due, poll_feed
+from jobs.poll import Poller, PollOptions, poll_due, poll_feed
 
 
 def rss(*guids: str) -> str:
