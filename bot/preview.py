@@ -12,9 +12,9 @@ from pathlib import Path
 
 from bot.article import ArticleDraft
 from bot.config import Settings
-from bot.errors import FeedParseError, FetchError, PageParseError, ParseError
+from bot.errors import FeedParseError, FetchError, PageParseError
 from bot.feeds.fetch import Fetcher
-from bot.feeds.parse import parse_feed
+from bot.feeds.parse import document_kind, parse_feed
 from bot.formatting import render_post
 from bot.pages import decode_html, page_to_draft, parse_page
 
@@ -74,16 +74,28 @@ def _read_file(source: str) -> tuple[bytes, str, str | None]:
 def drafts_from(
     content: bytes, url: str, content_type: str | None
 ) -> tuple[list[ArticleDraft], str]:
-    """The articles in ``content``: a feed's entries, else the one article of a page."""
+    """The articles in ``content``: a feed's entries, else the one article of an HTML page.
+
+    Only an HTML page (by its doctype or root element, else its media type) is read as an
+    article page when it is no feed; one without an article raises :class:`PageParseError`
+    with both readers' reasons. An XML or JSON document that is no usable feed (another
+    document, a broken feed) raises its own :class:`FeedParseError`, and text or binary bytes
+    a FeedParseError saying they are neither. A well-formed feed without entries is ``[]``,
+    never a page made of its channel's title.
+    """
     try:
         return parse_feed(content, url=url, content_type=content_type).entries, "feed"
     except FeedParseError as feed_error:
+        kind = document_kind(content, content_type)
+        if kind in ("xml", "json"):
+            raise
+        neither = f"neither a feed nor an article page ({feed_error.reason})"
+        if kind == "text":
+            raise FeedParseError(url, neither, kind=feed_error.kind) from None
         try:
             meta = parse_page(decode_html(content, content_type), url)
         except PageParseError:
-            raise ParseError(
-                url, f"neither a feed nor an article page ({feed_error.reason})"
-            ) from None
+            raise PageParseError(url, neither) from None
         return [page_to_draft(meta)], "page"
 
 

@@ -322,7 +322,7 @@ class Poller:
             "next_poll_at": next_after_success(
                 now,
                 interval=interval,
-                hints=[fetched.max_age, getattr(parsed, "ttl", None)],
+                hints=[fetched.max_age, parsed.ttl if parsed else None],
                 rng=self.rng,
             ),
         }

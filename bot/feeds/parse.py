@@ -1,44 +1,50 @@
 """Feed bytes -> :class:`ParsedFeed` of :class:`~bot.article.ArticleDraft` (feedparser, pure).
 
 This module never does I/O: the caller fetches the feed (``bot.feeds.fetch``, httpx) and runs
-:func:`parse_feed` in a worker thread, because feedparser is CPU-bound and synchronous::
+:func:`parse_feed` in a worker thread or process, because feedparser is CPU-bound and
+synchronous (its arguments and its result pickle, so a process pool can run it)::
 
     parsed = await asyncio.to_thread(parse_feed, result.content, url=result.url,
                                      content_type=result.content_type)
 
-feedparser gets the bytes and the response headers (``Content-Type``, ``Content-Location``),
-so that it detects the encoding and resolves relative links. Two encoding mistakes it cannot
-see without a detector library are repaired here, so that no mojibake reaches a post:
+RSS 0.9x/1.0/2.0 and Atom go to feedparser; JSON Feed, which feedparser does not read, to
+:mod:`bot.feeds.jsonfeed`. feedparser gets the bytes and the response headers
+(``Content-Type``, ``Content-Location``), so that it detects the encoding and resolves relative
+links. Three encoding mistakes it cannot see are repaired here, so that no mojibake reaches a
+post:
 
 * a document declared (in its XML prolog or by the server) as a legacy 8-bit encoding whose
   bytes are valid UTF-8 with non-ASCII characters is read as UTF-8 (``â‚¬`` would be ``€``);
-* a document without a usable declaration that is not UTF-8 is read as windows-1252, KOI8-R
-  or windows-1251, whichever gives the more plausible words (Cyrillic feeds without a
-  declaration are the common case; feedparser alone would read them as windows-1252);
+* a document without a usable declaration that is not UTF-8 is read in the encoding
+  ``charset-normalizer`` detects (feedparser alone would read Thai, Chinese, Japanese, Korean
+  or Cyrillic bytes as windows-1252);
 * a document whose XML prolog declares an encoding but which the server labels with its own
   default (``charset=ISO-8859-1``) is read as its prolog says, unless that reads worse.
+
+Every failure is a :class:`~bot.errors.FeedParseError` of kind ``not_a_feed`` (an HTML page,
+another XML or JSON document, text, nothing) or ``unparseable`` (a feed so broken that no entry
+could be read).
 """
 
 from __future__ import annotations
 
 import calendar
 import codecs
-import contextlib
 import hashlib
-import itertools
 import re
 import time
 import xml.sax
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html.parser import HTMLParser
-from typing import Any, Final
+from typing import Any, Final, Literal
 
+import charset_normalizer
 import feedparser
 
 from bot.article import ArticleDraft
-from bot.errors import FeedParseError
+from bot.errors import ErrorKind, FeedParseError
+from bot.feeds.jsonfeed import looks_like_json, parse_json_feed
 from bot.formatting.condense import truncate
 from bot.formatting.html_text import (
     absolute_http_url,
@@ -48,7 +54,10 @@ from bot.formatting.html_text import (
     plain_text,
 )
 
-__all__ = ["SUMMARY_MAX_CHARS", "ParsedFeed", "parse_feed"]
+__all__ = ["SUMMARY_MAX_CHARS", "DocumentKind", "ParsedFeed", "document_kind", "parse_feed"]
+
+#: What a document is, as :func:`document_kind` tells it.
+DocumentKind = Literal["html", "xml", "json", "text"]
 
 #: The longest summary stored for an entry, in code points (cut at a word boundary).
 SUMMARY_MAX_CHARS: Final = 2000
@@ -56,12 +65,41 @@ SUMMARY_MAX_CHARS: Final = 2000
 #: Charsets web servers send by default, whatever the document is: a feed's own declaration
 #: outranks them.
 _SERVER_DEFAULTS: Final = frozenset({"ascii", "latin-1", "iso8859-1", "cp1252"})
+#: What feedparser reads a document as when no declared encoding decodes it (and it is not
+#: UTF-8): the first of these that does.
+_LAST_RESORTS: Final = frozenset({"cp1252", "iso8859-2"})
+#: How close charset-normalizer's measures of two candidates are when it cannot tell them apart
+#: (the margins ``CharsetMatch`` ranks by).
+_CHAOS_TIE: Final = 0.01
+_COHERENCE_TIE: Final = 0.02
 _XML_ENCODING: Final = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
-#: Single-byte encodings tried on a document that declares nothing usable and is not UTF-8.
-_GUESSES: Final = ("windows-1252", "koi8-r", "windows-1251")
 _IMAGE_SUFFIXES: Final = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 _ELLIPSES: Final = ("…", "...", "[…]", "[...]", "(…)", "(...)")
-_WORD: Final = re.compile(r"[^\W\d_]+")
+
+#: How much of a document's start is searched for its doctype and root element.
+_SNIFF_BYTES: Final = 32768
+#: Root elements (lower-cased) of the documents feedparser reads: RSS, Atom, RSS 1.0 (RDF).
+_FEED_ROOTS: Final = frozenset({"rss", "feed", "rdf:rdf", "rdf"})
+#: The elements an HTML page that leaves out ``<html>`` starts with (its head's content).
+_HTML_ROOTS: Final = frozenset(
+    {"html", "head", "body", "meta", "title", "link", "base", "script", "style"}
+)
+_HTML_MEDIA_TYPES: Final = frozenset({"text/html", "application/xhtml+xml"})
+_SPACE: Final = re.compile(r"\s*")
+_ROOT: Final = re.compile(r"<([A-Za-z_][\w.:-]*)")
+_HTML_DOCTYPE: Final = re.compile(r"<!doctype\s+html(?![\w.:-])", re.IGNORECASE)
+_XML_DECLARATION: Final = re.compile(r"<\?xml\s")
+
+#: Seconds in each ``sy:updatePeriod`` (RSS 1.0 syndication module).
+_UPDATE_PERIODS: Final = {
+    "hourly": 3600,
+    "daily": 86400,
+    "weekly": 7 * 86400,
+    "monthly": 30 * 86400,
+    "yearly": 365 * 86400,
+}
+#: A count in a feed's hints: at most nine digits, so that garbage cannot make a huge number.
+_COUNT: Final = re.compile(r"[0-9]{1,9}")
 
 #: Where a trailing boilerplate phrase may start: the text's start, a new line, or a space
 #: after the end of a sentence or a cut mark ("… text. Continue reading", "text […] Read more").
@@ -85,30 +123,38 @@ _BOILERPLATE: Final = (
 
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
-    """What a feed says: its title and link, its usable entries in feed order, and a warning.
+    """What a feed says: its title and link, its usable entries in feed order, a warning, and
+    how long it may be cached.
 
     ``warning`` is one line saying what was wrong with a feed that could still be read (an XML
-    error feedparser recovered from, a wrong encoding declaration), else ``None``.
+    error feedparser recovered from, a wrong encoding declaration), else ``None``. ``ttl`` is
+    the seconds the feed says it may be cached (RSS ``<ttl>``, else ``sy:updatePeriod`` and
+    ``sy:updateFrequency``), or ``None`` when it says nothing usable; bounding it is the
+    scheduler's business.
     """
 
     title: str
     link: str | None
     entries: list[ArticleDraft]
     warning: str | None
+    ttl: int | None = None
 
 
 def parse_feed(content: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
-    """Parse the bytes of a feed fetched from ``url`` (RSS 0.9x/1.0/2.0 or Atom).
+    """Parse the bytes of a feed fetched from ``url`` (RSS 0.9x/1.0/2.0, Atom or JSON Feed).
 
     ``content_type`` is the response's ``Content-Type`` header, if any. Entries without a
     title, a summary or a link are skipped, and so are repeats of an entry's key.
 
-    Raises :class:`FeedParseError` when the bytes are not a feed (an HTML page, another XML
-    document, garbage, nothing) or a broken feed no entry could be read from; the reason says
-    which, for a person. Nothing else is raised, whatever the bytes.
+    Raises :class:`FeedParseError` when the bytes are not a feed (kind ``not_a_feed``: an HTML
+    page, another XML or JSON document, garbage, nothing) or a broken feed no entry could be
+    read from (``unparseable``); the reason says which, for a person. Nothing else is raised,
+    whatever the bytes.
     """
-    if not content.strip():
-        raise FeedParseError(url, "the document is empty")
+    if not content.removeprefix(codecs.BOM_UTF8).strip():
+        raise FeedParseError(url, "the document is empty", kind=ErrorKind.NOT_A_FEED)
+    if looks_like_json(content, content_type):
+        return _json_feed(content, url, content_type)
     charset = _charset(content_type)
     parsed = _feedparser(content, url, charset)
     note = None
@@ -122,21 +168,72 @@ def parse_feed(content: bytes, *, url: str, content_type: str | None = None) -> 
     entries, skipped = _entries(parsed.get("entries") or [], url)
 
     if not version and not entries:
-        raise FeedParseError(url, _not_a_feed_reason(content, content_type, bozo))
+        sniffed = _sniff(content)
+        if _is_feed_root(sniffed.root):
+            reason = bozo or f"its <{sniffed.root}> element holds no RSS channel or entry"
+            raise FeedParseError(
+                url, f"{reason}; no entry could be read", kind=ErrorKind.UNPARSEABLE
+            )
+        raise FeedParseError(
+            url, _not_a_feed_reason(sniffed, content_type, bozo), kind=ErrorKind.NOT_A_FEED
+        )
     if bozo and not entries:
-        raise FeedParseError(url, f"{bozo}; no entry could be read")
+        raise FeedParseError(url, f"{bozo}; no entry could be read", kind=ErrorKind.UNPARSEABLE)
 
-    warnings = [reason for reason in (note, bozo) if reason]
-    if skipped:
-        entries_were = "entry was" if skipped == 1 else "entries were"
-        warnings.append(f"{skipped} {entries_were} skipped (no title, summary or link)")
+    warnings = [reason for reason in (note, bozo, _skipped_warning(skipped)) if reason]
     channel = parsed.get("feed") or {}
     return ParsedFeed(
         title=clean_line(_text(channel.get("title_detail"), channel.get("title"))),
         link=absolute_http_url(channel.get("link"), url),
         entries=entries,
         warning="; ".join(warnings) or None,
+        ttl=_ttl(channel),
     )
+
+
+def _json_feed(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
+    """A JSON Feed, read by :mod:`bot.feeds.jsonfeed` into the same drafts as RSS."""
+    feed = parse_json_feed(
+        content, url=url, content_type=content_type, summary_max_chars=SUMMARY_MAX_CHARS
+    )
+    return ParsedFeed(
+        title=feed.title,
+        link=feed.link,
+        entries=feed.entries,
+        warning=_skipped_warning(feed.skipped),
+    )
+
+
+def _skipped_warning(skipped: int) -> str | None:
+    if not skipped:
+        return None
+    entries_were = "entry was" if skipped == 1 else "entries were"
+    return f"{skipped} {entries_were} skipped (no title, summary or link)"
+
+
+def _count(value: object) -> int | None:
+    """A positive whole number written in a feed's text, or None for anything else."""
+    if not isinstance(value, str) or _COUNT.fullmatch(value.strip()) is None:
+        return None
+    return int(value) or None
+
+
+def _ttl(channel: Mapping[str, Any]) -> int | None:
+    """Seconds the channel says it may be cached, from ``<ttl>`` (minutes) or the syndication
+    module (``sy:updatePeriod`` divided by ``sy:updateFrequency``), else None."""
+    minutes = _count(channel.get("ttl"))
+    if minutes is not None:
+        return minutes * 60
+    period = channel.get("sy_updateperiod")
+    frequency = channel.get("sy_updatefrequency")
+    if period is None and frequency is None:
+        return None
+    # The module's defaults: a missing period is "daily", a missing frequency 1.
+    seconds = _UPDATE_PERIODS.get(str(period or "daily").strip().lower())
+    times = 1 if frequency is None else _count(frequency)
+    if seconds is None or times is None:
+        return None
+    return max(seconds // times, 1)
 
 
 # -- feedparser and encodings ------------------------------------------------------------------
@@ -167,11 +264,19 @@ def _feedparser(content: bytes, url: str, charset: str | None) -> Any:
     try:
         return feedparser.parse(content, response_headers=headers)
     except Exception as error:  # feedparser has no error contract; never let a feed crash a job
-        raise FeedParseError(url, f"the feed parser failed ({type(error).__name__})") from error
+        feed_root = _is_feed_root(_sniff(content).root)
+        kind = ErrorKind.UNPARSEABLE if feed_root else ErrorKind.NOT_A_FEED
+        reason = f"the feed parser failed ({type(error).__name__})"
+        raise FeedParseError(url, reason, kind=kind) from error
+
+
+def _codec(encoding: str) -> str:
+    """Python's canonical name of an encoding (``koi8_r`` and ``KOI8-R`` are ``koi8-r``)."""
+    return codecs.lookup(encoding).name
 
 
 def _is_utf(encoding: str) -> bool:
-    return codecs.lookup(encoding).name.startswith("utf")
+    return _codec(encoding).startswith("utf")
 
 
 def _repair_encoding(content: bytes, parsed: Any, charset: str | None) -> tuple[str, str] | None:
@@ -197,23 +302,76 @@ def _repair_encoding(content: bytes, parsed: Any, charset: str | None) -> tuple[
         if _reads_at_least_as_well(content, declared, charset):
             return declared, f"the server says {charset} but the document says {declared}"
     overridden = isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride)
-    if overridden and codecs.lookup(chosen).name == "cp1252":
-        best = _most_plausible(content)
-        if best != "windows-1252":
-            return best, f"no usable encoding is declared; read as {best}"
+    if overridden and _codec(chosen) in _LAST_RESORTS and _codec(chosen) != declared:
+        # No declaration was usable and the bytes are not UTF-8: feedparser took the first of
+        # its last resorts that decodes them.
+        detected = _detected_encoding(content)
+        if detected is not None and _reads_differently(content, detected, chosen):
+            return detected, f"no usable encoding is declared; read as {detected}"
     return None
 
 
-def _reads_at_least_as_well(content: bytes, encoding: str, other: str) -> bool:
-    """Whether ``content`` decodes as ``encoding`` into words as plausible as with ``other``."""
+def _reads_differently(content: bytes, encoding: str, other: str) -> bool:
+    """Whether ``content`` decodes as ``encoding`` into other text than as ``other``."""
     try:
-        text = content.decode(encoding)
+        return content.decode(encoding) != content.decode(other)
     except UnicodeDecodeError:
         return False
+
+
+def _detected_encoding(content: bytes) -> str | None:
+    """The encoding charset-normalizer finds ``content`` most plausibly written in, or None.
+
+    Between single-byte candidates it rates as equally plausible, charset-normalizer keeps its
+    own alphabetical order, which reads a short Russian feed as Arabic (iso8859-6 before koi8-r)
+    and French as Czech (windows-1250's "č" for "è"). There the candidate whose text looks more
+    like a language wins, and on a full tie windows-1252: what browsers assume for an undeclared
+    Western document (WHATWG Encoding Standard), and what feedparser read it as already.
+    """
+    matches = charset_normalizer.from_bytes(content)
+    best = matches.best()
+    if best is None:
+        return None
+    choice = best
+    if not best.multi_byte_usage:
+        tied = [
+            match
+            for match in matches
+            if not match.multi_byte_usage
+            and abs(match.chaos - best.chaos) < _CHAOS_TIE
+            and abs(match.coherence - best.coherence) <= _COHERENCE_TIE
+        ]
+        choice = max(
+            tied,
+            key=lambda match: (match.coherence, -match.chaos, _codec(match.encoding) == "cp1252"),
+            default=best,
+        )
     try:
-        return _implausibility(text) <= _implausibility(content.decode(other))
-    except UnicodeDecodeError:
+        return _codec(choice.encoding)
+    except LookupError:  # charset-normalizer proposes Python's codecs only; never trust that
+        return None
+
+
+def _reads_at_least_as_well(content: bytes, encoding: str, other: str) -> bool:
+    """Whether ``content`` decoded as ``encoding`` is as plausible text as decoded as ``other``
+    (by charset-normalizer's measure of mess), or ``other`` cannot decode it at all."""
+    try:
+        content.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    try:
+        content.decode(other)
+    except (UnicodeDecodeError, LookupError):
         return True
+    matches = charset_normalizer.from_bytes(content, cp_isolation=[encoding, other])
+    chaos = {_codec(match.encoding): match.chaos for match in matches}
+    mine = chaos.get(_codec(encoding))
+    theirs = chaos.get(_codec(other))
+    if mine is None:
+        # Too messy for charset-normalizer to propose at all: the declaration still wins when
+        # the server's charset is no better, as a document outranks a server's default.
+        return theirs is None
+    return theirs is None or mine <= theirs
 
 
 def _declared_encoding(content: bytes) -> str | None:
@@ -222,41 +380,9 @@ def _declared_encoding(content: bytes) -> str | None:
     if match is None:
         return None
     try:
-        return codecs.lookup(match.group(1).decode("ascii")).name
+        return _codec(match.group(1).decode("ascii"))
     except LookupError:
         return None
-
-
-def _most_plausible(content: bytes) -> str:
-    """Which of :data:`_GUESSES` reads ``content`` as the most plausible words."""
-    scores: dict[str, int] = {}
-    for encoding in _GUESSES:
-        try:
-            scores[encoding] = _implausibility(content.decode(encoding))
-        except UnicodeDecodeError:
-            continue
-    return min(scores, key=lambda encoding: (scores[encoding], _GUESSES.index(encoding)))
-
-
-def _implausibility(text: str) -> int:
-    """How many words of ``text`` look like mojibake: mixed scripts, odd case, runs of accents.
-
-    Only words with non-ASCII letters count, as ASCII reads the same in every candidate.
-    """
-    score = 0
-    for word in _WORD.findall(text):
-        if word.isascii():
-            continue
-        cyrillic = sum(1 for char in word if "\u0400" <= char <= "\u04ff")
-        latin = sum(1 for char in word if char < "\u0250")
-        if cyrillic and latin:
-            score += 2
-        if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)):
-            score += 1
-        accented = sum(1 for char in word if "\u0080" <= char < "\u0250")
-        if len(word) > 1 and accented * 2 > len(word):
-            score += 1
-    return score
 
 
 def _bozo_reason(parsed: Any, content: bytes) -> str | None:
@@ -276,53 +402,118 @@ def _bozo_reason(parsed: Any, content: bytes) -> str | None:
     return clean_line(f"{type(error).__name__}: {error}") or None
 
 
+_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _head(content: bytes, size: int) -> str:
+    """About the first ``size`` bytes of ``content`` as text, decoded by its byte order mark
+    (UTF-8 without one; any ASCII-compatible encoding reads the same in markup)."""
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            return content[len(bom) : len(bom) + size].decode(encoding, "replace")
+    return content[:size].decode("utf-8", "replace")
+
+
 def _has_xml_declaration(content: bytes) -> bool:
     """Whether ``content`` starts with an XML declaration (after a byte order mark)."""
-    for bom, encoding in (
-        (codecs.BOM_UTF32_LE, "utf-32-le"),
-        (codecs.BOM_UTF32_BE, "utf-32-be"),
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
-        if content.startswith(bom):
-            head = content[len(bom) : len(bom) + 20].decode(encoding, "replace")
-            return head.startswith("<?xml")
-    return content.startswith(b"<?xml")
+    return _head(content, 20).startswith("<?xml")
 
 
-class _RootSniffer(HTMLParser):
-    """Finds the first element of a document (and whether it declares an HTML doctype)."""
+@dataclass(frozen=True, slots=True)
+class _Sniffed:
+    """The start of a markup document: its first element's name, and what came before it."""
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root: str | None = None
-        self.html_doctype = False
-
-    def handle_decl(self, decl: str) -> None:
-        if self.root is None and decl.lower().startswith("doctype html"):
-            self.html_doctype = True
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.root is None:
-            self.root = tag
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
+    root: str | None
+    html_doctype: bool
+    xml_declaration: bool
 
 
-def _not_a_feed_reason(content: bytes, content_type: str | None, bozo: str | None) -> str:
-    """Why ``content`` is not a feed, for a person."""
-    sniffer = _RootSniffer()
-    with contextlib.suppress(AssertionError, ValueError, IndexError):  # malformed declarations
-        sniffer.feed(content[:65536].decode("utf-8", "replace"))
-    media_type = (content_type or "").split(";")[0].strip().lower()
-    if sniffer.html_doctype or sniffer.root == "html" or media_type == "text/html":
+def _sniff(content: bytes) -> _Sniffed:
+    """The first element of ``content`` and whether an XML declaration or an HTML doctype
+    comes before it."""
+    # A scan of the first few kilobytes, not a parser: only the first element's name is
+    # needed, and html.parser is quadratic on hostile input ("<!--" repeated) and raises on
+    # "<![<![". Each step moves past what it found and a search that fails ends the scan
+    # (as an unclosed comment runs to the end of a document), so it is linear.
+    text = _head(content, _SNIFF_BYTES)
+    html_doctype = xml_declaration = False
+    position = _skip_space(text, 0)
+    while text.startswith("<!", position) or text.startswith("<?", position):
+        if text.startswith("<!--", position):
+            end, close = text.find("-->", position + 4), 3
+        elif text.startswith("<?", position):
+            end, close = text.find("?>", position + 2), 2
+            xml_declaration = xml_declaration or _XML_DECLARATION.match(text, position) is not None
+        else:  # a doctype or another declaration
+            end, close = text.find(">", position + 2), 1
+            html_doctype = html_doctype or _HTML_DOCTYPE.match(text, position) is not None
+        if end < 0:
+            break
+        position = _skip_space(text, end + close)
+    root = _ROOT.match(text, position)
+    return _Sniffed(
+        root=root.group(1) if root else None,
+        html_doctype=html_doctype,
+        xml_declaration=xml_declaration,
+    )
+
+
+def _skip_space(text: str, position: int) -> int:
+    """The position of the first character at or after ``position`` that is not whitespace."""
+    space = _SPACE.match(text, position)
+    return position if space is None else space.end()
+
+
+def _is_feed_root(root: str | None) -> bool:
+    return root is not None and root.lower() in _FEED_ROOTS
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def document_kind(content: bytes, content_type: str | None) -> DocumentKind:
+    """What ``content`` is, as far as its start and its media type tell.
+
+    ``"html"`` for a page: an HTML doctype or an ``<html>`` root, else a ``text/html`` or
+    ``application/xhtml+xml`` type, else a root element a page without ``<html>`` starts with
+    (``<head>``, ``<meta>``, ``<title>``…). ``"xml"`` for any other element, feeds among them:
+    an ``<rss>``, ``<feed>`` or ``<rdf:RDF>`` root, or an XML declaration before the root, is
+    XML whatever the media type says. ``"json"`` for JSON (see
+    :func:`bot.feeds.jsonfeed.looks_like_json`), ``"text"`` for the rest: prose, binary,
+    nothing.
+    """
+    if looks_like_json(content, content_type):
+        return "json"
+    return _markup_kind(_sniff(content), content_type)
+
+
+def _markup_kind(sniffed: _Sniffed, content_type: str | None) -> DocumentKind:
+    """:func:`document_kind` of a document that is not JSON and starts as ``sniffed`` says."""
+    root = (sniffed.root or "").lower()
+    if sniffed.html_doctype or root == "html":
+        return "html"
+    if _is_feed_root(root) or (sniffed.xml_declaration and root):
+        return "xml"
+    if _media_type(content_type) in _HTML_MEDIA_TYPES or root in _HTML_ROOTS:
+        return "html"
+    return "xml" if root else "text"
+
+
+def _not_a_feed_reason(sniffed: _Sniffed, content_type: str | None, bozo: str | None) -> str:
+    """Why a document that starts as ``sniffed`` says is not a feed, for a person."""
+    root = sniffed.root
+    if _markup_kind(sniffed, content_type) == "html":
         return "not an RSS or Atom feed (it looks like an HTML page)"
     if bozo and bozo.startswith("XML error"):
         return f"not an RSS or Atom feed ({bozo})"
-    if sniffer.root:
-        root = sniffer.root
+    if root:
         return f"not an RSS or Atom feed (it is an XML document whose root element is <{root}>)"
     return "not an RSS or Atom feed"
 

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import pickle
 import random
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.errors import FeedParseError
-from bot.feeds.parse import SUMMARY_MAX_CHARS, ParsedFeed, parse_feed
+from bot.errors import ErrorKind, FeedParseError
+from bot.feeds.parse import (
+    SUMMARY_MAX_CHARS,
+    DocumentKind,
+    ParsedFeed,
+    document_kind,
+    parse_feed,
+)
 from bot.formatting import render_post
 from bot.sandbox.telegram_html import parse_telegram_html
 
-FEEDS = Path(__file__).parent.parent / "fixtures" / "feeds"
+ROOT = Path(__file__).parent.parent.parent
+FEEDS = ROOT / "tests" / "fixtures" / "feeds"
 URL = "https://news.example/feed.xml"
 FEED_FILES = sorted(path.name for path in FEEDS.iterdir())
 MOJIBAKE = ("Ã", "Â", "â€", "Ð", "Ñ", "\ufffd")
@@ -301,37 +311,59 @@ class TestWarnings:
 class TestNotAFeed:
     """Documents that are not feeds raise FeedParseError with a reason a person understands."""
 
+    NOT_A_FEED = ErrorKind.NOT_A_FEED
+    UNPARSEABLE = ErrorKind.UNPARSEABLE
+
     @pytest.mark.parametrize(
-        ("content", "content_type", "reason"),
+        ("content", "content_type", "reason", "kind"),
         [
             pytest.param((FEEDS / "page.html").read_bytes(), "text/html; charset=utf-8",
-                         "not an RSS or Atom feed (it looks like an HTML page)", id="html-page"),
+                         "not an RSS or Atom feed (it looks like an HTML page)", NOT_A_FEED,
+                         id="html-page"),
             pytest.param((FEEDS / "page.html").read_bytes(), None,
-                         "not an RSS or Atom feed (it looks like an HTML page)",
+                         "not an RSS or Atom feed (it looks like an HTML page)", NOT_A_FEED,
                          id="html-page-no-type"),
             pytest.param((FEEDS / "not_a_feed.xml").read_bytes(), None,
                          "not an RSS or Atom feed (it is an XML document whose root element is "
-                         "<note>)", id="other-xml"),
+                         "<note>)", NOT_A_FEED, id="other-xml"),
             pytest.param((FEEDS / "incomplete_cdata.xml").read_bytes(), None,
                          "XML error: unclosed token at line 6; no entry could be read",
-                         id="incomplete-cdata"),
-            pytest.param(b"", None, "the document is empty", id="empty"),
-            pytest.param(b"  \n\t ", None, "the document is empty", id="blank"),
+                         UNPARSEABLE, id="incomplete-cdata"),
+            pytest.param(b"", None, "the document is empty", NOT_A_FEED, id="empty"),
+            pytest.param(b"  \n\t ", None, "the document is empty", NOT_A_FEED, id="blank"),
+            pytest.param(b"\xef\xbb\xbf \n", None, "the document is empty", NOT_A_FEED,
+                         id="byte-order-mark-only"),
             pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image/png",
                          "not an RSS or Atom feed (XML error: not well-formed (invalid token) at "
-                         "line 1)", id="binary"),
+                         "line 1)", NOT_A_FEED, id="binary"),
             pytest.param(b"just some words", None, "not an RSS or Atom feed (XML error: syntax "
-                         "error at line 1)", id="plain-text"),
+                         "error at line 1)", NOT_A_FEED, id="plain-text"),
+            pytest.param(b"Dear reader,\n\nthe feed moved to our new site.\n", "text/plain",
+                         "not an RSS or Atom feed (XML error: syntax error at line 1)",
+                         NOT_A_FEED, id="text-plain-prose"),
             pytest.param(b"<rss version='2.0'><channel><item><title>x", None,
                          "XML error: no element found at line 1; no entry could be read",
-                         id="truncated-before-first-entry"),
+                         UNPARSEABLE, id="truncated-before-first-entry"),
+            pytest.param(b"<?xml version='1.0'?>\n<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/"
+                         b"22-rdf-syntax-ns#'><channel><title>T</title></channel></rdf:RDF>", None,
+                         "its <rdf:RDF> element holds no RSS channel or entry; no entry could be "
+                         "read", UNPARSEABLE, id="rdf-without-rss-namespace"),
+            pytest.param(b'{"version": "1.0", "items": []}', "application/json",
+                         "not a feed (a JSON document without a version starting "
+                         "https://jsonfeed.org/version/)", NOT_A_FEED, id="json-not-a-feed"),
         ],
     )  # fmt: skip
-    def test_raises(self, content: bytes, content_type: str | None, reason: str) -> None:
-        """The error carries the feed's URL and says why it cannot be used."""
+    def test_raises(
+        self, content: bytes, content_type: str | None, reason: str, kind: ErrorKind
+    ) -> None:
+        """The error carries the feed's URL, says why it cannot be used, and has its kind."""
         with pytest.raises(FeedParseError) as caught:
             parse_feed(content, url=URL, content_type=content_type)
-        assert (caught.value.source, caught.value.reason) == (URL, reason)
+        assert (caught.value.source, caught.value.reason, caught.value.kind) == (
+            URL,
+            reason,
+            kind,
+        )
 
     def test_valid_feed_without_entries_is_not_an_error(self) -> None:
         """A well-formed feed with no items yet is a feed with no entries."""
@@ -339,13 +371,14 @@ class TestNotAFeed:
             rss("", channel="<title>Soon</title><link>https://soon.example/</link>"), url=URL
         )
         assert feed == ParsedFeed(
-            title="Soon", link="https://soon.example/", entries=[], warning=None
+            title="Soon", link="https://soon.example/", entries=[], warning=None, ttl=None
         )
 
     def test_random_bytes_never_crash(self) -> None:
         """Whatever the bytes, parse_feed returns a feed or raises FeedParseError."""
         rng = random.Random(7)
         reasons: list[str] = []
+        kinds: set[ErrorKind] = set()
         keys: list[str] = []
         for _ in range(300):
             noise = bytes(rng.randrange(256) for _ in range(rng.randint(0, 200)))
@@ -355,9 +388,11 @@ class TestNotAFeed:
                     feed = parse_feed(content, url=URL, content_type=content_type)
                 except FeedParseError as error:
                     reasons.append(error.reason)
+                    kinds.add(error.kind)
                 else:
                     keys.extend(entry.key for entry in feed.entries)
         assert all(reasons)
+        assert kinds <= {ErrorKind.NOT_A_FEED, ErrorKind.UNPARSEABLE}
         assert all(keys)
 
 
@@ -376,3 +411,270 @@ class TestPosts:
                 assert "&amp;lt;" not in post.html
                 for text in (entry.title, entry.summary, post.text):
                     assert not any(mark in text for mark in MOJIBAKE), text
+
+
+def news_feed(title: str, summary: str) -> str:
+    """An RSS 2.0 feed as a news site writes it, with no encoding declared anywhere."""
+    return (
+        '<?xml version="1.0"?>\n'
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">\n<channel>\n'
+        f"<title>{title}</title><link>https://news.example/</link>"
+        "<description>News</description><lastBuildDate>Tue, 05 Mar 2024 14:00:00 GMT"
+        '</lastBuildDate>\n<atom:link href="https://news.example/feed.xml" rel="self" '
+        'type="application/rss+xml"/>\n'
+        f"<item><title>{title}</title><link>https://news.example/2024/03/05/story-1001.html"
+        "</link><guid isPermaLink='false'>news-1001</guid><pubDate>Tue, 05 Mar 2024 13:30:00 "
+        f"GMT</pubDate><category>news</category><description>{summary}</description></item>\n"
+        "<item><title>Weather</title><link>https://news.example/2024/03/05/weather.html</link>"
+        "<guid isPermaLink='false'>news-1002</guid><description>Sunny.</description></item>\n"
+        "</channel>\n</rss>\n"
+    )
+
+
+class TestUndeclaredEncodings:
+    """A feed that declares no charset and is not UTF-8 is read in the encoding it is in."""
+
+    @pytest.mark.parametrize(
+        ("encoding", "title", "summary"),
+        [
+            pytest.param("tis-620", "ฝนตกหนักทำให้น้ำท่วมหลายเขตในกรุงเทพฯ",
+                         "กรุงเทพมหานครเผชิญฝนตกหนักตลอดคืนที่ผ่านมา ทำให้ถนนหลายสายมีน้ำท่วมขัง "
+                         "การจราจรติดขัดอย่างหนักในช่วงเช้า "
+                         "เจ้าหน้าที่ได้เร่งระบายน้ำและแนะนำให้ประชาชนหลีกเลี่ยงเส้นทางดังกล่าว",
+                         id="thai-tis-620"),
+            pytest.param("gb2312", "北京今日迎来今年首场大雪",
+                         "北京今天早晨迎来今年入冬以来的第一场降雪。气象部门表示，降雪将持续到明天"
+                         "下午，部分地区积雪深度可能超过十厘米。交通管理部门提醒市民出行注意安全，"
+                         "尽量乘坐公共交通工具。", id="chinese-gb2312"),
+            pytest.param("euc-kr", "서울에 올겨울 첫 한파주의보 발령",
+                         "기상청은 오늘 서울과 경기 지역에 한파주의보를 발령했다. 내일 아침 최저 "
+                         "기온은 영하 12도까지 떨어질 것으로 예상된다. 시민들은 외출할 때 옷을 "
+                         "따뜻하게 입고 건강 관리에 유의해야 한다.", id="korean-euc-kr"),
+            pytest.param("euc-jp", "東京で桜が満開に",
+                         "東京都心では今日、桜が満開になったと気象庁が発表しました。平年より五日早く、"
+                         "去年と比べても三日早い満開です。週末には多くの花見客が公園を訪れる見込み"
+                         "です。", id="japanese-euc-jp"),
+            pytest.param("shift_jis", "大阪に新しい美術館が開館",
+                         "大阪市の中心部に新しい美術館が今日開館しました。開館を記念して、国内外の"
+                         "有名な作品を集めた特別展が来月まで開かれています。初日から多くの人が訪れ、"
+                         "入口には長い列ができました。", id="japanese-shift-jis"),
+            pytest.param("koi8-r", "Москва готовится к зиме",
+                         "Городские службы Москвы начали подготовку к зимнему сезону. На улицы "
+                         "выйдут более десяти тысяч единиц снегоуборочной техники. Мэрия просит "
+                         "водителей заранее сменить шины и не оставлять машины на обочинах.",
+                         id="russian-koi8-r"),
+            pytest.param("windows-1251", "В Петербурге открылся новый мост через Неву",
+                         "В Санкт-Петербурге в субботу открыли движение по новому мосту через "
+                         "Неву. Строительство продолжалось четыре года и обошлось городу дороже, "
+                         "чем планировалось. Жители правого берега теперь смогут добираться до "
+                         "центра вдвое быстрее.", id="russian-windows-1251"),
+            pytest.param("latin-1", "La grève des transports se poursuit à Paris",
+                         "Les syndicats ont annoncé que la grève se poursuivrait jusqu'à la fin de "
+                         "la semaine. Les usagers du métro et des trains de banlieue doivent "
+                         "s'attendre à de fortes perturbations. Le gouvernement appelle à la "
+                         "reprise du dialogue.", id="french-latin-1"),
+            pytest.param("latin-1", "El Gobierno aprueba los presupuestos del próximo año",
+                         "El Gobierno aprobó el lunes el proyecto de presupuestos para el próximo "
+                         "año. El déficit será de doscientos millones de euros. La oposición "
+                         "critica el proyecto y pide más ahorro en la administración.",
+                         id="spanish-latin-1"),
+        ],
+    )  # fmt: skip
+    @pytest.mark.parametrize("content_type", [None, "application/rss+xml", "text/xml"])
+    def test_title_and_summary_read_as_written(
+        self, encoding: str, title: str, summary: str, content_type: str | None
+    ) -> None:
+        """The feed's title, the entry's title and its summary equal the text encoded."""
+        feed = parse_feed(
+            news_feed(title, summary).encode(encoding), url=URL, content_type=content_type
+        )
+        assert (feed.title, feed.entries[0].title, feed.entries[0].summary) == (
+            title,
+            title,
+            summary,
+        )
+
+    def test_detected_encoding_is_named_in_the_warning(self) -> None:
+        """The warning says the document declared nothing usable and how it was read."""
+        feed = parse_feed(
+            news_feed("Москва готовится к зиме", "Городские службы Москвы готовятся.").encode(
+                "koi8-r"
+            ),
+            url=URL,
+        )
+        assert feed.warning == "no usable encoding is declared; read as koi8-r"
+
+
+class TestHints:
+    """The feed's own caching hints, in seconds, for the scheduler."""
+
+    SY = 'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"'
+
+    @pytest.mark.parametrize(
+        ("channel", "ttl"),
+        [
+            pytest.param("<ttl>60</ttl>", 3600, id="ttl-minutes"),
+            pytest.param("<ttl> 15 </ttl>", 900, id="ttl-spaces"),
+            pytest.param("<sy:updatePeriod>hourly</sy:updatePeriod>"
+                         "<sy:updateFrequency>2</sy:updateFrequency>", 1800, id="sy-hourly-2"),
+            pytest.param("<sy:updatePeriod>Daily</sy:updatePeriod>", 86400, id="sy-daily"),
+            pytest.param("<sy:updatePeriod>weekly</sy:updatePeriod>"
+                         "<sy:updateFrequency>7</sy:updateFrequency>", 86400, id="sy-weekly-7"),
+            pytest.param("<sy:updatePeriod>monthly</sy:updatePeriod>", 2592000, id="sy-monthly"),
+            pytest.param("<sy:updatePeriod>yearly</sy:updatePeriod>", 31536000, id="sy-yearly"),
+            pytest.param("<sy:updateFrequency>4</sy:updateFrequency>", 21600,
+                         id="sy-frequency-defaults-to-daily"),
+            pytest.param("<ttl>30</ttl><sy:updatePeriod>daily</sy:updatePeriod>", 1800,
+                         id="ttl-before-sy"),
+            pytest.param("<ttl>soon</ttl><sy:updatePeriod>hourly</sy:updatePeriod>", 3600,
+                         id="garbage-ttl-then-sy"),
+            pytest.param("", None, id="absent"),
+            pytest.param("<ttl>soon</ttl>", None, id="ttl-garbage"),
+            pytest.param("<ttl>-5</ttl>", None, id="ttl-negative"),
+            pytest.param("<ttl>0</ttl>", None, id="ttl-zero"),
+            pytest.param("<ttl>1.5</ttl>", None, id="ttl-fraction"),
+            pytest.param(f"<ttl>{'9' * 5000}</ttl>", None, id="ttl-huge"),
+            pytest.param("<sy:updatePeriod>fortnightly</sy:updatePeriod>", None,
+                         id="sy-unknown-period"),
+            pytest.param("<sy:updatePeriod>daily</sy:updatePeriod>"
+                         "<sy:updateFrequency>0</sy:updateFrequency>", None, id="sy-zero"),
+            pytest.param("<sy:updatePeriod>hourly</sy:updatePeriod>"
+                         "<sy:updateFrequency>7200</sy:updateFrequency>", 1,
+                         id="sy-at-least-a-second"),
+        ],
+    )  # fmt: skip
+    def test_ttl(self, channel: str, ttl: int | None) -> None:
+        """ttl is <ttl> in seconds, else sy:updatePeriod / sy:updateFrequency, else None."""
+        content = (
+            f'<rss version="2.0" {self.SY}><channel><title>T</title>{channel}'
+            "<item><title>A</title></item></channel></rss>"
+        ).encode()
+        assert parse_feed(content, url=URL).ttl == ttl
+
+    def test_rss_1_0_syndication_hints(self) -> None:
+        """An RDF feed's sy: hints are read like an RSS 2.0 feed's."""
+        feed = read("rdf.xml")
+        content = (FEEDS / "rdf.xml").read_bytes()
+        hinted = content.replace(
+            b"<channel", b'<channel xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"', 1
+        ).replace(b"</title>", b"</title><sy:updatePeriod>hourly</sy:updatePeriod>", 1)
+        assert (feed.ttl, parse_feed(hinted, url=URL).ttl) == (None, 3600)
+
+
+class TestProcessPool:
+    """parse_feed can run in a process pool: what goes in and out of it pickles."""
+
+    @pytest.mark.parametrize(
+        "name", ["rss_content_encoded.xml", "atom_relative_base.xml", "koi8r_undeclared.xml",
+                 "jsonfeed_1_1.json"],
+    )  # fmt: skip
+    def test_result_survives_pickling(self, name: str) -> None:
+        """A parsed feed, its drafts and their dates come back from pickle equal."""
+        feed = read(name)
+        assert feed.entries
+        assert pickle.loads(pickle.dumps(feed)) == feed  # noqa: S301 - our own bytes
+
+    @pytest.mark.parametrize(
+        ("content", "kind"),
+        [
+            pytest.param(b"<note/>", ErrorKind.NOT_A_FEED, id="not-a-feed"),
+            pytest.param(b"<rss version='2.0'><channel><item><title>x", ErrorKind.UNPARSEABLE,
+                         id="unparseable"),
+        ],
+    )  # fmt: skip
+    def test_error_survives_pickling(self, content: bytes, kind: ErrorKind) -> None:
+        """The FeedParseError a worker raises comes back with its source, reason and kind."""
+        with pytest.raises(FeedParseError) as caught:
+            parse_feed(content, url=URL)
+        error = pickle.loads(pickle.dumps(caught.value))  # noqa: S301 - our own bytes
+        assert (type(error), str(error), error.source, error.reason, error.kind) == (
+            FeedParseError,
+            str(caught.value),
+            URL,
+            caught.value.reason,
+            kind,
+        )
+
+
+#: Documents made to slow down or crash a naive HTML or XML parser.
+HOSTILE = [
+    pytest.param(b"<!--" * 51200, None, id="200KB-of-comment-openers"),
+    pytest.param(b"<!--" * 51200, "text/html", id="200KB-of-comment-openers-as-html"),
+    pytest.param(b"<![<![" * 34000, None, id="200KB-of-marked-sections"),
+    pytest.param(b"<![<![", None, id="marked-section"),
+    pytest.param(b"<!-- >" * 34000, None, id="unclosed-comments-with-brackets"),
+    pytest.param(b"<?" * 100000, "text/xml", id="processing-instruction-openers"),
+    pytest.param(b"<!DOCTYPE " * 20000, None, id="doctype-openers"),
+]
+
+
+class TestHostileMarkup:
+    """Markup made to slow a parser down is refused quickly with one clear line."""
+
+    @pytest.mark.parametrize(("content", "content_type"), HOSTILE)
+    def test_refused_in_process(self, content: bytes, content_type: str | None) -> None:
+        """Each hostile document is a FeedParseError with a one-line reason."""
+        with pytest.raises(FeedParseError) as caught:
+            parse_feed(content, url=URL, content_type=content_type)
+        assert caught.value.reason
+        assert "\n" not in str(caught.value)
+
+    def test_200_kb_of_comment_openers_does_not_hang(self) -> None:
+        """200 KB of '<!--' is refused within a generous bound (html.parser took minutes)."""
+        code = (
+            "from bot.errors import FeedParseError\n"
+            "from bot.feeds.parse import parse_feed\n"
+            "for content_type in (None, 'text/html', 'application/rss+xml'):\n"
+            "    try:\n"
+            "        parse_feed(b'<!--' * 51200, url='https://x.example/', "
+            "content_type=content_type)\n"
+            "    except FeedParseError as error:\n"
+            "        print(error.kind)\n"
+        )
+        result = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert result.stdout.split() == ["not_a_feed"] * 3
+
+    @pytest.mark.parametrize(
+        ("content", "content_type", "kind"),
+        [
+            pytest.param((FEEDS / "page.html").read_bytes(), None, "html", id="page"),
+            pytest.param(b"<!DOCTYPE html>\n<title>x</title>", "text/plain", "html",
+                         id="doctype-beats-type"),
+            pytest.param(b'<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML '
+                         b'1.0 Strict//EN" "x.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml">',
+                         None, "html", id="xhtml"),
+            pytest.param(b"<!-- generated --><html><body>", None, "html", id="comment-first"),
+            pytest.param(b"<head><meta charset='utf-8'><title>x</title>", None, "html",
+                         id="no-html-element"),
+            pytest.param(b"<div>text</div>", "text/html; charset=utf-8", "html", id="by-type"),
+            pytest.param(b"  plain words", "text/html", "html", id="text-served-as-html"),
+            pytest.param(b"<rss version='2.0'><channel>", "text/html", "xml",
+                         id="rss-served-as-html"),
+            pytest.param(b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'>",
+                         None, "xml", id="atom"),
+            pytest.param(b"\xef\xbb\xbf\n<?xml version='1.0'?>\n<!-- c -->\n<rdf:RDF>", None,
+                         "xml", id="rdf-after-bom-and-comment"),
+            pytest.param(b"<?xml version='1.0'?><note><to>x</to></note>", "text/html", "xml",
+                         id="xml-served-as-html"),
+            pytest.param(b"<note><to>x</to></note>", None, "xml", id="xml-without-declaration"),
+            pytest.param(b'{"version": "https://jsonfeed.org/version/1.1"}', "text/html", "json",
+                         id="json-served-as-html"),
+            pytest.param(b"just some words", None, "text", id="text"),
+            pytest.param(b"\x00\x01garbage", None, "text", id="binary"),
+            pytest.param(b"<!--" * 51200, None, "text", id="hostile"),
+            pytest.param(b"<![<![" * 34000, "text/html", "html", id="hostile-as-html"),
+            pytest.param(b"", None, "text", id="empty"),
+        ],
+    )  # fmt: skip
+    def test_document_kind(
+        self, content: bytes, content_type: str | None, kind: DocumentKind
+    ) -> None:
+        """A page is known by its doctype or root element first, then by its media type."""
+        assert document_kind(content, content_type) == kind
