@@ -1,0 +1,59 @@
+"""bot.feeds.workers: feeds parsed in worker processes come back whole, errors included, and
+a parse that runs out of time costs only its own feed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.errors import ErrorKind, FeedParseError
+from bot.feeds.parse import parse_feed
+from bot.feeds.workers import FeedParser
+from tests.conftest import FIXTURES
+
+LARGE = FIXTURES / "corpus" / "miniflux__parser__large_rss.xml"
+
+
+@pytest.fixture
+async def parser() -> AsyncIterator[FeedParser]:
+    workers = FeedParser(workers=1)
+    yield workers
+    await workers.aclose()
+
+
+class TestFeedParser:
+    async def test_same_result_as_in_process(self, parser: FeedParser) -> None:
+        """A worker process parses a feed exactly as parse_feed does here."""
+        content = LARGE.read_bytes()
+        got = await parser.parse(content, url="https://n.example/rss", content_type=None)
+        assert got == parse_feed(content, url="https://n.example/rss")
+        assert len(got.entries) > 20
+
+    async def test_errors_arrive_with_their_kind(self, parser: FeedParser) -> None:
+        """A document that is no feed is a FeedParseError of kind not_a_feed, from a worker."""
+        with pytest.raises(FeedParseError) as caught:
+            await parser.parse(
+                b"<html><body>hi</body></html>", url="https://n.example/", content_type="text/html"
+            )
+        assert caught.value.kind == ErrorKind.NOT_A_FEED
+
+    async def test_a_parse_out_of_time_is_one_failure(self, parser: FeedParser) -> None:
+        """A parse past the time bound fails with one clear line; the next parse still works."""
+        content = LARGE.read_bytes()
+        parser.timeout = 0.000001
+        with pytest.raises(FeedParseError, match="parsing took longer") as caught:
+            await parser.parse(content, url="https://n.example/rss", content_type=None)
+        assert caught.value.kind == ErrorKind.UNPARSEABLE
+        parser.timeout = 60
+        again = await parser.parse(content, url="https://n.example/rss", content_type=None)
+        assert again.entries
+
+    async def test_thread_mode(self) -> None:
+        """With no workers, feeds are parsed in a thread of this process."""
+        threads = FeedParser(workers=0)
+        got = await threads.parse(
+            LARGE.read_bytes(), url="https://n.example/rss", content_type=None
+        )
+        assert got.entries
+        await threads.aclose()
