@@ -1,4 +1,4 @@
-"""Article pages → article drafts: pure, no I/O, stdlib ``html.parser`` only.
+"""Article pages → article drafts: pure, no I/O.
 
 An editor's push fetches a page (``bot.feeds.fetch``) and hands the bytes here::
 
@@ -11,6 +11,10 @@ An editor's push fetches a page (``bot.feeds.fetch``) and hands the bytes here::
 ``decode_html`` picks the charset the way a browser does (BOM, header, ``<meta>``, then a guess);
 ``parse_page`` reads Open Graph, then Twitter card, then plain HTML metadata. Every URL is made
 absolute against the page (or its ``<base href>``) and only http(s) URLs are kept.
+
+Pages are parsed by lexbor, as browsers parse them (:func:`bot.formatting.html_text.parse_html`),
+and only their first :data:`PAGE_MAX_CHARS` characters: metadata sits in the ``<head>``, and no
+page, however large or hostile, keeps a worker long.
 """
 
 from __future__ import annotations
@@ -18,14 +22,21 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 from email.message import Message
-from html.parser import HTMLParser
 from typing import Final
 from urllib.parse import urljoin, urlsplit
 
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
 from bot.article import ArticleDraft
 from bot.errors import PageParseError
+from bot.formatting.html_text import parse_html
 
-__all__ = ["PageMeta", "decode_html", "page_to_draft", "parse_page"]
+__all__ = ["PAGE_MAX_CHARS", "PageMeta", "decode_html", "page_to_draft", "parse_page"]
+
+#: The most of a page that is parsed, in characters (and, to find its charset, in bytes): the
+#: rest is cut off, not refused. The metadata is in the <head>, near the start; the fetcher
+#: takes pages of up to 5 MB.
+PAGE_MAX_CHARS: Final = 2 * 1024 * 1024
 
 _BOMS: Final[tuple[tuple[bytes, str], ...]] = (
     # UTF-32 before UTF-16: the UTF-32-LE BOM starts with the UTF-16-LE one.
@@ -121,102 +132,98 @@ def _codec(label: str | None) -> str | None:
     return _CODEC_SUPERSETS.get(name, name)
 
 
-class _FoundCharset(Exception):
-    """Stops the meta scanner at the first declared charset."""
-
-    def __init__(self, charset: str) -> None:
-        super().__init__(charset)
-        self.charset = charset
-
-
-class _MetaCharsetScanner(HTMLParser):
-    """Finds the first ``<meta>`` that declares a charset; raises _FoundCharset with it."""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Raise _FoundCharset at a <meta charset> or <meta http-equiv=content-type>."""
-        if tag != "meta":
-            return
-        values = {name: value or "" for name, value in attrs}
-        if values.get("charset", "").strip():
-            raise _FoundCharset(values["charset"])
-        if values.get("http-equiv", "").strip().lower() == "content-type":
-            charset = _charset_param(values.get("content"))
-            if charset:
-                raise _FoundCharset(charset)
-
-
 def _meta_charset(content: bytes) -> str | None:
     """Return the charset the first charset-declaring ``<meta>`` names, wherever it is."""
     # Latin-1 maps every byte to one character, so any ASCII-compatible document reads right.
-    scanner = _MetaCharsetScanner(convert_charrefs=True)
-    try:
-        scanner.feed(content.decode("latin-1"))
-        scanner.close()
-    except _FoundCharset as found:
-        return found.charset
+    tree = parse_html(content[:PAGE_MAX_CHARS].decode("latin-1"), max_chars=PAGE_MAX_CHARS)
+    for meta in tree.css("meta"):
+        values = _attributes(meta)
+        if values.get("charset", "").strip():
+            return values["charset"]
+        if values.get("http-equiv", "").strip().lower() == "content-type":
+            charset = _charset_param(values.get("content"))
+            if charset:
+                return charset
     return None
 
 
-class _PageScanner(HTMLParser):
-    """Collects the metadata a page declares, first occurrence of each kind winning."""
+def _attributes(element: LexborNode) -> dict[str, str]:
+    """The element's attributes, a valueless one as ``""`` (names are lower case already)."""
+    return {name: value or "" for name, value in element.attributes.items()}
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.meta: dict[str, str] = {}
-        self.title: str | None = None
-        self.canonical: str | None = None
-        self.image_src: str | None = None
-        self.base: str | None = None
-        self._title_parts: list[str] | None = None
-        self._foreign_depth = 0  # inside <svg> or <math>, whose <title> is not the page's
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Record <meta>, <link>, <base>; open <title> and foreign content."""
-        values = {name: value or "" for name, value in attrs}
-        if tag in ("svg", "math"):
-            self._foreign_depth += 1
-        elif tag == "title" and self._foreign_depth == 0 and self.title is None:
-            self._title_parts = []
-        elif tag == "meta":
-            content = values.get("content", "").strip()
-            for attr in ("property", "name"):  # og: belongs in property=, but name= is common
-                key = values.get(attr, "").strip().lower()
-                if key and content:
-                    self.meta.setdefault(key, content)
-        elif tag == "link":
-            rels = values.get("rel", "").lower().split()
-            href = values.get("href", "").strip()
-            if href and "canonical" in rels and self.canonical is None:
-                self.canonical = href
-            if href and "image_src" in rels and self.image_src is None:
-                self.image_src = href
-        elif tag == "base" and self.base is None and values.get("href", "").strip():
-            self.base = values["href"].strip()
+@dataclass(frozen=True, slots=True)
+class _Declared:
+    """The metadata a page declares, first occurrence of each kind winning."""
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Treat <x/> as <x> with nothing inside (so <svg/> opens no foreign content)."""
-        if tag not in ("svg", "math", "title"):
-            self.handle_starttag(tag, attrs)
+    meta: dict[str, str]
+    title: str | None
+    canonical: str | None
+    image_src: str | None
+    base: str | None
 
-    def handle_endtag(self, tag: str) -> None:
-        """Close <title> and foreign content."""
-        if tag in ("svg", "math") and self._foreign_depth > 0:
-            self._foreign_depth -= 1
-        elif tag == "title" and self._title_parts is not None:
-            self.title = _collapse("".join(self._title_parts))
-            self._title_parts = None
 
-    def handle_data(self, data: str) -> None:
-        """Collect the text of the page's <title>."""
-        if self._title_parts is not None:
-            self._title_parts.append(data)
+def _declared(html: str) -> _Declared:
+    """Read the page's ``<meta>``, ``<link>``, ``<base>`` and ``<title>``."""
+    tree = parse_html(html, max_chars=PAGE_MAX_CHARS)
+    meta: dict[str, str] = {}
+    for element in tree.css("meta"):
+        values = _attributes(element)
+        content = values.get("content", "").strip()
+        for attr in ("property", "name"):  # og: belongs in property=, but name= is common
+            key = values.get(attr, "").strip().lower()
+            if key and content:
+                meta.setdefault(key, content)
+    canonical = image_src = None
+    for element in tree.css("link"):
+        values = _attributes(element)
+        rels = values.get("rel", "").lower().split()
+        href = values.get("href", "").strip()
+        if href and "canonical" in rels and canonical is None:
+            canonical = href
+        if href and "image_src" in rels and image_src is None:
+            image_src = href
+    bases = (_attributes(element).get("href", "").strip() for element in tree.css("base"))
+    return _Declared(
+        meta=meta,
+        title=_page_title(tree),
+        canonical=canonical,
+        image_src=image_src,
+        base=next(filter(None, bases), None),
+    )
 
-    def close(self) -> None:
-        """Finish, keeping the text of a <title> that was never closed."""
-        super().close()
-        if self._title_parts is not None:
-            self.title = _collapse("".join(self._title_parts))
-            self._title_parts = None
+
+def _page_title(tree: LexborHTMLParser) -> str | None:
+    """The text of the page's first ``<title>``: not one of an inline ``<svg>`` or ``<math>``."""
+    # Element → whether it is inside <svg> or <math>: remembered, so that thousands of titles
+    # deep inside one <svg> are still looked at in linear time.
+    foreign: dict[int, bool] = {}
+    for title in tree.css("title"):
+        if not _in_foreign_content(title, foreign):
+            return _collapse(title.text())
+    return None
+
+
+def _in_foreign_content(element: LexborNode, known: dict[int, bool]) -> bool:
+    """Whether ``element`` is inside an ``<svg>`` or ``<math>``; ``known`` remembers ancestors."""
+    # lexbor knows the namespace but selectolax does not tell it (an SVG <title> has the tag
+    # "title" too), so the ancestors are looked at.
+    climbed: list[int] = []
+    inside = False
+    ancestor = element.parent
+    while ancestor is not None:
+        seen = known.get(ancestor.mem_id)
+        if seen is not None:
+            inside = seen
+            break
+        if ancestor.tag in ("svg", "math"):
+            inside = True
+            break
+        climbed.append(ancestor.mem_id)
+        ancestor = ancestor.parent
+    for mem_id in climbed:
+        known[mem_id] = inside
+    return inside
 
 
 def _collapse(text: str) -> str:
@@ -246,27 +253,26 @@ def _is_home_page_of_other(candidate: str, url: str) -> bool:
 def parse_page(html: str, url: str) -> PageMeta:
     """Return the title, description, image and canonical URL that the page at ``url`` declares.
 
-    Raises PageParseError when the page has no title at all.
+    Raises PageParseError when the page has no title at all. Only the first PAGE_MAX_CHARS
+    characters of ``html`` are read.
     """
-    scanner = _PageScanner()
-    scanner.feed(html)
-    scanner.close()
-    meta = {key: _collapse(value) for key, value in scanner.meta.items()}
+    found = _declared(html)
+    meta = {key: _collapse(value) for key, value in found.meta.items()}
 
-    title = next((meta[key] for key in _TITLE_KEYS if meta.get(key)), None) or scanner.title
+    title = next((meta[key] for key in _TITLE_KEYS if meta.get(key)), None) or found.title
     if not title:
         raise PageParseError(url, "the page has no title (no og:title, twitter:title or <title>)")
     description = next((meta[key] for key in _DESCRIPTION_KEYS if meta.get(key)), "")
 
-    base = _http_url(url, scanner.base) or url
+    base = _http_url(url, found.base) or url
     secure = _http_url(base, meta.get("og:image:secure_url"))
-    candidates = [meta.get(key) for key in _IMAGE_KEYS] + [scanner.image_src]
+    candidates = [meta.get(key) for key in _IMAGE_KEYS] + [found.image_src]
     images = (_http_url(base, value) for value in candidates)
     if secure is not None and urlsplit(secure).scheme == "https":
         image: str | None = secure
     else:
         image = next(filter(None, images), None)
-    declared = (_http_url(base, meta.get("og:url")), _http_url(base, scanner.canonical))
+    declared = (_http_url(base, meta.get("og:url")), _http_url(base, found.canonical))
     # A site-wide template often declares its home page: that is not this article's address.
     article_urls = [u for u in declared if u and not _is_home_page_of_other(u, url)]
     page_url = article_urls[0] if article_urls else url

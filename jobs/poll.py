@@ -29,9 +29,9 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.article import ArticleDraft
@@ -41,7 +41,7 @@ from bot.feeds.parse import ParsedFeed
 from bot.feeds.schedule import next_after_failure, next_after_success
 from bot.feeds.workers import FeedParser
 from bot.links import redact_url
-from bot.services.articles import enqueue_many, identity, known_identities, store_drafts
+from bot.services.articles import StoreRequest, enqueue_many, identity, known_identities, store_many
 from bot.storage.db import Database
 from bot.storage.models import Feed, utcnow
 
@@ -281,7 +281,7 @@ class Poller:
         """Store a batch in one transaction; if that fails, each outcome in its own."""
         try:
             async with self.db.writing() as session:
-                return [await self._apply(session, outcome) for outcome in batch]
+                return await self._apply(session, batch)
         except Exception as exc:
             if len(batch) == 1:
                 return [await self._record_crash(batch[0], exc)]
@@ -298,19 +298,36 @@ class Poller:
         failed.error = RuntimeError("storing the feed's entries failed")
         try:
             async with self.db.writing() as session:
-                return await self._apply(session, failed)
+                return (await self._apply(session, [failed]))[0]
         except Exception:
             log.exception("feed failure not recorded feed_id=%s", outcome.feed.id)
             return PollResult(outcome.feed.id, error="internal error", error_kind="internal")
 
-    async def _apply(self, session: AsyncSession, outcome: _Outcome) -> PollResult:
-        feed = outcome.feed
-        if outcome.error is not None or outcome.fetched is None:
-            return await self._apply_failure(session, outcome)
+    async def _apply(self, session: AsyncSession, batch: Sequence[_Outcome]) -> list[PollResult]:
+        """Write a batch of outcomes: every changed feed's entries stored and queued together,
+        every feed row updated with one statement per shape of update."""
+        updates = _FeedUpdates()
+        results: list[PollResult] = []
+        changed: list[tuple[_Outcome, ParsedFeed, dict[str, Any]]] = []
+        for outcome in batch:
+            if outcome.error is not None or outcome.fetched is None:
+                results.append(await self._apply_failure(session, outcome, updates))
+                continue
+            values = await self._success_values(session, outcome)
+            if outcome.parsed is None:
+                updates.add(outcome.feed.id, values)
+                results.append(PollResult(outcome.feed.id, not_modified=True, url=outcome.feed.url))
+            else:
+                changed.append((outcome, outcome.parsed, values))
+        results += await self._store(session, changed, updates)
+        await updates.flush(session)
+        return results
+
+    async def _success_values(self, session: AsyncSession, outcome: _Outcome) -> dict[str, Any]:
+        """The feed row's new values after a successful fetch (304 or not)."""
+        assert outcome.fetched is not None
+        feed, fetched, parsed = outcome.feed, outcome.fetched, outcome.parsed
         now = utcnow()
-        fetched = outcome.fetched
-        parsed = outcome.parsed
-        interval = feed.interval or self.options.interval
         values: dict[str, Any] = {
             "last_polled_at": now,
             "last_success_at": now,
@@ -321,7 +338,7 @@ class Poller:
             "last_modified": fetched.last_modified,
             "next_poll_at": next_after_success(
                 now,
-                interval=interval,
+                interval=feed.interval or self.options.interval,
                 hints=[fetched.max_age, parsed.ttl if parsed else None],
                 rng=self.rng,
             ),
@@ -329,42 +346,58 @@ class Poller:
         moved = await self._moved_url(session, feed, fetched)
         if moved:
             values["url"] = moved
-        if parsed is None:
-            await self._update(session, feed.id, values)
-            log.debug("feed not modified feed_id=%s", feed.id)
-            return PollResult(feed.id, not_modified=True, url=feed.url)
-        if parsed.title and not feed.title:
-            values["title"] = parsed.title
-        if parsed.warning:
-            log.warning("feed is malformed feed_id=%s warning=%r", feed.id, parsed.warning)
-        entries = parsed.entries
-        if outcome.texts:
-            entries = [_with_text(draft, outcome.texts.get(draft.key)) for draft in entries]
-        stored = await store_drafts(
-            session, entries, source=f"feed:{feed.id}", feed_id=feed.id, publish=feed.primed
-        )
-        if not feed.primed:
-            values["primed"] = True
-            log.info("feed primed feed_id=%s seen=%d", feed.id, stored.seen)
-        deliveries = await enqueue_many(
-            session, [article.id for article in stored.published], self.options.channel
-        )
-        await self._update(session, feed.id, values)
-        if stored.published:
-            log.info(
-                "feed polled feed_id=%s published=%d seen=%d deliveries=%d",
-                feed.id,
-                len(stored.published),
-                stored.seen,
-                deliveries,
+        return values
+
+    async def _store(
+        self,
+        session: AsyncSession,
+        changed: Sequence[tuple[_Outcome, ParsedFeed, dict[str, Any]]],
+        updates: _FeedUpdates,
+    ) -> list[PollResult]:
+        """Store the entries of every changed feed and queue what they publish, all at once."""
+        if not changed:
+            return []
+        requests = []
+        for outcome, parsed, _ in changed:
+            entries = parsed.entries
+            if outcome.texts:
+                entries = [_with_text(draft, outcome.texts.get(draft.key)) for draft in entries]
+            if parsed.warning:
+                log.warning(
+                    "feed is malformed feed_id=%s warning=%r", outcome.feed.id, parsed.warning
+                )
+            feed = outcome.feed
+            requests.append(StoreRequest(entries, f"feed:{feed.id}", feed.id, feed.primed))
+        stored = await store_many(session, requests)
+        published = [article_id for one in stored for article_id in one.published]
+        deliveries = await enqueue_many(session, published, self.options.channel)
+        each = deliveries // len(published) if published else 0  # every article, same chats
+        results = []
+        for (outcome, parsed, values), one in zip(changed, stored, strict=True):
+            feed = outcome.feed
+            if parsed.title and not feed.title:
+                values["title"] = parsed.title
+            if not feed.primed:
+                values["primed"] = True
+                log.info("feed primed feed_id=%s seen=%d", feed.id, one.seen)
+            elif one.published:
+                log.info(
+                    "feed polled feed_id=%s published=%d seen=%d",
+                    feed.id,
+                    len(one.published),
+                    one.seen,
+                )
+            updates.add(feed.id, values)
+            results.append(
+                PollResult(
+                    feed.id,
+                    published=len(one.published),
+                    seen=one.seen,
+                    deliveries=each * len(one.published),
+                    url=feed.url,
+                )
             )
-        return PollResult(
-            feed.id,
-            published=len(stored.published),
-            seen=stored.seen,
-            deliveries=deliveries,
-            url=feed.url,
-        )
+        return results
 
     async def _moved_url(
         self, session: AsyncSession, feed: _Claimed, fetched: FetchResult
@@ -387,36 +420,44 @@ class Poller:
         )
         return moved
 
-    async def _apply_failure(self, session: AsyncSession, outcome: _Outcome) -> PollResult:
+    async def _apply_failure(
+        self, session: AsyncSession, outcome: _Outcome, updates: _FeedUpdates
+    ) -> PollResult:
         feed = outcome.feed
         error = outcome.error or RuntimeError("no result")
         kind = error_kind(error)
         message = str(error) if kind != ErrorKind.INTERNAL else f"internal error: {error!r}"
         failures = feed.error_count + 1
         now = utcnow()
-        values: dict[str, Any] = {
-            "error_count": failures,
-            "last_error": message[:2000],
-            "last_error_kind": kind.value,
-            "last_error_at": now,
-            "last_polled_at": now,
-            "next_poll_at": next_after_failure(
-                outcome.started,
-                interval=feed.interval or self.options.interval,
-                failures=failures,
-                retry_after=outcome.retry_after,
-                rng=self.rng,
-            ),
-        }
-        await self._update(session, feed.id, values)
+        updates.add(
+            feed.id,
+            {
+                "error_count": failures,
+                "last_error": message[:2000],
+                "last_error_kind": kind.value,
+                "last_error_at": now,
+                "last_polled_at": now,
+                "next_poll_at": next_after_failure(
+                    outcome.started,
+                    interval=feed.interval or self.options.interval,
+                    failures=failures,
+                    retry_after=outcome.retry_after,
+                    rng=self.rng,
+                ),
+            },
+        )
         pause_after = self.options.pause_after
         paused = False
         if pause_after and failures >= pause_after:
             # Only an active feed is paused (and its editors told): one an editor paused, or
             # one polled by hand while paused, stays as it is.
-            paused = await self._update(
-                session, feed.id, {"active": False, "paused_reason": "failures"}, only_active=True
+            result = await session.execute(
+                update(Feed)
+                .where(Feed.id == feed.id, Feed.active.is_(True))
+                .values(active=False, paused_reason="failures")
+                .execution_options(synchronize_session=False)
             )
+            paused = bool(result.rowcount)  # type: ignore[attr-defined]
         log.warning(
             "feed failed feed_id=%s failures=%d kind=%s paused=%s error=%r",
             feed.id,
@@ -434,21 +475,29 @@ class Poller:
             failures=failures,
         )
 
-    @staticmethod
-    async def _update(
-        session: AsyncSession, feed_id: int, values: dict[str, Any], *, only_active: bool = False
-    ) -> bool:
-        """Update feed ``feed_id``'s row (gone if it was removed meanwhile); whether it was."""
-        condition = Feed.id == feed_id
-        if only_active:  # an editor who paused it meanwhile has already been told
-            condition = and_(condition, Feed.active.is_(True))
-        result = await session.execute(
-            update(Feed)
-            .where(condition)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+class _FeedUpdates:
+    """Feed rows' new values, written with one executemany per set of columns."""
+
+    def __init__(self) -> None:
+        self._by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+
+    def add(self, feed_id: int, values: dict[str, Any]) -> None:
+        shape = tuple(sorted(values))
+        params = {f"v_{name}": value for name, value in values.items()}
+        self._by_shape.setdefault(shape, []).append({"feed_id_": feed_id, **params})
+
+    async def flush(self, session: AsyncSession) -> None:
+        """Write every update (a removed feed's is a no-op)."""
+        table = cast(Table, Feed.__table__)
+        for shape, rows in self._by_shape.items():
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("feed_id_"))
+                .values({name: bindparam(f"v_{name}", type_=table.c[name].type) for name in shape})
+            )
+            await session.execute(statement, rows)
+        self._by_shape.clear()
 
 
 def _with_text(draft: ArticleDraft, text: str | None) -> ArticleDraft:

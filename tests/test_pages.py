@@ -3,15 +3,45 @@
 from __future__ import annotations
 
 import codecs
+import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
 from bot.article import ArticleDraft
 from bot.errors import PageParseError
-from bot.pages import PageMeta, decode_html, page_to_draft, parse_page
+from bot.pages import PAGE_MAX_CHARS, PageMeta, decode_html, page_to_draft, parse_page
 
+T = TypeVar("T")
 URL = "https://news.example/world/2025/story.html?ref=rss"
 PADDING = "<!-- " + "padding " * 200 + "-->"  # pushes what follows past the first 1024 bytes
+KB = 1024
+
+
+def bounded(call: Callable[[], T], seconds: float = 10.0) -> T:
+    """Return ``call()``, failing the test if it is still running after ``seconds``.
+
+    The call runs in a daemon thread, so a parser that never finishes fails the test instead of
+    hanging the run (and does not keep the interpreter from exiting).
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as error:  # handed to the test's thread below
+            failure.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"still parsing after {seconds} s")
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def page(head: str, body: str = "<p>Body</p>") -> str:
@@ -143,6 +173,51 @@ class TestDecodeHtml:
         assert decode_html(content, content_type) == expected
 
 
+class TestHostileInput:
+    """Garbage that made the stdlib parser quadratic or crash, and pages past the caps."""
+
+    @pytest.mark.parametrize(
+        "garbage",
+        [
+            pytest.param("<!--" * (50 * KB), id="200KB-of-comment-openers"),
+            pytest.param("<![<![" * (34 * KB), id="200KB-of-<![<!["),
+            pytest.param("<!" * (100 * KB), id="200KB-of-<!"),
+            pytest.param("</" * (100 * KB), id="200KB-of-</"),
+            pytest.param("<a " * (68 * KB), id="200KB-of-unfinished-tags"),
+        ],
+    )
+    def test_garbage_ending_the_page_leaves_the_metadata(self, garbage: str) -> None:
+        """A page that ends in 200 KB of unfinished declarations parses quickly, its head intact."""
+        html = '<html><head><title>T</title><meta property="og:description" content="D">' + garbage
+        meta = bounded(lambda: parse_page(html, URL))
+        assert (meta.title, meta.description) == ("T", "D")
+
+    def test_garbage_charset_scan(self) -> None:
+        """Looking for a <meta charset> in 200 KB of "<!--" finishes and falls back to UTF-8."""
+        content = b"<!--" * (50 * KB)
+        assert bounded(lambda: decode_html(content, None)) == content.decode()
+
+    def test_page_past_the_size_cap_is_cut(self) -> None:
+        """Metadata past the first PAGE_MAX_CHARS characters is not read; the rest still is."""
+        html = page("<title>Early</title>", "x" * PAGE_MAX_CHARS)
+        html += '<meta property="og:title" content="Late">'
+        assert bounded(lambda: parse_page(html, URL)).title == "Early"
+
+    def test_meta_charset_past_the_size_cap_is_not_looked_for(self) -> None:
+        """A <meta charset> past the first PAGE_MAX_CHARS bytes is not honoured."""
+        content = (
+            b"<p>" + b"x" * PAGE_MAX_CHARS + b"<meta charset=koi8-r>" + "Привет".encode("koi8-r")
+        )
+        assert bounded(lambda: decode_html(content, None)) == content.decode("cp1252")
+
+    def test_deep_nesting_is_cut_at_the_start_tag_cap(self) -> None:
+        """A page nesting 400,000 <div> is read up to the start tag cap, in bounded time."""
+        html = page(
+            "<title>T</title>", "<div>" * 400_000 + '<meta property="og:title" content="L">'
+        )
+        assert bounded(lambda: parse_page(html, URL)).title == "T"
+
+
 class TestParsePage:
     """parse_page reads Open Graph, then Twitter card, then plain HTML metadata."""
 
@@ -192,6 +267,11 @@ class TestParsePage:
     def test_title(self, head: str, expected: str) -> None:
         """The title comes from og:title, else twitter:title, else <title>."""
         assert parse_page(page(head), URL).title == expected
+
+    def test_self_closing_script_hides_nothing(self) -> None:
+        """An XHTML page's <script …/> and <title/> do not swallow the metadata after them."""
+        head = '<script src="/a.js"/><title/><meta property="og:title" content="OG">'
+        assert parse_page(page(head), URL).title == "OG"
 
     def test_svg_title_is_not_the_page_title(self) -> None:
         """A <title> inside an inline <svg> icon does not count as the page's title."""
@@ -312,6 +392,11 @@ class TestParsePage:
                 '<meta property="og:image" content="/a.jpg?w=1&amp;h=2">',
                 "https://news.example/a.jpg?w=1&h=2",
                 id="entity-in-url",
+            ),
+            pytest.param(
+                '<meta property="og:image" content="/a.jpg?w=1&copy=2">',
+                "https://news.example/a.jpg?w=1&copy=2",
+                id="entity-name-without-semicolon-in-url-kept",
             ),
             pytest.param("", None, id="none"),
         ],

@@ -348,6 +348,11 @@ class Fetcher:
         content = b""
         if status != 304:
             content = await self._read_body(url, response)
+        else:
+            # A 304 has no body, but one left unread makes httpcore close the connection:
+            # reading it keeps the connection alive for the next feed on the same host.
+            async for _chunk in response.aiter_raw():
+                break
         return FetchResult(
             url=url,
             status=status,

@@ -1,8 +1,13 @@
 """HTML fragments (a feed's title, summary or content) turned into plain text, and their images.
 
-Everything here goes through a real HTML parser (:class:`html.parser.HTMLParser` with
-``convert_charrefs=True``), never through regular expressions, and nothing returned contains
-markup: Telegram accepts only a handful of tags, so a feed's HTML is rebuilt, never passed on.
+Everything here goes through a real HTML parser, never through regular expressions, and nothing
+returned contains markup: Telegram accepts only a handful of tags, so a feed's HTML is rebuilt,
+never passed on. The parser is lexbor (through selectolax): the HTML standard's algorithm, so a
+fragment is read as a browser reads it, and in linear time where the stdlib ``html.parser`` is
+quadratic (minutes on 200 KB of ``<!--`` or of ``<a ``) or crashes (``<![``). :func:`parse_html`
+is the one way in; it cuts what it is given to :data:`FRAGMENT_MAX_CHARS` characters and to
+:data:`MAX_START_TAGS` start tags, the second because lexbor's tree building is not linear in
+how deep elements nest.
 
 >>> html_to_text("<p>Tom &amp; Jerry</p><ul><li>one</li><li>two</li></ul>")
 'Tom & Jerry\\n\\n• one\\n\\n• two'
@@ -30,6 +35,10 @@ decoded text still holds a character reference: a numeric one, or a named one HT
 
 A fragment cut in the middle of a tag (``Read the <a href="https://ex``) loses that unfinished
 tag rather than showing it.
+
+Elements written self-closing (XHTML, and so Atom's ``type="xhtml"`` content) are empty when their
+content would otherwise be hidden or raw text: ``<iframe src="…"/>Text`` reads "Text", where the
+HTML standard (and a browser) would make the rest of the fragment the iframe's content.
 """
 
 from __future__ import annotations
@@ -38,18 +47,38 @@ import html
 import ipaddress
 import re
 from html.entities import html5
-from html.parser import HTMLParser
+from itertools import islice
 from typing import Final
 from urllib.parse import urljoin, urlsplit
 
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
 __all__ = [
+    "FRAGMENT_MAX_CHARS",
+    "MAX_START_TAGS",
     "absolute_http_url",
     "clean_line",
     "html_to_text",
     "image_urls",
     "looks_like_markup",
+    "parse_html",
     "plain_text",
 ]
+
+#: The most of a fragment that is parsed, in characters: the rest is cut off, not refused. A
+#: stored summary is 2,000 characters, so no post needs more than the start of a long article.
+FRAGMENT_MAX_CHARS: Final = 512 * 1024
+
+#: The most start tags (``<`` and a letter, counted in the text) that are parsed: the text is cut
+#: before the next one. lexbor builds the tree as the standard says, and the standard's "has an
+#: element in scope" walks the stack of open elements, so each block start tag costs as much as
+#: the nesting is deep: 64,000 unclosed ``<div>`` (320 KB) take 10 to 15 s, 400,000 (2 MB) more
+#: than a minute. Browsers cap the depth (Blink at 512); lexbor does not, and selectolax has no
+#: setting for it. This cap bounds that worst case at about half a second; real pages have a few
+#: thousand elements. (Still quadratic, and only bounded by the character caps: one start tag
+#: with tens of thousands of distinct attributes, each checked against those before it; 40,000
+#: take 5 s, in lexbor and in lxml alike.)
+MAX_START_TAGS: Final = 20_000
 
 #: Elements that end a paragraph (their start and end become a blank line).
 BLOCK_TAGS: Final = frozenset(
@@ -63,12 +92,14 @@ BLOCK_TAGS: Final = frozenset(
 )  # fmt: skip
 
 #: Elements whose content is not text a reader should see. ``figcaption`` is dropped too: it
-#: captions a picture the post does not show ("Photo: Reuters"), and would open the summary.
+#: captions a picture the post does not show ("Photo: Reuters"), and would open the summary;
+#: so is ``title``, which in a fragment is a pasted page's ``<head>`` (fragments are parsed as a
+#: body's content, where ``<head>`` itself is ignored).
 SKIP_TAGS: Final = frozenset(
     {
         "audio", "button", "canvas", "embed", "figcaption", "head", "iframe", "map", "math",
         "noscript", "object", "script", "select", "style", "svg", "template", "textarea",
-        "video",
+        "title", "video",
     }
 )  # fmt: skip
 
@@ -113,8 +144,25 @@ _WHITESPACE_RUN: Final = re.compile(r"\s+")
 _LEFTOVER_REFERENCE: Final = re.compile(
     r"&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});", re.IGNORECASE
 )
-#: The start of a tag, end tag, comment or declaration that the input ended inside of.
-_UNFINISHED_TAG: Final = re.compile(r"<[a-zA-Z/!?]")
+#: Where a start tag may begin: counted against MAX_START_TAGS.
+_START_TAG: Final = re.compile(r"<[A-Za-z]")
+
+#: Elements whose content is hidden or raw text. HTML ignores the "/" of ``<x/>`` on all but void
+#: and foreign (SVG, MathML) elements, so one of these written self-closing, as XHTML writes an
+#: empty element, would take the rest of the input as its content.
+_EMPTY_WHEN_SELF_CLOSED: Final = (SKIP_TAGS - VOID_TAGS - {"svg", "math"}) | {
+    "noembed",
+    "noframes",
+    "xmp",
+}
+#: A start tag of one of those. Possessive and never crossing a "<", so it runs in linear time.
+_HIDING_START_TAG: Final = re.compile(
+    "<(" + "|".join(sorted(_EMPTY_WHEN_SELF_CLOSED)) + r")(?=[\t\n\f\r />])[^<>]*+>",
+    re.IGNORECASE,
+)
+#: A tag as written: ``/`` of an end tag, the name, and (by its ``/>``) whether it self-closes.
+#: Possessive and never crossing a "<", so it runs in linear time.
+_TAG_AS_WRITTEN: Final = re.compile(r"<(/?)([A-Za-z][^\t\n\f\r /<>]*+)[^<>]*+>")
 
 
 #: Control characters (but not whitespace), lone surrogates and invisibles, for str.translate.
@@ -149,45 +197,94 @@ def plain_text(text: str) -> str:
     return "\n\n".join(line for line in (clean_line(p) for p in paragraphs) if line)
 
 
-class _TextExtractor(HTMLParser):
-    """Collects the text of a fragment as tokens, and its raw decoded text."""
+def parse_html(markup: str, *, max_chars: int, fragment: bool = False) -> LexborHTMLParser:
+    """``markup`` parsed as browsers parse it, cut to ``max_chars`` and MAX_START_TAGS start tags.
+
+    A ``fragment`` is parsed as the content of a ``<body>``, the way a feed's HTML is shown, with
+    a trailing ``</`` dropped; a document is parsed whole, ``<head>`` and all. In both, elements
+    whose content is hidden or raw text (``<script/>``, ``<iframe …/>``, ``<title/>``) are empty
+    when written self-closing (see the module docstring).
+    """
+    markup = _within_start_tag_budget(markup[:max_chars])
+    # lexbor follows the standard, which ignores the "/"; nothing in selectolax changes that.
+    markup = _HIDING_START_TAG.sub(_close_self_closed, markup)
+    if not fragment:
+        return LexborHTMLParser(markup)
+    # The standard drops every tag the input ends inside of, except "</", which it emits as
+    # text; a fragment cut there ("a </") should not show it either.
+    markup = markup.removesuffix("</")
+    # After "<body>" the parser is in the body, so <noscript>, <title> and <style> stay where
+    # they are written instead of opening a <head> that text spills out of; the doctype keeps
+    # it out of quirks mode. (selectolax's is_fragment=True leaves the top-level nodes without
+    # a parent, and their iter() and text() then read the whole fragment.)
+    return LexborHTMLParser("<!doctype html><body>" + markup)
+
+
+def _within_start_tag_budget(markup: str) -> str:
+    """``markup`` cut before its start tag number MAX_START_TAGS + 1 (``<`` and a letter)."""
+    if markup.count("<") <= MAX_START_TAGS:
+        return markup
+    extra = next(islice(_START_TAG.finditer(markup), MAX_START_TAGS, None), None)
+    return markup if extra is None else markup[: extra.start()]
+
+
+def _close_self_closed(tag: re.Match[str]) -> str:
+    """The start tag, followed by its end tag if it was written self-closing."""
+    written = tag.group()
+    return f"{written}</{tag.group(1)}>" if written.endswith("/>") else written
+
+
+def _has_element(body: LexborNode) -> bool:
+    """Whether the fragment parsed into ``body`` holds any element at all."""
+    return next(islice(body.traverse(), 1, None), None) is not None
+
+
+class _TextBuilder:
+    """Collects the text of a parsed fragment as tokens, and its raw decoded text."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.tokens: list[str | int] = []
         self.raw: list[str] = []
-        #: Whether the fragment holds any element (start, end or self-closing tag) at all.
+        #: Whether the fragment holds any element (a tag that made one) at all.
         self.saw_element = False
-        self._skip_depth = 0
         self._pre_depth = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.saw_element = True
-        if tag in SKIP_TAGS:
-            self._skip_depth += 1
-            return
-        if self._skip_depth:
-            return
+    def walk(self, top: LexborNode) -> None:
+        """Collect everything below ``top``, in document order, skipping SKIP_TAGS subtrees."""
+        # By hand, not through traverse(): block elements need their end as well as their start.
+        # A loop rather than recursion: hostile input nests thousands of elements deep.
+        top_id = top.mem_id
+        node = top.first_child
+        while node is not None:
+            tag = node.tag
+            if tag == "-text":
+                self._data(node.text_content or "")
+            elif tag is not None and not tag.startswith("-") and tag not in SKIP_TAGS:
+                self._enter(tag)
+                child = node.first_child
+                if child is not None:
+                    node = child
+                    continue
+                self._leave(tag)
+            while (sibling := node.next) is None:
+                parent = node.parent
+                if parent is None or parent.mem_id == top_id:
+                    return
+                node = parent
+                self._leave(node.tag or "")
+            node = sibling
+
+    def _enter(self, tag: str) -> None:
         self._structure(tag, start=True)
         if tag == "pre":
             self._pre_depth += 1
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.saw_element = True
-        if self._skip_depth or tag in SKIP_TAGS:
-            return
-        self._structure(tag, start=True)
-
-    def handle_endtag(self, tag: str) -> None:
-        self.saw_element = True
-        if tag in SKIP_TAGS:
-            self._skip_depth = max(0, self._skip_depth - 1)
-            return
-        if self._skip_depth:
+    def _leave(self, tag: str) -> None:
+        if tag == "br":  # "</br>" became a <br> of its own: one line break, made when entered
             return
         if tag == "pre":
             self._pre_depth = max(0, self._pre_depth - 1)
-        self._structure(tag, start=False)  # "</br>" is a line break for browsers too
+        self._structure(tag, start=False)
 
     def _structure(self, tag: str, *, start: bool) -> None:
         if tag == "br":
@@ -199,9 +296,7 @@ class _TextExtractor(HTMLParser):
         elif tag in CELL_TAGS:
             self.tokens.append(" ")
 
-    def handle_data(self, data: str) -> None:
-        if self._skip_depth:
-            return
+    def _data(self, data: str) -> None:
         self.raw.append(data)
         data = _decode_leftover_references(data)
         if self._pre_depth:
@@ -252,30 +347,6 @@ class _TextExtractor(HTMLParser):
         return "\n".join(" ".join(line.split()) if line else "" for line in lines).strip()
 
 
-class _MarkupDetector(HTMLParser):
-    """Decides whether a decoded text consists of real HTML markup (see the module docstring)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.open: set[str] = set()
-        self.found = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in KNOWN_TAGS:
-            return
-        if any(value for _name, value in attrs):
-            self.found = True
-        self.open.add(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in KNOWN_TAGS and (tag in VOID_TAGS or any(value for _name, value in attrs)):
-            self.found = True
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.open and tag not in VOID_TAGS:
-            self.found = True
-
-
 def _decode_leftover_references(text: str) -> str:
     """``text`` with the character references it still holds decoded (double escaping).
 
@@ -294,34 +365,50 @@ def _decode_leftover_references(text: str) -> str:
     return _LEFTOVER_REFERENCE.sub(decode, text)
 
 
-def _feed(parser: HTMLParser, fragment: str) -> None:
-    """Feed ``fragment`` to ``parser``; whatever the parser chokes on ends the input there.
-
-    A tag the fragment ends inside of (``<a href="https://ex``, ``</p``, ``<!-- note``) is
-    dropped: the parser would otherwise hand it over as text.
-    """
-    try:
-        parser.feed(fragment)
-        if _UNFINISHED_TAG.match(parser.rawdata):
-            parser.rawdata = ""
-        parser.close()
-    except (AssertionError, ValueError, IndexError):  # defensive: malformed declarations
-        pass
+def _parse_fragment(fragment: str) -> LexborHTMLParser:
+    return parse_html(fragment, max_chars=FRAGMENT_MAX_CHARS, fragment=True)
 
 
-def _extract(fragment: str) -> _TextExtractor:
-    extractor = _TextExtractor()
-    _feed(extractor, fragment)
-    return extractor
+def _extract(fragment: str) -> _TextBuilder:
+    builder = _TextBuilder()
+    body = _parse_fragment(fragment).body
+    if body is not None:
+        builder.saw_element = _has_element(body)
+        builder.walk(body)
+    return builder
 
 
 def looks_like_markup(text: str) -> bool:
     """True when ``text`` (already decoded once) holds real HTML markup: see the module doc."""
     if "<" not in text:
         return False
-    detector = _MarkupDetector()
-    _feed(detector, text)
-    return detector.found
+    body = _parse_fragment(text).body
+    if body is None:
+        return False
+    elements: set[str] = set()
+    for node in body.traverse():
+        tag = node.tag or ""
+        if tag in KNOWN_TAGS and any(node.attributes.values()):
+            return True
+        elements.add(tag)
+    # The tree does not keep how a tag was written: whether an element was closed by its own end
+    # tag or written self-closing, which is what tells markup from prose here. So the tags are
+    # read as written as well, and count only if the parser made elements of them (not, say,
+    # tags inside a comment).
+    opened: set[str] = set()
+    for written in _TAG_AS_WRITTEN.finditer(text, 0, FRAGMENT_MAX_CHARS):
+        name = written.group(2).lower()
+        if name not in KNOWN_TAGS or name not in elements:
+            continue
+        if written.group(1):
+            if name in opened and name not in VOID_TAGS:
+                return True
+        elif written.group().endswith("/>"):
+            if name in VOID_TAGS:
+                return True
+        else:
+            opened.add(name)
+    return False
 
 
 def html_to_text(fragment: str) -> str:
@@ -331,7 +418,8 @@ def html_to_text(fragment: str) -> str:
     ``"• item"``; scripts, styles, embedded objects and figure captions are dropped; whitespace
     is collapsed and non-breaking spaces become spaces; zero-width and control characters are
     removed. Double-encoded HTML and entities are decoded once more, and a tag the fragment is
-    cut inside of is dropped (see the module docstring).
+    cut inside of is dropped (see the module docstring). Only the first FRAGMENT_MAX_CHARS
+    characters are read.
     """
     if not fragment:
         return ""
@@ -343,36 +431,28 @@ def html_to_text(fragment: str) -> str:
     return extractor.text()
 
 
-class _ImageCollector(HTMLParser):
-    """Collects the candidate URL of every ``<img>`` that is not a tracking pixel."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.urls: list[str] = []
-        self.raw: list[str] = []
-        self.saw_element = False
-
-    def handle_endtag(self, tag: str) -> None:
-        self.saw_element = True
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.saw_element = True
-        if tag != "img":
-            return
-        values = {name: (value or "").strip() for name, value in attrs}
+def _image_candidates(tree: LexborHTMLParser) -> list[str]:
+    """The candidate URL of every ``<img>`` in the tree that is not a tracking pixel."""
+    urls: list[str] = []
+    for image in tree.css("img"):
+        values = {name: (value or "").strip() for name, value in image.attributes.items()}
         if _is_pixel(values.get("width")) or _is_pixel(values.get("height")):
-            return
-        for name in ("data-src", "data-lazy-src", "data-original", "src"):
-            if values.get(name):
-                self.urls.append(values[name])
-                return
-        for name in ("srcset", "data-srcset"):
-            if values.get(name):
-                self.urls.append(values[name].split()[0].rstrip(","))
-                return
+            continue
+        candidate = _image_candidate(values)
+        if candidate is not None:
+            urls.append(candidate)
+    return urls
 
-    def handle_data(self, data: str) -> None:
-        self.raw.append(data)
+
+def _image_candidate(values: dict[str, str]) -> str | None:
+    """The URL an ``<img>`` with these attributes shows: lazy-loading ones first, then srcset."""
+    for name in ("data-src", "data-lazy-src", "data-original", "src"):
+        if values.get(name):
+            return values[name]
+    for name in ("srcset", "data-srcset"):
+        if values.get(name):
+            return values[name].split()[0].rstrip(",")
+    return None
 
 
 def _is_pixel(size: str | None) -> bool:
@@ -450,15 +530,12 @@ def image_urls(fragment: str, base_url: str | None) -> list[str]:
     """
     if not fragment:
         return []
-    collector = _ImageCollector()
-    _feed(collector, fragment)
-    candidates = collector.urls
-    if not collector.saw_element:
-        raw = "".join(collector.raw)
+    tree = _parse_fragment(fragment)
+    candidates = _image_candidates(tree)
+    if tree.body is not None and not _has_element(tree.body):
+        raw = tree.body.text()
         if looks_like_markup(raw):
-            collector = _ImageCollector()
-            _feed(collector, raw)
-            candidates = collector.urls
+            candidates = _image_candidates(_parse_fragment(raw))
     found: list[str] = []
     for candidate in candidates:
         url = absolute_http_url(candidate, base_url)

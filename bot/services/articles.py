@@ -157,6 +157,24 @@ def _chronological(drafts: list[ArticleDraft]) -> list[ArticleDraft]:
     return drafts[::-1]
 
 
+@dataclass(frozen=True, slots=True)
+class StoreRequest:
+    """One source's drafts to store: a feed's entries (``feed:<id>``) or a push."""
+
+    drafts: Sequence[ArticleDraft]
+    source: str
+    feed_id: int | None
+    publish: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIds:
+    """What storing one source's drafts did: the ids published (oldest first), how many seen."""
+
+    published: list[int]
+    seen: int
+
+
 async def store_drafts(
     session: AsyncSession,
     drafts: Sequence[ArticleDraft],
@@ -167,92 +185,129 @@ async def store_drafts(
 ) -> Stored:
     """Store the drafts not stored before; publish them, oldest first, when ``publish``.
 
-    ``drafts`` are in feed order (newest first, as feeds list them). A draft is new unless its
-    identity is stored, or its link is one this feed listed before (a guid changed) or one any
-    published article has; a draft known only by its link is stored as seen. With
-    ``publish=False`` (a feed's backlog when it is added) every new draft is only marked seen.
-    Otherwise every new draft is published (the newest :data:`MAX_BURST` at most), except when
-    none of the feed's drafts was known: then only the newest :data:`MAX_NEW_PER_POLL`. One
-    whose link was published meanwhile (by another feed, or pushed by an editor) is only marked
-    seen. The unique indexes on identity and published link enforce this under concurrent
-    pollers (several processes on PostgreSQL).
+    :func:`store_many` for one source, with the published articles loaded.
     """
-    unique: dict[str, ArticleDraft] = {}
-    for draft in drafts:
-        unique.setdefault(identity(source, draft.key), draft)
-    known = await known_identities(session, list(unique))
-    unknown = {ident: d for ident, d in unique.items() if ident not in known}
-    owners = await url_owners(session, [key for d in unknown.values() for key in _url_keys(d)])
-
-    def known_elsewhere(draft: ArticleDraft) -> bool:
-        """Whether one of the draft's URLs is an article of this feed or a published one."""
-        return any(
-            (owner := owners.get(key)) is not None
-            and (owner.status == ArticleStatus.PUBLISHED or (feed_id and owner.feed_id == feed_id))
-            for key in _url_keys(draft)
-        )
-
-    relinked = [d for d in unknown.values() if known_elsewhere(d)]
-    fresh = _chronological([d for d in unknown.values() if not known_elsewhere(d)])
-    limit = MAX_NEW_PER_POLL if len(fresh) == len(unique) else MAX_BURST
-    to_publish = fresh[-limit:] if publish else []
-    if publish and len(fresh) > limit:
-        log.warning(
-            "too many new articles feed_id=%s new=%d published=%d; the older ones are only "
-            "marked seen",
-            feed_id,
-            len(fresh),
-            len(to_publish),
-        )
-    seen = relinked + fresh[: len(fresh) - len(to_publish)]
-    published_ids = await _insert(session, to_publish, source=source, feed_id=feed_id, publish=True)
-    # A draft whose link or identity a concurrent poller (or an earlier draft of this batch)
-    # took first is kept as seen.
-    seen += [d for d in to_publish if identity(source, d.key) not in published_ids]
-    seen_ids = await _insert(session, seen, source=source, feed_id=feed_id, publish=False)
-    await _remember_urls(
-        session, [(d, published_ids.get(identity(source, d.key))) for d in to_publish]
-    )
-    await _remember_urls(session, [(d, seen_ids.get(identity(source, d.key))) for d in seen])
-    ids = [
-        published_ids[identity(source, d.key)]
-        for d in to_publish
-        if identity(source, d.key) in published_ids
-    ]
+    [stored] = await store_many(session, [StoreRequest(drafts, source, feed_id, publish)])
     published = (
-        list(await session.scalars(select(Article).where(Article.id.in_(ids)).order_by(Article.id)))
-        if ids
+        list(
+            await session.scalars(
+                select(Article).where(Article.id.in_(stored.published)).order_by(Article.id)
+            )
+        )
+        if stored.published
         else []
     )
-    return Stored(published=published, seen=len(unknown) - len(published))
+    return Stored(published=published, seen=stored.seen)
 
 
-#: Rows per multi-row INSERT: far below SQLite's and PostgreSQL's parameter limits.
-INSERT_CHUNK = 200
+async def store_many(session: AsyncSession, requests: Sequence[StoreRequest]) -> list[StoredIds]:
+    """Store the drafts of several sources at once (a few statements for all of them).
+
+    Each request's ``drafts`` are in feed order (newest first, as feeds list them). A draft is
+    new unless its identity is stored, or one of its URLs (link, guid, the URLs a push was
+    known by) belongs to an article this feed listed before (a guid changed) or to any
+    published article; a draft known only by a URL is stored as seen. With ``publish=False``
+    (a feed's backlog when it is added) every new draft is only marked seen. Otherwise every
+    new draft is published (the newest :data:`MAX_BURST` at most), except when none of the
+    feed's drafts was known: then only the newest :data:`MAX_NEW_PER_POLL`. The unique indexes
+    on identity and published link keep an article from being published twice, by two feeds
+    in one batch or by concurrent pollers (several processes on PostgreSQL): the one that
+    comes second is stored as seen.
+    """
+    uniques = []
+    for request in requests:
+        unique: dict[str, ArticleDraft] = {}
+        for draft in request.drafts:
+            unique.setdefault(identity(request.source, draft.key), draft)
+        uniques.append(unique)
+    known = await known_identities(session, [ident for unique in uniques for ident in unique])
+    unknowns = [
+        {ident: d for ident, d in unique.items() if ident not in known} for unique in uniques
+    ]
+    owners = await url_owners(
+        session, [key for unknown in unknowns for d in unknown.values() for key in _url_keys(d)]
+    )
+
+    plans: list[tuple[StoreRequest, list[ArticleDraft], list[ArticleDraft]]] = []
+    for request, unique, unknown in zip(requests, uniques, unknowns, strict=True):
+
+        def known_elsewhere(draft: ArticleDraft, feed_id: int | None = request.feed_id) -> bool:
+            """Whether a URL of the draft is an article of this feed's or a published one."""
+            return any(
+                (owner := owners.get(key)) is not None
+                and (
+                    owner.status == ArticleStatus.PUBLISHED
+                    or (feed_id is not None and owner.feed_id == feed_id)
+                )
+                for key in _url_keys(draft)
+            )
+
+        relinked = [d for d in unknown.values() if known_elsewhere(d)]
+        fresh = _chronological([d for d in unknown.values() if not known_elsewhere(d)])
+        limit = MAX_NEW_PER_POLL if len(fresh) == len(unique) else MAX_BURST
+        to_publish = fresh[-limit:] if request.publish else []
+        if request.publish and len(fresh) > limit:
+            log.warning(
+                "too many new articles feed_id=%s new=%d published=%d; the older ones are only "
+                "marked seen",
+                request.feed_id,
+                len(fresh),
+                len(to_publish),
+            )
+        plans.append((request, to_publish, relinked + fresh[: len(fresh) - len(to_publish)]))
+
+    published_ids = await _insert(
+        session, [(r, d) for r, to_publish, _ in plans for d in to_publish], publish=True
+    )
+    # A draft whose link or identity another source (in this batch, or a concurrent poller)
+    # took first is kept as seen.
+    seen_lists = [
+        seen + [d for d in to_publish if identity(r.source, d.key) not in published_ids]
+        for r, to_publish, seen in plans
+    ]
+    seen_ids = await _insert(
+        session,
+        [(r, d) for (r, _, _), seen in zip(plans, seen_lists, strict=True) for d in seen],
+        publish=False,
+    )
+    ids = published_ids | seen_ids
+    await _remember_urls(
+        session,
+        [
+            (d, ids.get(identity(r.source, d.key)))
+            for (r, to_publish, _), seen in zip(plans, seen_lists, strict=True)
+            for d in to_publish + seen
+        ],
+    )
+    results = []
+    for (r, to_publish, _), unknown in zip(plans, unknowns, strict=True):
+        published = [
+            published_ids[ident]
+            for d in to_publish
+            if (ident := identity(r.source, d.key)) in published_ids
+        ]
+        results.append(StoredIds(published=published, seen=len(unknown) - len(published)))
+    return results
 
 
 async def _insert(
     session: AsyncSession,
-    drafts: Sequence[ArticleDraft],
+    drafts: Sequence[tuple[StoreRequest, ArticleDraft]],
     *,
-    source: str,
-    feed_id: int | None,
     publish: bool,
 ) -> dict[str, int]:
-    """Insert ``drafts`` (a few statements of many rows each), skipping any whose identity or
-    published link is taken; return the identity → id of those inserted."""
-    inserted: dict[str, int] = {}
-    rows = [_row(d, source=source, feed_id=feed_id, published=publish) for d in drafts]
-    for start in range(0, len(rows), INSERT_CHUNK):
-        statement = (
-            _insert_ignoring_duplicates(session)
-            .values(rows[start : start + INSERT_CHUNK])
-            .returning(Article.identity, Article.id)
-        )
-        inserted.update(
-            {ident: article_id for ident, article_id in await session.execute(statement)}
-        )
-    return inserted
+    """Insert ``drafts`` (one executemany, which SQLAlchemy sends as multi-row INSERTs),
+    skipping any whose identity or published link is taken; return the identity → id of
+    those inserted."""
+    if not drafts:
+        return {}
+    rows = [
+        _row(d, source=request.source, feed_id=request.feed_id, published=publish)
+        for request, d in drafts
+    ]
+    statement = _insert_ignoring_duplicates(session).returning(Article.identity, Article.id)
+    result = await session.execute(statement, rows)
+    return {ident: article_id for ident, article_id in result}
 
 
 async def _remember_urls(
@@ -270,12 +325,7 @@ async def _remember_urls(
     dialect = session.get_bind().dialect.name
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     unique = list({row["url_key"]: row for row in reversed(rows)}.values())[::-1]
-    for start in range(0, len(unique), INSERT_CHUNK):
-        await session.execute(
-            insert_(ArticleURL)
-            .values(unique[start : start + INSERT_CHUNK])
-            .on_conflict_do_nothing()
-        )
+    await session.execute(insert_(ArticleURL).on_conflict_do_nothing(), unique)
 
 
 async def remember_urls(session: AsyncSession, article_id: int, urls: Sequence[str]) -> None:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
 import pytest
 
 from bot.formatting.html_text import (
+    FRAGMENT_MAX_CHARS,
+    MAX_START_TAGS,
     absolute_http_url,
     clean_line,
     html_to_text,
@@ -12,6 +18,34 @@ from bot.formatting.html_text import (
     looks_like_markup,
     plain_text,
 )
+
+T = TypeVar("T")
+KB = 1024
+
+
+def bounded(call: Callable[[], T], seconds: float = 10.0) -> T:
+    """Return ``call()``, failing the test if it is still running after ``seconds``.
+
+    The call runs in a daemon thread, so a parser that never finishes fails the test instead of
+    hanging the run (and does not keep the interpreter from exiting).
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as error:  # handed to the test's thread below
+            failure.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"still parsing after {seconds} s")
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 class TestHtmlToText:
@@ -51,6 +85,11 @@ class TestHtmlToText:
             pytest.param("<figure><img src=x><figcaption>Photo: AP</figcaption></figure>Text",
                          "Text", id="figcaption-dropped"),
             pytest.param("<script/>kept", "kept", id="self-closing-script"),
+            pytest.param('<iframe src="https://v.example/e"/>Text <b>here</b>', "Text here",
+                         id="self-closing-iframe"),
+            pytest.param("<STYLE/>shown<textarea/>too", "showntoo", id="self-closing-upper-case"),
+            pytest.param("<html><head><title>Site</title></head><body><p>Story</p></body></html>",
+                         "Story", id="pasted-page-head-dropped"),
             pytest.param("<p>unclosed <b>tags", "unclosed tags", id="unclosed"),
             pytest.param("stray </p></div> ends", "stray\n\nends", id="stray-end-tags"),
             pytest.param("<!-- comment -->visible", "visible", id="comment"),
@@ -146,6 +185,53 @@ class TestHtmlToText:
         assert html_to_text(fragment) == expected
 
 
+class TestHostileInput:
+    """Garbage that made the stdlib parser quadratic or crash, and input past the caps."""
+
+    @pytest.mark.parametrize(
+        ("garbage", "expected"),
+        [
+            pytest.param("<!--" * (50 * KB), "Intro", id="200KB-of-comment-openers"),
+            pytest.param("<![<![" * (34 * KB) + "> Outro", "Intro Outro", id="200KB-of-<![<!["),
+            pytest.param("<!" * (100 * KB) + "> Outro", "Intro Outro", id="200KB-of-<!"),
+            pytest.param("</" * (100 * KB) + "> Outro", "Intro Outro", id="200KB-of-</"),
+            pytest.param("<a " * (68 * KB), "Intro", id="200KB-of-unfinished-tags"),
+        ],
+    )
+    def test_garbage_parses_quickly(self, garbage: str, expected: str) -> None:
+        """200 KB of declaration garbage reads as comments, as browsers read it, in no time."""
+        assert bounded(lambda: html_to_text("Intro " + garbage)) == expected
+
+    def test_garbage_after_an_image_keeps_the_image(self) -> None:
+        """An unterminated flood of "<!--" after a picture leaves the picture found."""
+        fragment = '<img src="https://ex.com/a.jpg">' + "<!--" * (50 * KB)
+        assert bounded(lambda: image_urls(fragment, None)) == ["https://ex.com/a.jpg"]
+
+    def test_garbage_after_markup_is_still_markup(self) -> None:
+        """An unterminated flood of "<!--" does not hide the markup before it."""
+        assert bounded(lambda: looks_like_markup("<p>x</p>" + "<!--" * (50 * KB))) is True
+
+    def test_text_past_the_size_cap_is_cut(self) -> None:
+        """A fragment longer than FRAGMENT_MAX_CHARS is read up to the cap, not refused."""
+        text = bounded(lambda: html_to_text("<p>" + "word " * (200 * KB)))
+        assert text.startswith("word word ")
+        assert FRAGMENT_MAX_CHARS - 10 < len(text) <= FRAGMENT_MAX_CHARS
+
+    def test_images_past_the_size_cap_are_not_read(self) -> None:
+        """Only pictures within the first FRAGMENT_MAX_CHARS characters are found."""
+        fragment = (
+            '<img src="https://ex.com/early.jpg"><p>'
+            + "x" * FRAGMENT_MAX_CHARS
+            + '</p><img src="https://ex.com/late.jpg">'
+        )
+        assert bounded(lambda: image_urls(fragment, None)) == ["https://ex.com/early.jpg"]
+
+    def test_deep_nesting_is_cut_at_the_start_tag_cap(self) -> None:
+        """Nested lists are read up to MAX_START_TAGS start tags, in bounded time."""
+        text = bounded(lambda: html_to_text("<ul><li>item" * 30_000))
+        assert text.count("• item") == MAX_START_TAGS // 2
+
+
 class TestLooksLikeMarkup:
     """looks_like_markup: the double-encoding heuristic on already decoded text."""
 
@@ -181,6 +267,9 @@ class TestImageUrls:
                          ["https://cdn.ex.com/c.jpg"], id="scheme-relative"),
             pytest.param('<img src="https://ex.com/d.jpg?a=1&amp;b=2">', None,
                          ["https://ex.com/d.jpg?a=1&b=2"], id="entity-in-attribute"),
+            pytest.param('<img src="https://ex.com/d.jpg?a=1&copy=2&reg=3">', None,
+                         ["https://ex.com/d.jpg?a=1&copy=2&reg=3"],
+                         id="entity-name-without-semicolon-in-url-kept"),
             pytest.param('<img src="data:image/gif;base64,R0lG">', None, [], id="data-uri"),
             pytest.param('<img src="data:," data-src="https://ex.com/e.jpg">', None,
                          ["https://ex.com/e.jpg"], id="lazy-data-src"),
