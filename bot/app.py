@@ -13,6 +13,7 @@ database, the fetcher and the outbox, and is what handlers and jobs reach throug
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from types import TracebackType
 from typing import Any, Self, cast
@@ -106,7 +107,7 @@ class Newsbot:
                 channel=settings.telegram_channel,
             ),
             parser=self.parser,
-            full_text=fetch_article_text,
+            full_text=functools.partial(fetch_article_text, parser=self.parser),
         )
         self.outbox = Outbox(self.db)
         self.application = build_application(settings)

@@ -190,6 +190,7 @@ def _url_argument(url: str) -> str:
 
 async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
     from bot.feeds.fetch import Fetcher
+    from bot.feeds.workers import FeedParser
     from bot.posting import channel_problem
     from bot.services.push import push_url
     from jobs.deliver import Outbox
@@ -208,8 +209,11 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
                     f"configuration error: TELEGRAM_CHANNEL: cannot post to {channel}: {problem}",
                     2,
                 )
-            async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
-                pushed = await push_url(db, fetcher, url, channel=channel)
+            async with (
+                Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher,
+                FeedParser(workers=1) as parser,
+            ):
+                pushed = await push_url(db, fetcher, url, channel=channel, parser=parser)
             # Only this article's deliveries: a running `newsbot run` sends the rest.
             report = await Outbox(db).drain(app.bot, article_id=pushed.article.id)
             print(

@@ -79,12 +79,16 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
     """Run one ``newsbot feeds`` action on the migrated database ``db``."""
     from bot.feeds.fetch import Fetcher
     from bot.feeds.opml import parse_opml, render_opml
+    from bot.feeds.workers import FeedParser
     from bot.services import feeds
 
     action = args.feeds_command
     if action == "add":
-        async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
-            added = await feeds.add_feed(db, fetcher, args.url)
+        async with (
+            Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher,
+            FeedParser(workers=1) as parser,
+        ):
+            added = await feeds.add_feed(db, fetcher, args.url, parser=parser)
         if added.discovered_from:
             print(f"Found the feed {added.feed.url} on {redact_url(added.discovered_from)}")
         print(

@@ -288,3 +288,9 @@ def page_to_draft(meta: PageMeta) -> ArticleDraft:
         link=meta.url,
         image=meta.image,
     )
+
+
+def page_draft(content: bytes, content_type: str | None, url: str) -> ArticleDraft:
+    """The article draft of the page ``content`` fetched from ``url`` (decode, parse, draft):
+    one pure call, for a worker process."""
+    return page_to_draft(parse_page(decode_html(content, content_type), url))

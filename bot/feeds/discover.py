@@ -28,7 +28,6 @@ HTML is parsed with lexbor (selectolax), which is linear on hostile input, and o
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,7 +38,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from bot.errors import ErrorKind, FeedParseError, FetchError
 from bot.feeds.fetch import FEED_ACCEPT, Fetcher, FetchResult
-from bot.feeds.parse import ParsedFeed, parse_feed
+from bot.feeds.parse import ParsedFeed
+from bot.feeds.workers import FeedParser
 from bot.formatting.html_text import absolute_http_url
 from bot.links import redact_url
 from bot.pages import decode_html
@@ -183,16 +183,21 @@ def _looks_like_html(result: FetchResult) -> bool:
     return not (media_type.endswith(("xml", "json")))
 
 
-async def _try_feed(fetcher: Fetcher, url: str) -> tuple[ParsedFeed | None, str | None]:
+async def _try_feed(
+    fetcher: Fetcher, url: str, parser: FeedParser
+) -> tuple[ParsedFeed | None, str | None]:
     """Fetch ``url`` and parse it as a feed: ``(feed, None)``, or ``(None, why it is not)``."""
     try:
         result = await fetcher.fetch(url, accept=FEED_ACCEPT)
-        feed = await asyncio.to_thread(
-            parse_feed, result.content, url=result.url, content_type=result.content_type
-        )
+        feed = await parser.parse(result.content, url=result.url, content_type=result.content_type)
     except (FetchError, FeedParseError) as error:
         return None, error.reason
     return feed, None
+
+
+def _page_links(content: bytes, content_type: str | None, url: str) -> list[DiscoveredFeed]:
+    """The feed links of a fetched page (decoded as a browser would): for a worker process."""
+    return find_feed_links(decode_html(content[:MAX_HTML_BYTES], content_type), url)
 
 
 def _candidates(links: Sequence[DiscoveredFeed]) -> list[DiscoveredFeed]:
@@ -215,7 +220,7 @@ def _nothing_found(links: Sequence[DiscoveredFeed], paths: Sequence[str]) -> str
     return f"no feed found: {page} and none of {', '.join(paths)} is a feed"
 
 
-async def discover(fetcher: Fetcher, url: str) -> Discovery:
+async def discover(fetcher: Fetcher, url: str, *, parser: FeedParser | None = None) -> Discovery:
     """Find the feed at or behind ``url``, as this module's docstring says.
 
     Raises :class:`FetchError` when ``url`` itself cannot be fetched, the
@@ -224,11 +229,10 @@ async def discover(fetcher: Fetcher, url: str) -> Discovery:
     Candidates that fail are recorded in the result (or in the log) and do not raise.
     """
     tried: list[Attempt] = []
+    parser = parser or FeedParser(workers=0)
     page = await fetcher.fetch(url, accept=FEED_ACCEPT)
     try:
-        feed = await asyncio.to_thread(
-            parse_feed, page.content, url=page.url, content_type=page.content_type
-        )
+        feed = await parser.parse(page.content, url=page.url, content_type=page.content_type)
     except FeedParseError as error:
         if not _looks_like_html(page):
             raise
@@ -237,8 +241,9 @@ async def discover(fetcher: Fetcher, url: str) -> Discovery:
         tried.append(Attempt(url=url, source="asked", error=None))
         return Discovery(url=url, title=feed.title, feed=feed, links=(), tried=tuple(tried))
 
-    html = decode_html(page.content[:MAX_HTML_BYTES], page.content_type)
-    links = find_feed_links(html, page.url)
+    links = await parser.call(
+        FeedParseError, page.url, _page_links, page.content, page.content_type, page.url
+    )
     titles = {link.url: link.title for link in links}
     queue = [(link.url, "link", "") for link in _candidates(links)]
     queue += [(urljoin(page.url, path), "path", path) for path in COMMON_PATHS]
@@ -252,7 +257,7 @@ async def discover(fetcher: Fetcher, url: str) -> Discovery:
         done.add(candidate)
         if path:
             paths_tried.append(path)
-        found, reason = await _try_feed(fetcher, candidate)
+        found, reason = await _try_feed(fetcher, candidate, parser)
         tried.append(Attempt(url=candidate, source=source, error=reason))
         if found is not None:
             log.info(

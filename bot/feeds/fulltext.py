@@ -24,13 +24,14 @@ of its own instead.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Final
 
 import trafilatura
 
+from bot.errors import PageParseError
 from bot.feeds.fetch import PAGE_ACCEPT, Fetcher
+from bot.feeds.workers import FeedParser
 from bot.formatting.condense import truncate
 from bot.links import redact_url
 from bot.pages import decode_html
@@ -130,7 +131,11 @@ def _decode_and_extract(
 
 
 async def fetch_article_text(
-    fetcher: Fetcher, url: str, *, max_chars: int = DEFAULT_MAX_CHARS
+    fetcher: Fetcher,
+    url: str,
+    *,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    parser: FeedParser | None = None,
 ) -> str | None:
     """Fetch the article page at ``url`` and return its main text, or None if it has none.
 
@@ -146,8 +151,14 @@ async def fetch_article_text(
             f"not a page ({media_type})",
         )
         return None
-    text = await asyncio.to_thread(
-        _decode_and_extract, result.content, result.content_type, result.url, max_chars
+    text = await (parser or FeedParser(workers=0)).call(
+        PageParseError,
+        result.url,
+        _decode_and_extract,
+        result.content,
+        result.content_type,
+        result.url,
+        max_chars,
     )
     log.info(
         "article text url=%s chars=%d",

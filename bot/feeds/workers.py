@@ -1,4 +1,4 @@
-"""Feed parsing off the event loop: in a pool of processes sized to the cores, or a thread.
+"""Parsing off the event loop: in a pool of processes sized to the cores, or a thread.
 
 feedparser is pure Python and CPU-bound; in threads, every feed shares one GIL with the event
 loop, so a cycle with many changed feeds is limited by one core and readers wait for answers.
@@ -7,6 +7,10 @@ A process pool parses on every core::
     parser = FeedParser(workers=os.cpu_count() or 1)   # workers=0: a worker thread
     parsed = await parser.parse(content, url=url, content_type=content_type)
     await parser.aclose()
+
+Pages go the same way (``await parser.call(PageParseError, url, page_draft, …)``): lexbor
+and libxml2 are linear on what made ``html.parser`` quadratic, but not on a tag with tens of
+thousands of attributes, and they hold the GIL while they parse.
 
 Every parse is bounded: it must finish within ``timeout`` seconds (else the pool is replaced,
 so a stuck worker cannot hold a core) and, in a process, within :data:`WORKER_MEMORY` bytes of
@@ -19,16 +23,18 @@ import asyncio
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Final
+from typing import Any, Final, Self, TypeVar
 
-from bot.errors import ErrorKind, FeedParseError
+from bot.errors import ErrorKind, FeedParseError, ParseError
 from bot.feeds.parse import ParsedFeed, parse_feed
 
 __all__ = ["WORKER_MEMORY", "FeedParser", "default_workers"]
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: The most address space a parsing process may take: the body it gets is at most 5 MB, and
 #: a 5 MB feed peaks at about 110 MB of address space.
@@ -77,31 +83,44 @@ class FeedParser:
 
     async def parse(self, content: bytes, *, url: str, content_type: str | None) -> ParsedFeed:
         """The feed in ``content``; raises FeedParseError, whatever the bytes do to the parser."""
+        return await self.call(FeedParseError, url, _parse, content, url, content_type)
+
+    async def call(
+        self,
+        error: type[ParseError],
+        source: str,
+        func: Callable[..., _T],
+        *args: Any,
+    ) -> _T:
+        """``func(*args)`` (a pure, top-level function over hostile bytes) in a worker process,
+        or a thread with no workers; its own errors are raised as they are, and running out of
+        time or memory, or crashing the process, is an ``error`` about ``source``."""
         if not self.workers:
-            return await asyncio.wait_for(
-                asyncio.to_thread(parse_feed, content, url=url, content_type=content_type),
-                self.timeout,
-            )
+            try:
+                return await asyncio.wait_for(asyncio.to_thread(func, *args), self.timeout)
+            except TimeoutError:  # the thread runs on: only a process can be stopped
+                raise error(source, self._too_long(), kind=ErrorKind.UNPARSEABLE) from None
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor(), _parse, content, url, content_type)
+        future = loop.run_in_executor(self._executor(), func, *args)
         try:
             return await asyncio.wait_for(future, self.timeout)
         except TimeoutError:
             self._discard("a parse ran out of time")
-            raise FeedParseError(
-                url, f"parsing took longer than {self.timeout:g} s", kind=ErrorKind.UNPARSEABLE
-            ) from None
+            raise error(source, self._too_long(), kind=ErrorKind.UNPARSEABLE) from None
         except BrokenProcessPool:
             self._discard("a parsing process died")
-            raise FeedParseError(
-                url,
-                "the feed parser crashed (the feed is too large or hostile)",
+            raise error(
+                source,
+                "the parser crashed (the document is too large or hostile)",
                 kind=ErrorKind.UNPARSEABLE,
             ) from None
         except MemoryError:
-            raise FeedParseError(
-                url, "parsing the feed needs too much memory", kind=ErrorKind.UNPARSEABLE
+            raise error(
+                source, "parsing it needs too much memory", kind=ErrorKind.UNPARSEABLE
             ) from None
+
+    def _too_long(self) -> str:
+        return f"parsing took longer than {self.timeout:g} s"
 
     def _discard(self, why: str) -> None:
         """Stop the pool's processes (a stuck one included); the next parse starts a new pool."""
@@ -115,6 +134,12 @@ class FeedParser:
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.kill()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     async def aclose(self) -> None:
         """Stop the worker processes."""

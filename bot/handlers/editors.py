@@ -43,7 +43,9 @@ async def push(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, url = asked
     newsbot = runtime(context)
     try:
-        pushed = await push_url(newsbot.db, newsbot.fetcher, url, channel=newsbot.channel)
+        pushed = await push_url(
+            newsbot.db, newsbot.fetcher, url, channel=newsbot.channel, parser=newsbot.parser
+        )
     except NewsbotError as exc:
         log.info("push failed chat_id=%s url=%s error=%r", message.chat_id, url, str(exc))
         await reply(context, message, texts.push_failed(str(exc)))
@@ -61,7 +63,8 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     message, url = asked
     try:
-        draft, _links = await read_page(runtime(context).fetcher, url)
+        newsbot = runtime(context)
+        draft, _links = await read_page(newsbot.fetcher, url, parser=newsbot.parser)
     except NewsbotError as exc:
         await reply(context, message, texts.preview_failed(str(exc)))
         return

@@ -6,7 +6,6 @@ flooded with a feed's backlog; from then on only entries that appear later are p
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -25,7 +24,8 @@ from bot.errors import (
 from bot.feeds.discover import discover
 from bot.feeds.fetch import Fetcher, FetchResult
 from bot.feeds.opml import OpmlFeed
-from bot.feeds.parse import ParsedFeed, parse_feed
+from bot.feeds.parse import ParsedFeed
+from bot.feeds.workers import FeedParser
 from bot.links import has_credentials, redact_url
 from bot.services.articles import store_drafts
 from bot.storage.db import Database
@@ -48,14 +48,20 @@ class FeedRead:
 
 
 async def read_feed(
-    fetcher: Fetcher, url: str, *, etag: str | None = None, last_modified: str | None = None
+    fetcher: Fetcher,
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    parser: FeedParser | None = None,
 ) -> FeedRead:
-    """Fetch ``url`` (conditionally) and parse it in a worker thread, never on the event loop."""
+    """Fetch ``url`` (conditionally) and parse it off the event loop: in ``parser``'s worker
+    processes (bounded in time), else a thread."""
     fetched = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
     if fetched.not_modified:
         return FeedRead(fetched, None)
-    parsed = await asyncio.to_thread(
-        parse_feed, fetched.content, url=fetched.url, content_type=fetched.content_type
+    parsed = await (parser or FeedParser(workers=0)).parse(
+        fetched.content, url=fetched.url, content_type=fetched.content_type
     )
     return FeedRead(fetched, parsed)
 
@@ -90,7 +96,9 @@ async def find_by_url(session: AsyncSession, url: str) -> Feed | None:
     return await session.scalar(select(Feed).where(Feed.url == url))
 
 
-async def add_feed(db: Database, fetcher: Fetcher, url: str) -> FeedAdded:
+async def add_feed(
+    db: Database, fetcher: Fetcher, url: str, *, parser: FeedParser | None = None
+) -> FeedAdded:
     """Read ``url`` and store it as a feed, its current entries marked seen.
 
     Raises :class:`FeedExistsError`, :class:`FetchError` or :class:`FeedParseError`; nothing is
@@ -104,11 +112,12 @@ async def add_feed(db: Database, fetcher: Fetcher, url: str) -> FeedAdded:
     page: str | None = None
     fetched: FetchResult | None
     try:
-        read = await read_feed(fetcher, url)
+        read = await read_feed(fetcher, url, parser=parser)
     except FeedParseError as error:
         if error.kind != ErrorKind.NOT_A_FEED:
             raise
-        found = await discover(fetcher, url)  # a site's page: the feed it links, or /feed…
+        # A site's page: the feed it links, or /feed, /rss…
+        found = await discover(fetcher, url, parser=parser)
         page, url, fetched, parsed = url, _check_url(found.url), None, found.feed
         log.info("feed discovered page=%s url=%s", redact_url(page), redact_url(url))
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, replace
 
@@ -10,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.article import ArticleDraft
-from bot.errors import AlreadyPostedError, FetchError
+from bot.errors import AlreadyPostedError, FetchError, PageParseError
 from bot.feeds.fetch import PAGE_ACCEPT, Fetcher
-from bot.pages import decode_html, page_to_draft, parse_page
+from bot.feeds.workers import FeedParser
+from bot.pages import page_draft
 from bot.services.articles import enqueue, identity, published_links, store_drafts
 from bot.storage.db import Database
 from bot.storage.models import Article
@@ -28,32 +28,39 @@ class Pushed:
     deliveries: int
 
 
-async def read_page(fetcher: Fetcher, url: str) -> tuple[ArticleDraft, list[str]]:
+async def read_page(
+    fetcher: Fetcher, url: str, *, parser: FeedParser | None = None
+) -> tuple[ArticleDraft, list[str]]:
     """The article at ``url`` (from its meta tags) and every URL it is known by.
 
-    The page is parsed in a worker thread. Raises :class:`FetchError` or
-    :class:`PageParseError`.
+    The page is parsed by ``parser`` (a worker process, bounded in time), else in a thread.
+    Raises :class:`FetchError` or :class:`PageParseError`.
     """
     url = url.strip()
     if not url.lower().startswith(("http://", "https://")):
         raise FetchError(url, "only http and https URLs can be pushed")
     fetched = await fetcher.fetch(url, accept=PAGE_ACCEPT)
-
-    def parse() -> ArticleDraft:
-        html = decode_html(fetched.content, fetched.content_type)
-        return page_to_draft(parse_page(html, fetched.url))
-
-    draft = await asyncio.to_thread(parse)
+    parser = parser or FeedParser(workers=0)
+    draft = await parser.call(
+        PageParseError, fetched.url, page_draft, fetched.content, fetched.content_type, fetched.url
+    )
     return draft, sorted({link for link in (draft.link, url, fetched.url) if link})
 
 
-async def push_url(db: Database, fetcher: Fetcher, url: str, *, channel: str | None) -> Pushed:
+async def push_url(
+    db: Database,
+    fetcher: Fetcher,
+    url: str,
+    *,
+    channel: str | None,
+    parser: FeedParser | None = None,
+) -> Pushed:
     """Fetch the page at ``url``, store it as an article and queue its deliveries.
 
     Raises :class:`FetchError`, :class:`PageParseError` or, when an article with the same
     link was already published, :class:`AlreadyPostedError` (nothing is sent twice).
     """
-    draft, links = await read_page(fetcher, url)  # no transaction is open while fetching
+    draft, links = await read_page(fetcher, url, parser=parser)  # no transaction open meanwhile
     async with db.session() as session, session.begin():
         return await publish_page(session, draft, links, channel=channel)
 
