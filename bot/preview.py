@@ -20,8 +20,8 @@ from bot.formatting import render_post
 from bot.pages import decode_html, page_to_draft, parse_page
 
 ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "
-    "text/html;q=0.8, */*;q=0.5"
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+    "text/xml;q=0.9, application/json;q=0.9, text/html;q=0.8, */*;q=0.5"
 )
 
 
