@@ -210,7 +210,10 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
                     2,
                 )
             async with (
-                Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher,
+                Fetcher(
+                    allow_private_networks=settings.allow_private_networks,
+                    timeout=settings.fetch_timeout,
+                ) as fetcher,
                 FeedParser(workers=1) as parser,
             ):
                 pushed = await push_url(db, fetcher, url, channel=channel, parser=parser)

@@ -85,12 +85,16 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
     action = args.feeds_command
     if action == "add":
         async with (
-            Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher,
+            Fetcher(
+                allow_private_networks=settings.allow_private_networks,
+                timeout=settings.fetch_timeout,
+            ) as fetcher,
             FeedParser(workers=1) as parser,
         ):
             added = await feeds.add_feed(db, fetcher, args.url, parser=parser)
         if added.discovered_from:
-            print(f"Found the feed {added.feed.url} on {redact_url(added.discovered_from)}")
+            page = redact_url(added.discovered_from)
+            print(f"Found the feed {redact_url(added.feed.url)} on {page}")
         print(
             f"Added feed {added.feed.id}: {added.feed.title or added.feed.url} "
             f"({added.seen} existing article(s) marked seen; new ones will be posted)"
@@ -118,7 +122,7 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
             print(format_feeds(await feeds.list_feeds(session), now=utcnow()))
         elif action == "remove":
             feed = await feeds.remove_feed(session, args.feed)
-            print(f"Removed feed {feed.id}: {feed.url} (FEEDS will not add it again)")
+            print(f"Removed feed {feed.id}: {redact_url(feed.url)} (FEEDS will not add it again)")
         elif action == "set":
             interval = getattr(args, "interval", ...)
             if interval is ... and args.full_text is None:
@@ -136,7 +140,7 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
         else:
             active = action == "resume"
             feed = await feeds.set_active(session, args.feed, active)
-            print(f"{'Resumed' if active else 'Paused'} feed {feed.id}: {feed.url}")
+            print(f"{'Resumed' if active else 'Paused'} feed {feed.id}: {redact_url(feed.url)}")
     return 0
 
 
@@ -204,7 +208,7 @@ def format_feeds(rows: Sequence[tuple[Feed, int]], *, now: datetime) -> str:
 def format_import(imported: Any) -> str:
     """What ``newsbot feeds import`` prints: each feed added, each URL skipped and why."""
     lines = [f"Added {len(imported.added)} feed(s), skipped {len(imported.skipped)}."]
-    lines += [f"  added   {feed.url}  {feed.title}".rstrip() for feed in imported.added]
+    lines += [f"  added   {redact_url(feed.url)}  {feed.title}".rstrip() for feed in imported.added]
     lines += [f"  skipped {url}: {why}" for url, why in imported.skipped]
     if imported.added:
         lines.append("Each is read on its next poll; what it holds then is marked seen.")

@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
+from bot.links import has_credentials, redact_url
 
 TOKEN_PATTERN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,64}")
 CHANNEL_PATTERN = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-100\d{5,16}")
@@ -157,7 +158,12 @@ class Settings(BaseSettings):
     def _check_feeds(cls, value: list[str]) -> list[str]:
         for url in value:
             if not re.fullmatch(r"https?://\S+", url):
-                raise ValueError(f"{url!r} is not an http(s) URL")
+                raise ValueError(f"{redact_url(url)!r} is not an http(s) URL")
+            if has_credentials(url):
+                raise ValueError(
+                    f"{redact_url(url)!r} contains a user name or password; newsbot does not "
+                    "send credentials"
+                )
             if len(url.encode()) > 2048:
                 raise ValueError(f"{url[:60]!r}… is longer than 2048 bytes")
         return list(dict.fromkeys(value))

@@ -58,7 +58,9 @@ def to_preview(draft: ArticleDraft, source: str) -> PreviewPost:
 async def read_source(source: str, *, settings: Settings) -> tuple[bytes, str, str | None]:
     """The bytes of ``source`` (URL or path), the URL they came from, and their content type."""
     if source.lower().startswith(("http://", "https://")):
-        async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
+        async with Fetcher(
+            allow_private_networks=settings.allow_private_networks, timeout=settings.fetch_timeout
+        ) as fetcher:
             fetched = await fetcher.fetch(source, accept=ACCEPT)
         return fetched.content, fetched.url, fetched.content_type
     try:

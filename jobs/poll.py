@@ -43,7 +43,7 @@ from bot.feeds.workers import FeedParser
 from bot.links import redact_url
 from bot.services.articles import StoreRequest, enqueue_many, identity, known_identities, store_many
 from bot.storage.db import Database
-from bot.storage.models import Feed, utcnow
+from bot.storage.models import Feed, RemovedFeed, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -346,6 +346,8 @@ class Poller:
         moved = await self._moved_url(session, feed, fetched)
         if moved:
             values["url"] = moved
+            # FEEDS may still name the old URL: it must not come back as a second feed.
+            await session.merge(RemovedFeed(url=feed.url, removed_at=now, moved_to=feed.id))
         return values
 
     async def _store(

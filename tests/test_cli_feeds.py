@@ -81,6 +81,12 @@ class TestManage:
         assert bad.returncode == 1
         assert "60-86400" in bad.stderr
         assert newsbot("feeds", "set", "1", cwd=tmp_path).returncode == 1
+        for odd in ("²", "99999999999999999999999", "0"):
+            refused = newsbot("feeds", "pause", odd, cwd=tmp_path)
+            assert refused.returncode == 1, odd
+            assert errors(refused.stderr) == 1
+            assert "no feed has the" in refused.stderr
+            assert "Traceback" not in refused.stderr
         removed = newsbot("feeds", "remove", url, cwd=tmp_path)
         assert removed.returncode == 0, removed.stderr
         assert "No feeds yet" in newsbot("feeds", "list", cwd=tmp_path, FEEDS=url).stdout
@@ -100,12 +106,16 @@ class TestOPML:
             '<outline text="हिंदी समाचार" xmlUrl="https://hindi.example/rss"/></outline>'
             '<outline text="Again" xmlUrl="https://hindi.example/rss"/>'
             '<outline text="Mail" xmlUrl="mailto:x@example.com"/>'
+            '<outline text="Spaces" xmlUrl="https://exa mple.com/rss"/>'
+            '<outline text="No host" xmlUrl="https://"/>'
             "</body></opml>",
             encoding="utf-8",
         )
         imported = newsbot("feeds", "import", str(opml), cwd=tmp_path)
         assert imported.returncode == 0, imported.stderr
-        assert "Added 2 feed(s), skipped 1." in imported.stdout  # the repeat is read once
+        assert "Added 2 feed(s), skipped 3." in imported.stdout  # the repeat is read once
+        assert "may not contain spaces" in imported.stdout
+        assert "names no host" in imported.stdout
         assert "mailto:x@example.com: only http and https" in imported.stdout
         exported = newsbot("feeds", "export", cwd=tmp_path)
         assert exported.returncode == 0, exported.stderr
@@ -115,7 +125,7 @@ class TestOPML:
             ("https://hindi.example/rss", "हिंदी समाचार"),
         }
         again = newsbot("feeds", "import", str(opml), cwd=tmp_path)
-        assert "Added 0 feed(s), skipped 3." in again.stdout
+        assert "Added 0 feed(s), skipped 5." in again.stdout
         assert "already feed 1" in again.stdout
 
     def test_not_opml_is_one_clear_line(self, tmp_path: Path) -> None:

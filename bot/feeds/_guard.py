@@ -16,10 +16,12 @@ certificate checks and SNI stay on the host name, not on the address connected t
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Final, TypeAlias
 
 import httpcore
@@ -45,6 +47,16 @@ IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver: TypeAlias = Callable[[str, int], Awaitable[Sequence[str]]]
 
 _NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
+#: Not public, though this Python's address tables may call them global: site-local IPv6
+#: (deprecated, still routed inside some networks), IETF protocol assignments, 6to4 relays.
+_NOT_PUBLIC: Final = (
+    ipaddress.IPv6Network("fec0::/10"),
+    ipaddress.IPv4Network("192.0.0.0/24"),
+    ipaddress.IPv4Network("192.88.99.0/24"),
+)
+#: getaddrinfo blocks a thread until it answers; lookups get threads of their own, so that slow
+#: name servers cannot take the threads every other ``to_thread`` and lookup needs.
+_DNS_THREADS: Final = ThreadPoolExecutor(max_workers=32, thread_name_prefix="newsbot-dns")
 # Each address of a name gets a share of the connect timeout, but at least this many seconds,
 # so that one black-holed address does not use up the whole fetch before the next is tried.
 _MIN_ATTEMPT_SECONDS: Final = 2.0
@@ -77,6 +89,8 @@ def is_public_address(ip: str | IPAddress) -> bool:
             embedded = ipaddress.IPv4Address(int(addr) & 0xFFFF_FFFF)
         if embedded is not None:
             return is_public_address(embedded)
+    if any(addr in network for network in _NOT_PUBLIC if network.version == addr.version):
+        return False
     return addr.is_global and not (
         addr.is_loopback
         or addr.is_private
@@ -91,7 +105,9 @@ async def resolve(host: str, port: int) -> Sequence[str]:
     """Return the addresses ``host`` resolves to (getaddrinfo, in its order); GuardError(DNS)."""
     loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await loop.run_in_executor(
+            _DNS_THREADS, functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+        )
     except (OSError, UnicodeError):  # socket.gaierror is an OSError
         raise GuardError(ErrorKind.DNS, "name does not resolve") from None
     return [str(info[4][0]) for info in infos]

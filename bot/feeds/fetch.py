@@ -248,13 +248,14 @@ class Fetcher:
         """
         started = time.monotonic()
         headers = {"Accept": accept}
+        etag, last_modified = usable_validator(etag), usable_validator(last_modified)
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         try:
-            async with asyncio.timeout(self._timeout):
-                result = await self._follow(url, headers)
+            async with asyncio.timeout(self._timeout) as deadline:
+                result = await self._follow(url, headers, deadline)
         except TimeoutError:
             error = FetchError(url, self._timed_out(), kind=ErrorKind.TIMEOUT)
             self._log_failure(url, error, started)
@@ -279,12 +280,14 @@ class Fetcher:
             )
         return result
 
-    async def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
+    async def _follow(
+        self, url: str, headers: dict[str, str], deadline: asyncio.Timeout
+    ) -> FetchResult:
         """Request ``url`` and each redirect target in turn, checking every hop first."""
         current = url
         permanent = True
         for hop in range(self._max_redirects + 1):
-            answer = await self._hop(current, _parse_url(current), headers)
+            answer = await self._hop(current, _parse_url(current), headers, deadline)
             if isinstance(answer, FetchResult):
                 moved = hop > 0 and permanent
                 return replace(answer, permanent_url=answer.url if moved else None)
@@ -295,11 +298,21 @@ class Fetcher:
         )
 
     async def _hop(
-        self, url: str, target: httpx.URL, headers: dict[str, str]
+        self, url: str, target: httpx.URL, headers: dict[str, str], deadline: asyncio.Timeout
     ) -> FetchResult | _Redirect:
-        """Make one request (one of ``max_per_host`` to its host) and read its answer."""
+        """Make one request (one of ``max_per_host`` to its host) and read its answer.
+
+        Waiting for the host's turn does not count against the fetch's time: a feed that never
+        got to ask is not a feed that timed out.
+        """
         host = target.raw_host.decode("ascii")
+        loop = asyncio.get_running_loop()
+        when = deadline.when()
+        left = None if when is None else when - loop.time()
+        deadline.reschedule(None)  # the wait is bounded by the fetches ahead, each bounded
         async with self._slots.slot(host):
+            if left is not None:
+                deadline.reschedule(loop.time() + left)
             try:
                 if self._check_before_request:
                     await check_host(host, _port(target), self._resolver)
@@ -358,8 +371,8 @@ class Fetcher:
             status=status,
             content=content,
             content_type=response.headers.get("content-type"),
-            etag=response.headers.get("etag"),
-            last_modified=response.headers.get("last-modified"),
+            etag=usable_validator(response.headers.get("etag")),
+            last_modified=usable_validator(response.headers.get("last-modified")),
             not_modified=status == 304,
             max_age=parse_max_age(response.headers.get("cache-control")),
         )
@@ -395,6 +408,15 @@ class Fetcher:
             error.reason,
             _elapsed_ms(started),
         )
+
+
+def usable_validator(value: str | None) -> str | None:
+    """An ETag or Last-Modified that can be sent back as it came (printable ASCII, at most 512
+    characters), else None: a header httpx decoded from other bytes would fail to encode on
+    every later request."""
+    if not value or len(value) > 512 or not (value.isascii() and value.isprintable()):
+        return None
+    return value
 
 
 def _parse_url(url: str) -> httpx.URL:

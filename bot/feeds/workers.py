@@ -68,13 +68,15 @@ class FeedParser:
         self.workers = workers
         self.timeout = timeout
         self._pool: ProcessPoolExecutor | None = None
+        self._turns = asyncio.Semaphore(max(workers, 1))
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # forkserver: a fork of this (threaded) process could inherit a held lock.
             context = multiprocessing.get_context("forkserver")
-            # The server imports the parser once, and not the caller's __main__ (a script that
-            # runs newsbot must not run again in each worker).
+            # The server imports the parser once. Each worker still imports the caller's
+            # __main__ (as __mp_main__): a script that runs newsbot needs the usual
+            # ``if __name__ == "__main__":`` guard, as python -m bot and newsbot have.
             context.set_forkserver_preload(["bot.feeds.parse"])
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=context, initializer=_init_worker
@@ -94,46 +96,52 @@ class FeedParser:
     ) -> _T:
         """``func(*args)`` (a pure, top-level function over hostile bytes) in a worker process,
         or a thread with no workers; its own errors are raised as they are, and running out of
-        time or memory, or crashing the process, is an ``error`` about ``source``."""
+        time or memory, or crashing the process, is an ``error`` about ``source``.
+
+        At most ``workers`` calls are in the pool at once and each one's time starts when it
+        does, so a slow parse costs only its own; a call whose process was stopped because of
+        another (a timeout, a crash) is tried once more in a new pool.
+        """
         if not self.workers:
             try:
                 return await asyncio.wait_for(asyncio.to_thread(func, *args), self.timeout)
             except TimeoutError:  # the thread runs on: only a process can be stopped
                 raise error(source, self._too_long(), kind=ErrorKind.UNPARSEABLE) from None
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor(), func, *args)
-        try:
-            return await asyncio.wait_for(future, self.timeout)
-        except TimeoutError:
-            self._discard("a parse ran out of time")
-            raise error(source, self._too_long(), kind=ErrorKind.UNPARSEABLE) from None
-        except BrokenProcessPool:
-            self._discard("a parsing process died")
-            raise error(
-                source,
-                "the parser crashed (the document is too large or hostile)",
-                kind=ErrorKind.UNPARSEABLE,
-            ) from None
-        except MemoryError:
-            raise error(
-                source, "parsing it needs too much memory", kind=ErrorKind.UNPARSEABLE
-            ) from None
+        crashed = "the parser crashed (the document is too large or hostile)"
+        for attempt in (1, 2):
+            async with self._turns:
+                pool = self._executor()
+                submitted = pool.submit(func, *args)
+                try:
+                    return await asyncio.wait_for(asyncio.wrap_future(submitted), self.timeout)
+                except TimeoutError:
+                    self._discard(pool, "a parse ran out of time")
+                    raise error(source, self._too_long(), kind=ErrorKind.UNPARSEABLE) from None
+                except BrokenProcessPool:
+                    self._discard(pool, "a parsing process died")
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():  # the caller was cancelled
+                        raise
+                    # Not ours: the pool was stopped under this call for another one's sake.
+                except MemoryError:
+                    raise error(
+                        source, "parsing it needs too much memory", kind=ErrorKind.UNPARSEABLE
+                    ) from None
+            log.warning("parse retried source=%s attempt=%d", source, attempt)
+        raise error(source, crashed, kind=ErrorKind.UNPARSEABLE)
 
     def _too_long(self) -> str:
         return f"parsing took longer than {self.timeout:g} s"
 
-    def _discard(self, why: str) -> None:
-        """Stop the pool's processes (a stuck one included); the next parse starts a new pool."""
-        pool, self._pool = self._pool, None
-        if pool is None:
+    def _discard(self, pool: ProcessPoolExecutor, why: str) -> None:
+        """Stop ``pool``'s processes (a stuck one included) if it is still the current pool;
+        the next call starts a new one."""
+        if self._pool is not pool:
             return
+        self._pool = None
         log.warning("parser pool replaced reason=%r", why)
-        # ProcessPoolExecutor cannot cancel a running call; its processes are killed instead
-        # (a private attribute, as the standard library offers no other way).
-        processes = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.kill()
+        _stop(pool)
 
     async def __aenter__(self) -> Self:
         return self
@@ -142,10 +150,22 @@ class FeedParser:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Stop the worker processes."""
+        """Stop the worker processes at once (a parse still running is of no use now)."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+            await asyncio.to_thread(_stop, pool)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill ``pool``'s processes and let it go."""
+    # ProcessPoolExecutor cannot cancel a running call; its processes are killed instead
+    # (a private attribute, as the standard library offers no other way).
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.kill()
+    for process in workers:
+        process.join(timeout=5)
 
 
 def _parse(content: bytes, url: str, content_type: str | None) -> ParsedFeed:

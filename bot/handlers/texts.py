@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from bot.links import redact_url
+
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Welcome and what this bot does"),
     ("subscribe", "Get each new article here"),
@@ -76,7 +78,7 @@ def feed_paused(feed_id: int, url: str, failures: int, kind: str | None, error: 
     """An editor's alert: a feed failed too often in a row and is paused."""
     return (
         f"⚠️ <b>Feed {feed_id} is paused</b> after {failures} failed polls in a row.\n"
-        f"{escape(url)}\n\n"
+        f"{escape(redact_url(url))}\n\n"
         f"Last error ({escape(kind or 'unknown')}): {escape(error or 'unknown')}\n\n"
         f"Once it is fixed, resume it with <code>newsbot feeds resume {feed_id}</code>."
     )

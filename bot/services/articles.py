@@ -102,6 +102,19 @@ def _url_keys(draft: ArticleDraft) -> dict[str, str]:
     return {key: url for url in draft.known_urls() if (key := link_key(url))}
 
 
+async def _listed_links(session: AsyncSession, keys: Sequence[str]) -> set[tuple[str, int]]:
+    """Which feeds listed each of the link ``keys``: (link key, feed id) pairs."""
+    found: set[tuple[str, int]] = set()
+    for chunk in _chunks(sorted(set(keys))):
+        rows = await session.execute(
+            select(Article.link_key, Article.feed_id).where(
+                Article.link_key.in_(chunk), Article.feed_id.is_not(None)
+            )
+        )
+        found.update((key, feed_id) for key, feed_id in rows if key and feed_id is not None)
+    return found
+
+
 async def published_links(session: AsyncSession, links: Sequence[str | None]) -> dict[str, int]:
     """Which of ``links`` (compared in canonical form) a published article is known by, and
     its id."""
@@ -227,12 +240,21 @@ async def store_many(session: AsyncSession, requests: Sequence[StoreRequest]) ->
     owners = await url_owners(
         session, [key for unknown in unknowns for d in unknown.values() for key in _url_keys(d)]
     )
+    # A URL's owner is the first article seen under it; a feed that listed the link later (a
+    # second section feed) knows it too, by its own articles' links.
+    listed = await _listed_links(
+        session,
+        [key for unknown in unknowns for d in unknown.values() if (key := link_key(d.link))],
+    )
+    claimed: set[str] = set()  # URLs of the drafts this batch publishes, in order
 
     plans: list[tuple[StoreRequest, list[ArticleDraft], list[ArticleDraft]]] = []
     for request, unique, unknown in zip(requests, uniques, unknowns, strict=True):
 
         def known_elsewhere(draft: ArticleDraft, feed_id: int | None = request.feed_id) -> bool:
             """Whether a URL of the draft is an article of this feed's or a published one."""
+            if feed_id is not None and (link_key(draft.link), feed_id) in listed:
+                return True
             return any(
                 (owner := owners.get(key)) is not None
                 and (
@@ -245,7 +267,13 @@ async def store_many(session: AsyncSession, requests: Sequence[StoreRequest]) ->
         relinked = [d for d in unknown.values() if known_elsewhere(d)]
         fresh = _chronological([d for d in unknown.values() if not known_elsewhere(d)])
         limit = MAX_NEW_PER_POLL if len(fresh) == len(unique) else MAX_BURST
-        to_publish = fresh[-limit:] if request.publish else []
+        to_publish = []
+        for draft in fresh[-limit:] if request.publish else []:
+            keys = set(_url_keys(draft))
+            if keys & claimed:  # another draft of this batch is the same article
+                continue
+            claimed.update(keys)
+            to_publish.append(draft)
         if request.publish and len(fresh) > limit:
             log.warning(
                 "too many new articles feed_id=%s new=%d published=%d; the older ones are only "
@@ -254,7 +282,10 @@ async def store_many(session: AsyncSession, requests: Sequence[StoreRequest]) ->
                 len(fresh),
                 len(to_publish),
             )
-        plans.append((request, to_publish, relinked + fresh[: len(fresh) - len(to_publish)]))
+        publishing = {id(d) for d in to_publish}
+        plans.append(
+            (request, to_publish, relinked + [d for d in fresh if id(d) not in publishing])
+        )
 
     published_ids = await _insert(
         session, [(r, d) for r, to_publish, _ in plans for d in to_publish], publish=True

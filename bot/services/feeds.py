@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,7 +78,21 @@ class FeedAdded:
 
 
 def _check_url(url: str) -> str:
+    """``url`` if it can be a feed's: an absolute http(s) URL with a host, no credentials, no
+    white space or control characters, at most MAX_URL_LENGTH bytes; else FetchError."""
     url = url.strip()
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise FetchError(
+            url.encode("unicode_escape").decode("ascii")[:200],
+            "a feed URL may not contain spaces or control characters",
+            kind=ErrorKind.INVALID_URL,
+        )
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    if url.lower().startswith(("http://", "https://")) and not host:
+        raise FetchError(url, "the URL names no host", kind=ErrorKind.INVALID_URL)
     if not url.lower().startswith(("http://", "https://")):
         raise FetchError(url, "only http and https URLs can be feeds", kind=ErrorKind.INVALID_URL)
     if has_credentials(url):
@@ -167,15 +182,25 @@ async def ensure_feeds(session: AsyncSession, urls: list[str]) -> list[Feed]:
     A URL an operator removed with ``newsbot feeds remove`` is not brought back (it is logged);
     ``newsbot feeds add`` adds it again.
     """
-    removed = set(await session.scalars(select(RemovedFeed.url).where(RemovedFeed.url.in_(urls))))
+    removed = {
+        row.url: row
+        for row in await session.scalars(select(RemovedFeed).where(RemovedFeed.url.in_(urls)))
+    }
     feeds = []
     for url in urls:
         if url in removed:
-            log.warning(
-                "feed in FEEDS was removed and is not added again url=%s "
-                "(newsbot feeds add URL brings it back)",
-                redact_url(url),
-            )
+            if removed[url].moved_to is not None:
+                log.info(
+                    "feed in FEEDS moved permanently url=%s feed_id=%s (update FEEDS)",
+                    redact_url(url),
+                    removed[url].moved_to,
+                )
+            else:
+                log.warning(
+                    "feed in FEEDS was removed and is not added again url=%s "
+                    "(newsbot feeds add URL brings it back)",
+                    redact_url(url),
+                )
             continue
         feed = await find_by_url(session, url)
         if feed is None:
@@ -244,12 +269,14 @@ async def list_feeds(session: AsyncSession) -> list[tuple[Feed, int]]:
 
 async def get_feed(session: AsyncSession, feed_id: int | str) -> Feed:
     """The feed with id ``feed_id`` (or that URL, given a URL); raises FeedNotFoundError."""
-    if isinstance(feed_id, str) and not feed_id.strip().isdigit():
+    if isinstance(feed_id, str) and not (feed_id.strip().isascii() and feed_id.strip().isdigit()):
         feed = await find_by_url(session, feed_id.strip())
         if feed is None:
             raise FeedNotFoundError(feed_id.strip())
         return feed
     number = int(feed_id)
+    if not 0 < number < 2**31:  # no feed has such an id; the database would refuse to look
+        raise FeedNotFoundError(number)
     found = await session.get(Feed, number)
     if found is None:
         raise FeedNotFoundError(number)

@@ -125,12 +125,14 @@ class Feed(Base):
 
 
 class RemovedFeed(Base):
-    """A feed URL an operator removed: ``FEEDS`` does not bring it back on the next start."""
+    """A feed URL that is no feed's any more: ``FEEDS`` does not bring it back on the next
+    start. An operator removed it, or the feed moved for good (301/308) to feed ``moved_to``."""
 
     __tablename__ = "removed_feeds"
 
     url: Mapped[str] = mapped_column(String(2048), primary_key=True)
     removed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moved_to: Mapped[int | None] = mapped_column(Integer)
 
 
 class Article(Base):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import io
+import logging
 import resource
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,11 +22,14 @@ from aiohttp.typedefs import Handler
 from sqlalchemy import select
 
 from bot.app import Newsbot
-from bot.config import load_settings
+from bot.config import Settings, load_settings
+from bot.logs import configure_logging
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.sandbox._runner import BackgroundServer
+from bot.services.feeds import ensure_feeds
 from bot.storage.db import Database
 from bot.storage.models import Feed
+from jobs.poll import PollResult
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -166,46 +171,69 @@ async def tg(sandbox: SandboxServer) -> AsyncIterator[SandboxClient]:
         yield client
 
 
+async def poll_while_a_reader_writes(
+    settings: Settings, db: Database, tg: SandboxClient
+) -> tuple[list[PollResult], bool]:
+    """Poll every feed while a reader sends /start; the results, and whether the bot answered
+    before the poll was over."""
+    async with Newsbot(settings, database=db) as newsbot:
+        poll = asyncio.create_task(newsbot.poll_now())
+        await tg.send(READER, "/start", first_name="Reader")
+        replies = await tg.bot_messages(READER, wait_for=1, timeout=15)
+        assert replies, "the bot did not answer a reader while polling hostile feeds"
+        # The stalled feed holds the poll for FETCH_TIMEOUT (10 s): the answer did not wait.
+        replied_while_polling = not poll.done()
+        return await asyncio.wait_for(poll, 60), replied_while_polling
+
+
 async def test_every_hostile_feed_is_a_recorded_failure_and_readers_are_answered(
     db: Database, hostile: HostileServer, sandbox: SandboxServer, tg: SandboxClient
 ) -> None:
     """One poll over every hostile feed ends, records the right kind for each, follows the
-    permanent move, obeys Retry-After, stays under 400 MB, and a reader who writes meanwhile
-    is answered."""
+    permanent move (and FEEDS does not bring the old URL back), obeys Retry-After, stays under
+    400 MB, logs neither the token nor a password, and a reader who writes meanwhile is
+    answered."""
     settings = load_settings(
         None,
         telegram_bot_token=TOKEN,
         telegram_api_url=sandbox.url,
         feeds=[f"{hostile.url}{path}" for path in EXPECTED],
         allow_private_networks=True,
-        fetch_timeout=5,
+        fetch_timeout=10,
         parse_workers=2,
     )
-    async with Newsbot(settings, database=db) as newsbot:
-        poll = asyncio.create_task(newsbot.poll_now())
-        await tg.send(READER, "/start", first_name="Reader")
-        replies = await tg.bot_messages(READER, wait_for=1, timeout=15)
-        assert replies, "the bot did not answer a reader while polling hostile feeds"
-        # The stalled feed holds the poll for FETCH_TIMEOUT: the answer did not wait for it.
-        assert not poll.done()
-        results = await asyncio.wait_for(poll, 60)
+    stream = io.StringIO()  # newsbot's own log set-up, at DEBUG
+    handler = configure_logging("DEBUG", secrets=[TOKEN], stream=stream)
+    try:
+        results, replied_while_polling = await poll_while_a_reader_writes(settings, db, tg)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert replied_while_polling
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert peak_mb < 400, f"peak RSS {peak_mb:.0f} MB"
     assert len(results) == len(EXPECTED)
+    logged = stream.getvalue()
+    assert "fetch failed" in logged  # the log was captured
+    assert "hunter2" not in logged
+    assert TOKEN not in logged
 
     async with db.session() as session:
         feeds = {feed.url: feed for feed in await session.scalars(select(Feed))}
+    moved = f"{hostile.url}/ok.xml?moved=1"
     kinds = {}
     for path in EXPECTED:
-        url = f"{hostile.url}{path}"
-        feed = feeds.get(url) or feeds[f"{hostile.url}/ok.xml?moved=1"]
+        feed = feeds.get(f"{hostile.url}{path}") or feeds[moved]
         kinds[path] = feed.last_error_kind
         if feed.last_error:
             assert "\n" not in feed.last_error
             assert "Traceback" not in feed.last_error
             assert "hunter2" not in feed.last_error
     assert kinds == EXPECTED
-    assert f"{hostile.url}/ok.xml?moved=1" in feeds  # the 301→308 chain moved the feed
+    assert moved in feeds  # the 301→308 chain moved the feed
+    async with db.session() as session, session.begin():  # FEEDS still names the old URL
+        await ensure_feeds(session, [f"{hostile.url}/moved"])
+    async with db.session() as session:
+        assert len(list(await session.scalars(select(Feed)))) == len(EXPECTED)
     busy = feeds[f"{hostile.url}/busy"]
     assert busy.next_poll_at is not None
     assert busy.next_poll_at >= datetime.now(UTC) + timedelta(seconds=3500)

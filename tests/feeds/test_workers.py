@@ -3,6 +3,8 @@ a parse that runs out of time costs only its own feed."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -57,3 +59,41 @@ class TestFeedParser:
         )
         assert got.entries
         await threads.aclose()
+
+
+def nap(seconds: float) -> float:
+    """A parse that takes ``seconds`` (run in a worker process)."""
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+class TestBounds:
+    async def test_a_stuck_parse_costs_only_itself(self) -> None:
+        """Parses queued behind one that runs out of time are not charged for its time, and
+        each succeeds in the new pool."""
+        async with FeedParser(workers=1, timeout=1) as parser:
+            stuck = asyncio.create_task(parser.call(FeedParseError, "stuck", nap, 30))
+            quick = [
+                asyncio.create_task(parser.call(FeedParseError, f"q{i}", nap, 0.01))
+                for i in range(5)
+            ]
+            with pytest.raises(FeedParseError, match="took longer"):
+                await stuck
+            assert await asyncio.gather(*quick) == [0.01] * 5
+
+    async def test_close_stops_a_running_parse(self) -> None:
+        """Closing the parser kills a worker that is still busy, instead of waiting for it."""
+        parser = FeedParser(workers=1, timeout=60)
+        running = asyncio.create_task(parser.call(FeedParseError, "long", nap, 60))
+        await asyncio.sleep(0)  # one turn: the call submits, and the pool starts its process
+        assert parser._pool is not None
+        pids = list(parser._pool._processes)  # type: ignore[attr-defined]
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        await parser.aclose()
+        for pid in pids:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)

@@ -32,6 +32,7 @@ def upgrade() -> None:
         "removed_feeds",
         sa.Column("url", sa.String(length=2048), nullable=False),
         sa.Column("removed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("moved_to", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("url", name=op.f("pk_removed_feeds")),
     )
     op.create_table(
@@ -48,11 +49,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("url_key", name=op.f("pk_article_urls")),
     )
     op.create_index(op.f("ix_article_urls_article_id"), "article_urls", ["article_id"])
-    # Every stored article is known by its link; the oldest article owns a shared link.
+    # Every stored article is known by its link; a link several articles share belongs to the
+    # published one, else to the oldest.
     op.execute(
         "INSERT INTO article_urls (url_key, article_id, url) "
-        "SELECT link_key, MIN(id), MIN(link) FROM articles "
-        "WHERE link_key IS NOT NULL AND link IS NOT NULL GROUP BY link_key"
+        "SELECT a.link_key, a.id, a.link FROM articles a "
+        "WHERE a.link_key IS NOT NULL AND a.link IS NOT NULL AND a.id = ("
+        "  SELECT b.id FROM articles b WHERE b.link_key = a.link_key AND b.link IS NOT NULL"
+        "  ORDER BY CASE WHEN b.status = 'published' THEN 0 ELSE 1 END, b.id LIMIT 1)"
     )
 
 
@@ -60,9 +64,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_article_urls_article_id"), table_name="article_urls")
     op.drop_table("article_urls")
     op.drop_table("removed_feeds")
-    with op.batch_alter_table("feeds") as batch:
-        batch.drop_column("paused_reason")
-        batch.drop_column("full_text")
-        batch.drop_column("interval")
-        batch.drop_column("last_error_at")
-        batch.drop_column("last_error_kind")
+    # Plain DROP COLUMNs (SQLite 3.35+), for the same reason as in upgrade().
+    for column in ("paused_reason", "full_text", "interval", "last_error_at", "last_error_kind"):
+        op.drop_column("feeds", column)
