@@ -101,7 +101,7 @@ async def newsbot_poller(
     """
     from sqlalchemy import update
 
-    from bot.feeds.workers import FeedParser, default_workers
+    from bot.feeds.workers import ParserPool, default_workers
     from bot.storage.models import Feed
     from jobs.poll import Poller, PollOptions
 
@@ -118,7 +118,7 @@ async def newsbot_poller(
             errors=[f"feed {r.feed_id}: {r.error}" for r in results if r.error],
         )
 
-    parser = FeedParser(workers=default_workers() if workers is None else workers)
+    parser = ParserPool(workers=default_workers() if workers is None else workers)
     options = PollOptions(interval=INTERVAL, channel=CHANNEL)
     if concurrency is not None:
         options = dataclasses.replace(options, concurrency=concurrency)

@@ -33,7 +33,7 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.feeds.fetch import Fetcher
 from bot.feeds.fulltext import fetch_article_text
-from bot.feeds.workers import FeedParser, default_workers
+from bot.feeds.workers import ParserPool, default_workers
 from bot.handlers import register_handlers
 from bot.handlers.common import runtime
 from bot.handlers.texts import COMMANDS, feed_paused
@@ -96,7 +96,7 @@ class Newsbot:
             max_connections=max(settings.poll_concurrency * 2, 16),
         )
         workers = settings.parse_workers
-        self.parser = FeedParser(workers=default_workers() if workers is None else workers)
+        self.parser = ParserPool(workers=default_workers() if workers is None else workers)
         self.poller = Poller(
             self.db,
             self.fetcher,

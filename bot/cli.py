@@ -190,7 +190,7 @@ def _url_argument(url: str) -> str:
 
 async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
     from bot.feeds.fetch import Fetcher
-    from bot.feeds.workers import FeedParser
+    from bot.feeds.workers import ParserPool
     from bot.posting import channel_problem
     from bot.services.push import push_url
     from jobs.deliver import Outbox
@@ -214,7 +214,7 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
                     allow_private_networks=settings.allow_private_networks,
                     timeout=settings.fetch_timeout,
                 ) as fetcher,
-                FeedParser(workers=1) as parser,
+                ParserPool(workers=1) as parser,
             ):
                 pushed = await push_url(db, fetcher, url, channel=channel, parser=parser)
             # Only this article's deliveries: a running `newsbot run` sends the rest.

@@ -79,7 +79,7 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
     """Run one ``newsbot feeds`` action on the migrated database ``db``."""
     from bot.feeds.fetch import Fetcher
     from bot.feeds.opml import parse_opml, render_opml
-    from bot.feeds.workers import FeedParser
+    from bot.feeds.workers import ParserPool
     from bot.services import feeds
 
     action = args.feeds_command
@@ -89,7 +89,7 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
                 allow_private_networks=settings.allow_private_networks,
                 timeout=settings.fetch_timeout,
             ) as fetcher,
-            FeedParser(workers=1) as parser,
+            ParserPool(workers=1) as parser,
         ):
             added = await feeds.add_feed(db, fetcher, args.url, parser=parser)
         if added.discovered_from:

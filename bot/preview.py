@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.errors import FeedParseError, FetchError, PageParseError, ParseError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import document_kind, parse_feed
-from bot.feeds.workers import FeedParser
+from bot.feeds.workers import ParserPool
 from bot.formatting import render_post
 from bot.pages import decode_html, page_to_draft, parse_page
 
@@ -105,7 +105,7 @@ def drafts_from(
 async def preview_source(source: str, *, settings: Settings) -> list[PreviewPost]:
     """The posts ``source`` would make, in the order the feed lists them."""
     content, url, content_type = await read_source(source, settings=settings)
-    async with FeedParser(workers=1) as parser:  # bounded in time, whatever the bytes
+    async with ParserPool(workers=1) as parser:  # bounded in time, whatever the bytes
         drafts, kind = await parser.call(ParseError, url, drafts_from, content, url, content_type)
     return [to_preview(draft, kind) for draft in drafts]
 

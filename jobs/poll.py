@@ -39,9 +39,10 @@ from bot.errors import ErrorKind, FetchError, HTTPStatusError, ParseError, error
 from bot.feeds.fetch import Fetcher, FetchResult
 from bot.feeds.parse import ParsedFeed
 from bot.feeds.schedule import next_after_failure, next_after_success
-from bot.feeds.workers import FeedParser
+from bot.feeds.workers import ParserPool
 from bot.links import redact_url
 from bot.services.articles import StoreRequest, enqueue_many, identity, known_identities, store_many
+from bot.services.feeds import read_feed
 from bot.storage.db import Database
 from bot.storage.models import Feed, RemovedFeed, utcnow
 
@@ -131,14 +132,14 @@ class Poller:
         fetcher: Fetcher,
         options: PollOptions | None = None,
         *,
-        parser: FeedParser | None = None,
+        parser: ParserPool | None = None,
         rng: Callable[[], float] = random.random,
         full_text: Callable[[Fetcher, str], Awaitable[str | None]] | None = None,
     ) -> None:
         self.db = db
         self.fetcher = fetcher
         self.options = options or PollOptions()
-        self.parser = parser or FeedParser(workers=0)
+        self.parser = parser or ParserPool(workers=0)
         self.rng = rng
         self._full_text = full_text
 
@@ -223,17 +224,17 @@ class Poller:
         """Fetch and parse one feed; every failure is kept in the outcome, never raised."""
         outcome = _Outcome(feed, utcnow())
         try:
-            outcome.fetched = await self.fetcher.fetch(
-                feed.url, etag=feed.etag, last_modified=feed.last_modified
+            read = await read_feed(
+                self.fetcher,
+                feed.url,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                parser=self.parser,
             )
-            if not outcome.fetched.not_modified:
-                outcome.parsed = await self.parser.parse(
-                    outcome.fetched.content,
-                    url=outcome.fetched.url,
-                    content_type=outcome.fetched.content_type,
-                )
-                if feed.full_text and feed.primed and self._full_text is not None:
-                    outcome.texts = await self._read_full_texts(feed, outcome.parsed)
+            outcome.fetched, outcome.parsed = read.fetched, read.parsed
+            teaser = feed.full_text and feed.primed and self._full_text is not None
+            if outcome.parsed is not None and teaser:
+                outcome.texts = await self._read_full_texts(feed, outcome.parsed)
         except HTTPStatusError as error:
             outcome.error, outcome.retry_after = error, error.retry_after
         except (FetchError, ParseError) as error:
@@ -507,22 +508,3 @@ def _with_text(draft: ArticleDraft, text: str | None) -> ArticleDraft:
     if not text or len(text) <= len(draft.summary):
         return draft
     return replace(draft, summary=text)
-
-
-# -- the functions tests and callers used before the Poller: one feed, or every due one --------
-
-
-async def poll_feed(
-    db: Database, fetcher: Fetcher, feed_id: int, *, channel: str | None, interval: int
-) -> PollResult:
-    """Refresh feed ``feed_id`` now: publish what is new, record the feed's health."""
-    poller = Poller(db, fetcher, PollOptions(interval=interval, channel=channel))
-    return await poller.poll_feed(feed_id)
-
-
-async def poll_due(
-    db: Database, fetcher: Fetcher, *, channel: str | None, interval: int, concurrency: int = 32
-) -> list[PollResult]:
-    """Poll every due feed."""
-    options = PollOptions(interval=interval, channel=channel, concurrency=concurrency)
-    return await Poller(db, fetcher, options).poll_due()

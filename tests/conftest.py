@@ -8,15 +8,19 @@ gets a schema of its own, dropped afterwards.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage.db import Database
+
+T = TypeVar("T")
 
 POSTGRES_URL = os.environ.get("NEWSBOT_TEST_POSTGRES_URL", "").strip()
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -53,3 +57,28 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
     finally:
         await database.dispose()
         await _postgres(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def bounded(call: Callable[[], T], seconds: float = 10.0) -> T:
+    """Return ``call()``, failing the test if it is still running after ``seconds``.
+
+    The call runs in a daemon thread, so a parser that never finishes fails the test instead of
+    hanging the run (and does not keep the interpreter from exiting).
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as error:  # handed to the test's thread below
+            failure.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"still parsing after {seconds} s")
+    if failure:
+        raise failure[0]
+    return outcome[0]

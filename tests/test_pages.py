@@ -3,45 +3,17 @@
 from __future__ import annotations
 
 import codecs
-import threading
-from collections.abc import Callable
-from typing import TypeVar
 
 import pytest
 
 from bot.article import ArticleDraft
 from bot.errors import PageParseError
 from bot.pages import PAGE_MAX_CHARS, PageMeta, decode_html, page_to_draft, parse_page
+from tests.conftest import bounded
 
-T = TypeVar("T")
 URL = "https://news.example/world/2025/story.html?ref=rss"
 PADDING = "<!-- " + "padding " * 200 + "-->"  # pushes what follows past the first 1024 bytes
 KB = 1024
-
-
-def bounded(call: Callable[[], T], seconds: float = 10.0) -> T:
-    """Return ``call()``, failing the test if it is still running after ``seconds``.
-
-    The call runs in a daemon thread, so a parser that never finishes fails the test instead of
-    hanging the run (and does not keep the interpreter from exiting).
-    """
-    outcome: list[T] = []
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            outcome.append(call())
-        except BaseException as error:  # handed to the test's thread below
-            failure.append(error)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        pytest.fail(f"still parsing after {seconds} s")
-    if failure:
-        raise failure[0]
-    return outcome[0]
 
 
 def page(head: str, body: str = "<p>Body</p>") -> str:

@@ -80,6 +80,12 @@ def content_codings(values: list[str]) -> list[str]:
     return [coding for coding in codings if coding and coding != "identity"]
 
 
+def media_type(content_type: str | None) -> str:
+    """The media type of a Content-Type value (or a ``type`` attribute), lowercased, without
+    parameters: ``"text/html"`` for ``"Text/HTML; charset=utf-8"``, ``""`` for None."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
 def now_utc() -> datetime:
     """Return the current time as an aware UTC datetime (the ``now`` of parse_retry_after)."""
     return datetime.now(UTC)

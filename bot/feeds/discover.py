@@ -37,9 +37,10 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser
 
 from bot.errors import ErrorKind, FeedParseError, FetchError
+from bot.feeds._headers import media_type
 from bot.feeds.fetch import FEED_ACCEPT, Fetcher, FetchResult
 from bot.feeds.parse import ParsedFeed
-from bot.feeds.workers import FeedParser
+from bot.feeds.workers import ParserPool
 from bot.formatting.html_text import absolute_http_url
 from bot.links import redact_url
 from bot.pages import decode_html
@@ -127,11 +128,6 @@ class Discovery:
     tried: tuple[Attempt, ...]
 
 
-def _media_type(content_type: str | None) -> str:
-    """The media type of a Content-Type value or ``type`` attribute, lowercased, no parameters."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
 def _document(html: str | bytes) -> str:
     """The first :data:`MAX_HTML_BYTES` of ``html`` as text (bytes are read as UTF-8)."""
     if isinstance(html, bytes):
@@ -158,15 +154,15 @@ def find_feed_links(html: str | bytes, base_url: str) -> list[DiscoveredFeed]:
     for link in tree.css("link[rel][href]"):
         attributes = link.attributes
         rel = (attributes.get("rel") or "").lower().split()
-        media_type = _media_type(attributes.get("type"))
-        if "alternate" not in rel or media_type not in FEED_TYPES:
+        link_type = media_type(attributes.get("type"))
+        if "alternate" not in rel or link_type not in FEED_TYPES:
             continue
         url = absolute_http_url(attributes.get("href"), base)
         if url is None or url in seen:
             continue
         seen.add(url)
         title = " ".join((attributes.get("title") or "").split())
-        found.append(DiscoveredFeed(url=url, title=title, type=media_type))
+        found.append(DiscoveredFeed(url=url, title=title, type=link_type))
     return found
 
 
@@ -177,14 +173,14 @@ def _looks_like_html(result: FetchResult) -> bool:
     that a home page served with a wrong type is still searched; an XML or JSON document that
     is not a feed is a broken feed, and its own error is the clearer one.
     """
-    media_type = _media_type(result.content_type)
-    if media_type in _PAGE_TYPES:
+    page_type = media_type(result.content_type)
+    if page_type in _PAGE_TYPES:
         return True
-    return not (media_type.endswith(("xml", "json")))
+    return not (page_type.endswith(("xml", "json")))
 
 
 async def _try_feed(
-    fetcher: Fetcher, url: str, parser: FeedParser
+    fetcher: Fetcher, url: str, parser: ParserPool
 ) -> tuple[ParsedFeed | None, str | None]:
     """Fetch ``url`` and parse it as a feed: ``(feed, None)``, or ``(None, why it is not)``."""
     try:
@@ -220,7 +216,7 @@ def _nothing_found(links: Sequence[DiscoveredFeed], paths: Sequence[str]) -> str
     return f"no feed found: {page} and none of {', '.join(paths)} is a feed"
 
 
-async def discover(fetcher: Fetcher, url: str, *, parser: FeedParser | None = None) -> Discovery:
+async def discover(fetcher: Fetcher, url: str, *, parser: ParserPool | None = None) -> Discovery:
     """Find the feed at or behind ``url``, as this module's docstring says.
 
     Raises :class:`FetchError` when ``url`` itself cannot be fetched, the
@@ -229,7 +225,7 @@ async def discover(fetcher: Fetcher, url: str, *, parser: FeedParser | None = No
     Candidates that fail are recorded in the result (or in the log) and do not raise.
     """
     tried: list[Attempt] = []
-    parser = parser or FeedParser(workers=0)
+    parser = parser or ParserPool(workers=0)
     page = await fetcher.fetch(url, accept=FEED_ACCEPT)
     try:
         feed = await parser.parse(page.content, url=page.url, content_type=page.content_type)

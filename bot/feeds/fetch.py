@@ -76,6 +76,7 @@ __all__ = [
     "PAGE_ACCEPT",
     "FetchResult",
     "Fetcher",
+    "check_url",
     "is_public_address",
 ]
 
@@ -287,7 +288,7 @@ class Fetcher:
         current = url
         permanent = True
         for hop in range(self._max_redirects + 1):
-            answer = await self._hop(current, _parse_url(current), headers, deadline)
+            answer = await self._hop(current, check_url(current), headers, deadline)
             if isinstance(answer, FetchResult):
                 moved = hop > 0 and permanent
                 return replace(answer, permanent_url=answer.url if moved else None)
@@ -419,11 +420,17 @@ def usable_validator(value: str | None) -> str | None:
     return value
 
 
-def _parse_url(url: str) -> httpx.URL:
-    """Return ``url`` parsed, if it is an absolute http(s) URL with a host and no credentials;
-    else FetchError(kind=INVALID_URL)."""
+def check_url(url: str) -> httpx.URL:
+    """Return ``url`` parsed, if it is an absolute http(s) URL with a host, no credentials and
+    no control characters (a space is sent percent-encoded); else FetchError(INVALID_URL).
+
+    What the fetcher checks before every hop, and what a feed URL must pass to be stored.
+    """
     if len(url) > _MAX_URL_LENGTH:
         raise _invalid(url, f"the URL is longer than {_MAX_URL_LENGTH} characters")
+    if not url.isprintable():
+        shown = url.encode("unicode_escape").decode("ascii")[:200]
+        raise _invalid(shown, "a URL may not contain control characters")
     if has_credentials(url):  # before parsing, so that no parser's message holds the password
         raise _invalid(url, _CREDENTIALS)
     try:
@@ -432,8 +439,10 @@ def _parse_url(url: str) -> httpx.URL:
         raise _invalid(url, "only http and https URLs can be fetched") from None
     if parsed.userinfo:
         raise _invalid(url, _CREDENTIALS)
-    if parsed.scheme not in _DEFAULT_PORTS or not parsed.raw_host:
+    if parsed.scheme not in _DEFAULT_PORTS:
         raise _invalid(url, "only http and https URLs can be fetched")
+    if not parsed.raw_host:
+        raise _invalid(url, "only http and https URLs can be fetched: the URL names no host")
     if parsed.port is not None and not 0 < parsed.port < 65536:
         raise _invalid(url, f"the port {parsed.port} is not valid")
     try:

@@ -30,8 +30,9 @@ from typing import Final
 import trafilatura
 
 from bot.errors import PageParseError
+from bot.feeds._headers import media_type
 from bot.feeds.fetch import PAGE_ACCEPT, Fetcher
-from bot.feeds.workers import FeedParser
+from bot.feeds.workers import ParserPool
 from bot.formatting.condense import truncate
 from bot.links import redact_url
 from bot.pages import decode_html
@@ -117,11 +118,6 @@ def extract_article_text(
     return truncate(text, max_chars)
 
 
-def _media_type(content_type: str | None) -> str:
-    """The media type of a Content-Type value, lowercased, without parameters."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
 def _decode_and_extract(
     content: bytes, content_type: str | None, url: str, max_chars: int
 ) -> str | None:
@@ -135,7 +131,7 @@ async def fetch_article_text(
     url: str,
     *,
     max_chars: int = DEFAULT_MAX_CHARS,
-    parser: FeedParser | None = None,
+    parser: ParserPool | None = None,
 ) -> str | None:
     """Fetch the article page at ``url`` and return its main text, or None if it has none.
 
@@ -143,15 +139,15 @@ async def fetch_article_text(
     :class:`~bot.errors.FetchError` propagates: the caller decides what a failed fetch means.
     """
     result = await fetcher.fetch(url, accept=PAGE_ACCEPT)
-    media_type = _media_type(result.content_type)
-    if media_type not in _PAGE_TYPES:
+    page_type = media_type(result.content_type)
+    if page_type not in _PAGE_TYPES:
         log.info(
             "no article text url=%s reason=%s",
             redact_url(result.url),
-            f"not a page ({media_type})",
+            f"not a page ({page_type})",
         )
         return None
-    text = await (parser or FeedParser(workers=0)).call(
+    text = await (parser or ParserPool(workers=0)).call(
         PageParseError,
         result.url,
         _decode_and_extract,

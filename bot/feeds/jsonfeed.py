@@ -37,6 +37,7 @@ from typing import Final
 
 from bot.article import ArticleDraft
 from bot.errors import ErrorKind, FeedParseError
+from bot.feeds._headers import media_type
 from bot.formatting.condense import truncate
 from bot.formatting.html_text import (
     absolute_http_url,
@@ -70,10 +71,6 @@ class JsonFeed:
     skipped: int
 
 
-def _media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";")[0].strip().lower()
-
-
 def _first_byte(content: bytes) -> bytes:
     """The first byte of ``content`` after a UTF-8 byte order mark and whitespace."""
     return content.removeprefix(codecs.BOM_UTF8).lstrip()[:1]
@@ -88,12 +85,12 @@ def looks_like_json(content: bytes, content_type: str | None) -> bool:
     first = _first_byte(content)
     if first in (b"{", b"["):
         return True
-    return _media_type(content_type) in JSON_MEDIA_TYPES and first != b"<"
+    return media_type(content_type) in JSON_MEDIA_TYPES and first != b"<"
 
 
 def _declares_json_feed(content: bytes, content_type: str | None) -> bool:
     """Whether a document that could not be decoded says it is a JSON Feed."""
-    if _media_type(content_type) == "application/feed+json":
+    if media_type(content_type) == "application/feed+json":
         return True
     return _VERSION_MEMBER.search(content, 0, _VERSION_SEARCH_BYTES) is not None
 

@@ -44,6 +44,7 @@ import feedparser
 
 from bot.article import ArticleDraft
 from bot.errors import ErrorKind, FeedParseError
+from bot.feeds._headers import media_type
 from bot.feeds.jsonfeed import looks_like_json, parse_json_feed
 from bot.formatting.condense import truncate
 from bot.formatting.html_text import (
@@ -474,10 +475,6 @@ def _is_feed_root(root: str | None) -> bool:
     return root is not None and root.lower() in _FEED_ROOTS
 
 
-def _media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";")[0].strip().lower()
-
-
 def document_kind(content: bytes, content_type: str | None) -> DocumentKind:
     """What ``content`` is, as far as its start and its media type tell.
 
@@ -501,7 +498,7 @@ def _markup_kind(sniffed: _Sniffed, content_type: str | None) -> DocumentKind:
         return "html"
     if _is_feed_root(root) or (sniffed.xml_declaration and root):
         return "xml"
-    if _media_type(content_type) in _HTML_MEDIA_TYPES or root in _HTML_ROOTS:
+    if media_type(content_type) in _HTML_MEDIA_TYPES or root in _HTML_ROOTS:
         return "html"
     return "xml" if root else "text"
 

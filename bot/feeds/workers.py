@@ -4,7 +4,7 @@ feedparser is pure Python and CPU-bound; in threads, every feed shares one GIL w
 loop, so a cycle with many changed feeds is limited by one core and readers wait for answers.
 A process pool parses on every core::
 
-    parser = FeedParser(workers=os.cpu_count() or 1)   # workers=0: a worker thread
+    parser = ParserPool(workers=os.cpu_count() or 1)   # workers=0: a worker thread
     parsed = await parser.parse(content, url=url, content_type=content_type)
     await parser.aclose()
 
@@ -31,7 +31,7 @@ from typing import Any, Final, Self, TypeVar
 from bot.errors import ErrorKind, FeedParseError, ParseError
 from bot.feeds.parse import ParsedFeed, parse_feed
 
-__all__ = ["WORKER_MEMORY", "FeedParser", "default_workers"]
+__all__ = ["WORKER_MEMORY", "ParserPool", "default_workers"]
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -59,8 +59,9 @@ def _init_worker() -> None:
         pass
 
 
-class FeedParser:
-    """Runs :func:`bot.feeds.parse.parse_feed` in worker processes (or a thread)."""
+class ParserPool:
+    """Runs parses of hostile bytes (:func:`bot.feeds.parse.parse_feed`, page reads) in worker
+    processes, or a thread."""
 
     def __init__(self, *, workers: int = 0, timeout: float = 30.0) -> None:
         if workers < 0:

@@ -25,6 +25,7 @@ from bot.storage.models import (
     Article,
     ArticleStatus,
     ArticleURL,
+    Base,
     Delivery,
     DeliveryStatus,
     Subscriber,
@@ -156,11 +157,11 @@ def _row(
     }
 
 
-def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` for articles, in the session's SQL dialect."""
+def _insert_ignoring_duplicates(session: AsyncSession, model: type[Base] = Article) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` into ``model``'s table, in the session's dialect."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(Article).on_conflict_do_nothing()
+    return insert(model).on_conflict_do_nothing()
 
 
 def _chronological(drafts: list[ArticleDraft]) -> list[ArticleDraft]:
@@ -353,16 +354,8 @@ async def _remember_urls(
     ]
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     unique = list({row["url_key"]: row for row in reversed(rows)}.values())[::-1]
-    await session.execute(insert_(ArticleURL).on_conflict_do_nothing(), unique)
-
-
-async def remember_urls(session: AsyncSession, article_id: int, urls: Sequence[str]) -> None:
-    """Record ``urls`` as more URLs article ``article_id`` is known by (a push's redirects)."""
-    draft = ArticleDraft(key="", title="", summary="", urls=tuple(urls))
-    await _remember_urls(session, [(draft, article_id)])
+    await session.execute(_insert_ignoring_duplicates(session, ArticleURL), unique)
 
 
 async def enqueue(session: AsyncSession, article: Article, channel: str | None) -> int:

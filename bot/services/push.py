@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.article import ArticleDraft
 from bot.errors import AlreadyPostedError, FetchError, PageParseError
 from bot.feeds.fetch import PAGE_ACCEPT, Fetcher
-from bot.feeds.workers import FeedParser
+from bot.feeds.workers import ParserPool
 from bot.pages import page_draft
 from bot.services.articles import enqueue, identity, published_links, store_drafts
 from bot.storage.db import Database
@@ -29,7 +29,7 @@ class Pushed:
 
 
 async def read_page(
-    fetcher: Fetcher, url: str, *, parser: FeedParser | None = None
+    fetcher: Fetcher, url: str, *, parser: ParserPool | None = None
 ) -> tuple[ArticleDraft, list[str]]:
     """The article at ``url`` (from its meta tags) and every URL it is known by.
 
@@ -40,7 +40,7 @@ async def read_page(
     if not url.lower().startswith(("http://", "https://")):
         raise FetchError(url, "only http and https URLs can be pushed")
     fetched = await fetcher.fetch(url, accept=PAGE_ACCEPT)
-    parser = parser or FeedParser(workers=0)
+    parser = parser or ParserPool(workers=0)
     draft = await parser.call(
         PageParseError, fetched.url, page_draft, fetched.content, fetched.content_type, fetched.url
     )
@@ -53,7 +53,7 @@ async def push_url(
     url: str,
     *,
     channel: str | None,
-    parser: FeedParser | None = None,
+    parser: ParserPool | None = None,
 ) -> Pushed:
     """Fetch the page at ``url``, store it as an article and queue its deliveries.
 

@@ -11,28 +11,28 @@ import pytest
 
 from bot.errors import ErrorKind, FeedParseError
 from bot.feeds.parse import parse_feed
-from bot.feeds.workers import FeedParser
+from bot.feeds.workers import ParserPool
 from tests.conftest import FIXTURES
 
 LARGE = FIXTURES / "corpus" / "miniflux__parser__large_rss.xml"
 
 
 @pytest.fixture
-async def parser() -> AsyncIterator[FeedParser]:
-    workers = FeedParser(workers=1)
+async def parser() -> AsyncIterator[ParserPool]:
+    workers = ParserPool(workers=1)
     yield workers
     await workers.aclose()
 
 
 class TestFeedParser:
-    async def test_same_result_as_in_process(self, parser: FeedParser) -> None:
+    async def test_same_result_as_in_process(self, parser: ParserPool) -> None:
         """A worker process parses a feed exactly as parse_feed does here."""
         content = LARGE.read_bytes()
         got = await parser.parse(content, url="https://n.example/rss", content_type=None)
         assert got == parse_feed(content, url="https://n.example/rss")
         assert len(got.entries) > 20
 
-    async def test_errors_arrive_with_their_kind(self, parser: FeedParser) -> None:
+    async def test_errors_arrive_with_their_kind(self, parser: ParserPool) -> None:
         """A document that is no feed is a FeedParseError of kind not_a_feed, from a worker."""
         with pytest.raises(FeedParseError) as caught:
             await parser.parse(
@@ -40,7 +40,7 @@ class TestFeedParser:
             )
         assert caught.value.kind == ErrorKind.NOT_A_FEED
 
-    async def test_a_parse_out_of_time_is_one_failure(self, parser: FeedParser) -> None:
+    async def test_a_parse_out_of_time_is_one_failure(self, parser: ParserPool) -> None:
         """A parse past the time bound fails with one clear line; the next parse still works."""
         content = LARGE.read_bytes()
         parser.timeout = 0.000001
@@ -53,7 +53,7 @@ class TestFeedParser:
 
     async def test_thread_mode(self) -> None:
         """With no workers, feeds are parsed in a thread of this process."""
-        threads = FeedParser(workers=0)
+        threads = ParserPool(workers=0)
         got = await threads.parse(
             LARGE.read_bytes(), url="https://n.example/rss", content_type=None
         )
@@ -73,7 +73,7 @@ class TestBounds:
     async def test_a_stuck_parse_costs_only_itself(self) -> None:
         """Parses queued behind one that runs out of time are not charged for its time, and
         each succeeds in the new pool."""
-        async with FeedParser(workers=1, timeout=1) as parser:
+        async with ParserPool(workers=1, timeout=1) as parser:
             stuck = asyncio.create_task(parser.call(FeedParseError, "stuck", nap, 30))
             quick = [
                 asyncio.create_task(parser.call(FeedParseError, f"q{i}", nap, 0.01))
@@ -85,7 +85,7 @@ class TestBounds:
 
     async def test_close_stops_a_running_parse(self) -> None:
         """Closing the parser kills a worker that is still busy, instead of waiting for it."""
-        parser = FeedParser(workers=1, timeout=60)
+        parser = ParserPool(workers=1, timeout=60)
         running = asyncio.create_task(parser.call(FeedParseError, "long", nap, 60))
         await asyncio.sleep(0)  # one turn: the call submits, and the pool starts its process
         assert parser._pool is not None

@@ -16,7 +16,7 @@ from bot.services.feeds import add_feed, ensure_feeds, remove_feed
 from bot.services.readers import Reader
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Feed
-from jobs.poll import Poller, PollOptions, poll_due, poll_feed
+from jobs.poll import Poller, PollOptions, PollResult
 
 
 def rss(*guids: str) -> str:
@@ -28,6 +28,22 @@ def rss(*guids: str) -> str:
     return (
         f'<?xml version="1.0"?><rss version="2.0"><channel><title>N</title>{items}</channel></rss>'
     )
+
+
+async def poll_feed(
+    db: Database, fetcher: Fetcher, feed_id: int, *, channel: str | None, interval: int
+) -> PollResult:
+    """Poll feed ``feed_id`` now."""
+    return await Poller(db, fetcher, PollOptions(interval=interval, channel=channel)).poll_feed(
+        feed_id
+    )
+
+
+async def poll_due(
+    db: Database, fetcher: Fetcher, *, channel: str | None, interval: int
+) -> list[PollResult]:
+    """Poll every due feed."""
+    return await Poller(db, fetcher, PollOptions(interval=interval, channel=channel)).poll_due()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.errors import FeedNotFoundError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.fulltext import fetch_article_text
-from bot.feeds.workers import FeedParser
+from bot.feeds.workers import ParserPool
 from bot.sandbox import FeedServer
 from bot.services import readers
 from bot.services.feeds import ensure_feeds, remove_feed, set_active
@@ -221,7 +221,7 @@ class TestManyFeeds:
         async with db.session() as session, session.begin():
             for chat in range(3):
                 await readers.subscribe(session, Reader(100 + chat))
-        parser = FeedParser(workers=2)
+        parser = ParserPool(workers=2)
         try:
             poller = Poller(
                 db,

@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import PageParseError
 from bot.feeds.fetch import Fetcher
-from bot.feeds.workers import FeedParser
+from bot.feeds.workers import ParserPool
 from bot.sandbox import FeedServer
 from bot.services.push import read_page
 
@@ -50,7 +50,7 @@ async def test_attribute_flood_is_cut_off_and_the_loop_runs(site: FeedServer) ->
 
     async with (
         Fetcher(allow_private_networks=True) as fetcher,
-        FeedParser(workers=1, timeout=2) as parser,
+        ParserPool(workers=1, timeout=2) as parser,
     ):
         beat = asyncio.create_task(ticker())
         with pytest.raises(PageParseError, match="parsing took longer than 2 s") as caught:
