@@ -15,6 +15,7 @@ class ArticleDraft:
     by a real HTML parser, entities decoded exactly once); ``link`` and ``image`` are absolute
     http(s) URLs or ``None``. ``urls`` are other URLs the article is known by (the URL an
     editor pushed, where it redirected to), beside ``link`` and a guid that is a URL.
+    ``categories`` are the entry's categories (tags) as the feed wrote them, plain text.
     """
 
     key: str
@@ -24,6 +25,7 @@ class ArticleDraft:
     image: str | None = None
     published: datetime | None = None
     urls: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
 
     def known_urls(self) -> list[str]:
         """Every http(s) URL this draft is known by: its link, its guid if a URL, ``urls``."""

@@ -10,14 +10,15 @@ Usage::
             await client.send(42, "/start")
 
 ``python -m bot.sandbox`` runs the sandbox in the foreground. See ``server`` (the Bot API side),
-``client`` (the control API), ``telegram_html`` (Telegram's HTML rules) and ``feed_server``.
+``client`` (the control API) and ``feed_server``; Telegram's HTML rules are
+:mod:`bot.formatting.telegram_html`, shared with the formatter that must satisfy them.
 """
 
+from bot.formatting.telegram_html import ParsedText, TelegramHTMLError, parse_telegram_html
 from bot.sandbox.client import ControlRequestError, SandboxClient
 from bot.sandbox.feed_server import FeedServer
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.state import Limits
-from bot.sandbox.telegram_html import ParsedText, TelegramHTMLError, parse_telegram_html
 
 __all__ = [
     "ControlRequestError",

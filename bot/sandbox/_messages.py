@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.formatting.telegram_html import TelegramHTMLError, parse_telegram_html
 from bot.sandbox._params import Params
 from bot.sandbox.state import ApiError, Chat, SandboxState, StoredMessage
-from bot.sandbox.telegram_html import TelegramHTMLError, parse_telegram_html
 
 __all__ = ["MessageMethods"]
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    JSON,
     MetaData,
     String,
     Text,
@@ -121,6 +122,9 @@ class Feed(Base):
     full_text: Mapped[bool] = mapped_column(Boolean, default=False)
     #: why an inactive feed is paused: ``editor`` or ``failures`` (paused by itself).
     paused_reason: Mapped[str | None] = mapped_column(String(16))
+    #: the feed's own post template (Jinja2, see :mod:`bot.formatting.template`); ``None``:
+    #: the global POST_TEMPLATE, else newsbot's layout.
+    template: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -158,6 +162,18 @@ class Article(Base):
     published_link: Mapped[str | None] = mapped_column(String(64), unique=True)
     image: Mapped[str | None] = mapped_column(Text)
     post_html: Mapped[str | None] = mapped_column(Text)
+    #: the post for a reader's private chat when it differs from ``post_html`` (the channel's):
+    #: its links carry ``utm_campaign=dm``.
+    post_dm_html: Mapped[str | None] = mapped_column(Text)
+    #: how the post was rendered: ``photo`` (``image`` with the post as caption), ``preview``
+    #: (text with the link's large preview) or ``text`` (no picture, no preview).
+    post_style: Mapped[str | None] = mapped_column(String(8))
+    #: Telegram's file id of ``image`` once newsbot uploaded it itself (Telegram refused the URL).
+    image_file_id: Mapped[str | None] = mapped_column(Text)
+    #: the entry's categories as the feed wrote them (hashtags are made of them).
+    categories: Mapped[list[str] | None] = mapped_column(JSON)
+    #: the article's language as detected from its text (``en``, ``hi``, ``ur``…), if known.
+    language: Mapped[str | None] = mapped_column(String(16))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -13,8 +13,8 @@ import pytest
 
 from bot.errors import ErrorKind, FeedParseError, PageParseError, ParseError
 from bot.feeds.parse import ParsedFeed, parse_feed
+from bot.formatting.telegram_html import parse_telegram_html
 from bot.preview import drafts_from, to_preview
-from bot.sandbox.telegram_html import parse_telegram_html
 
 CORPUS = Path(__file__).parent.parent / "fixtures" / "corpus"
 FILES = sorted(path.name for path in CORPUS.iterdir() if path.suffix in (".xml", ".html"))

@@ -21,7 +21,7 @@ from bot.feeds.parse import (
     parse_feed,
 )
 from bot.formatting import render_post
-from bot.sandbox.telegram_html import parse_telegram_html
+from bot.formatting.telegram_html import parse_telegram_html
 
 ROOT = Path(__file__).parent.parent.parent
 FEEDS = ROOT / "tests" / "fixtures" / "feeds"

@@ -10,7 +10,7 @@ import pytest
 from bot.formatting.condense import ELLIPSIS
 from bot.formatting.html_text import clean_line
 from bot.formatting.post import CAPTION_LIMIT, MESSAGE_LIMIT, Post, read_more_label, render_post
-from bot.sandbox.telegram_html import parse_telegram_html
+from bot.formatting.telegram_html import parse_telegram_html
 
 LINK = "https://news.example/a"
 

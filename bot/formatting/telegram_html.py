@@ -2,7 +2,7 @@
 
 Usage::
 
-    from bot.sandbox.telegram_html import parse_telegram_html, TelegramHTMLError
+    from bot.formatting.telegram_html import parse_telegram_html, TelegramHTMLError
 
     parsed = parse_telegram_html('<b>Hi</b> &amp; <a href="https://t.me">bye</a>')
     parsed.text      # 'Hi & bye'

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.telegram_html import TelegramHTMLError, parse_telegram_html
+from bot.formatting.telegram_html import TelegramHTMLError, parse_telegram_html
 
 PREFIX = "Bad Request: can't parse entities: "
 
