@@ -31,9 +31,15 @@ refused it; their descriptions are the sandbox's own, worded like Telegram's:
 - an attribute without a value (``<b x>``, but ``<blockquote expandable>`` is fine): tdlib now
   ignores it, older versions refused the message ("Expected equal sign ...").
 
-``strict=False`` follows tdlib exactly. In both modes, as in tdlib, a repeated attribute counts
-with its last value, and a link Telegram cannot use (``http://localhost/``, a host with ``"``
-in it, port ``99999``, ``javascript:``) is dropped while its text stays.
+``strict=False`` follows tdlib exactly (it passes every ``check_parse_html`` case of tdlib's
+``test/message_entities.cpp``, see ``tests/formatting/test_telegram_html_tdlib.py``). In both modes,
+as in tdlib, a repeated attribute counts with its last value; a link Telegram cannot use
+(``http://localhost/``, a host with ``"`` or a space in it, port ``99999``, ``javascript:``) is
+dropped while its text stays, and ``<a>`` without ``href`` takes its text, unstripped, as the link
+(``<a>telegram.org </a>`` is no link); a ``<tg-time>`` ``format`` outside ``r``/``R`` or the letters
+``tTdDwW`` is refused, and ``date_time_format`` is reported the way the Bot API reports tdlib's date
+flags (``r``, else ``w``, ``d``/``D``, ``t``/``T`` in that order, so ``tTdw`` is ``wdt``); a
+surrogate decoded from ``&#xD800;`` is refused only once the rest of the markup is known good.
 """
 
 from __future__ import annotations
@@ -41,7 +47,6 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 __all__ = ["ParsedText", "TelegramHTMLError", "parse_telegram_html"]
 
@@ -102,12 +107,18 @@ _NAMED_ENTITIES = {b"lt": ord("<"), b"gt": ord(">"), b"amp": ord("&"), b"quot": 
 _SPACE = frozenset(b" \t\r\n\v\f\x00")  # tdlib's is_space() includes NUL, which ends the text
 _LT, _GT, _AMP, _SLASH, _EQ = (ord(c) for c in "<>&/=")
 _HASH, _SEMI, _QUOTES = ord("#"), ord(";"), frozenset(b"\"'")
-_LINK_SCHEMES = frozenset({"http", "https", "tg", "ton", "tonsite"})
+_TG_SCHEMES = ("tg", "ton", "tonsite")
+# Where tdlib's parse_url stops reading a protocol name.
+_PROTOCOL_END = frozenset(":/?#@[]")
 # tdlib's parse_url: the characters a host may have besides %XX and non-ASCII (RFC 3986).
 _HOST_SYMBOLS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_!$,~*'();&+=")
 _HEX = frozenset("0123456789abcdef")
 # Where an attribute name ends (tdlib's parse_html).
 _NAME_END = frozenset(b"=>/\"'")
+# tdlib's FormattedDate::DateFlags, and the Bot API letter of each, in the Bot API's order.
+_RELATIVE = 1
+_DATE_FLAGS = {"t": 2, "T": 4, "d": 8, "D": 16, "w": 32, "W": 32}
+_MAX_USER_ID = (1 << 40) - 1  # tdlib's UserId::is_valid
 
 
 class TelegramHTMLError(ValueError):
@@ -155,9 +166,9 @@ class _Entity:
         elif self.kind == "custom_emoji":
             out["custom_emoji_id"] = self.argument
         elif self.kind == "date_time":
-            unix, _, fmt = self.argument.partition(" ")
+            unix, _, flags = self.argument.partition(" ")
             out["unix_time"] = int(unix)
-            if fmt:
+            if fmt := _date_time_format(int(flags)):
                 out["date_time_format"] = fmt
         return out
 
@@ -196,31 +207,72 @@ def _decode_entity(src: bytes, pos: int) -> tuple[int, int]:
     return code, end
 
 
-def _checked_link(url: str) -> str | None:
-    """Normalise a link like Telegram (``example.com`` -> ``http://example.com/``) or drop it."""
-    url = url.strip()
-    guessed = "://" not in url and not url.lower().startswith(("tg:", "ton:"))
-    if guessed:
-        url = "http://" + url
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    if scheme not in _LINK_SCHEMES:
-        return None
-    if scheme in ("http", "https"):
-        return _checked_http_link(scheme, url.split("://", 1)[1])
-    return url
+def _checked_link(link: str) -> str | None:
+    """tdlib's ``LinkManager::check_link_impl``: the link Telegram keeps, normalised, or None.
 
-
-def _checked_http_link(scheme: str, rest: str) -> str | None:
-    """tdlib's ``parse_url`` and ``check_link`` for ``scheme://rest``: the link kept, or None.
-
-    ``rest`` is ``[userinfo@]host[:port][/path][?query][#fragment]``. The link is dropped when
-    the port is not 1 to 65535, the host is empty, holds a character outside RFC 3986's (besides
-    ``%XX`` and non-ASCII) or has no dot, unless it is a bracketed IPv6 address. The host comes
-    back lower-cased, the path starts with ``/`` and control characters in it are escaped.
+    ``example.com`` becomes ``http://example.com/``; ``tg:``, ``ton:`` and ``tonsite:`` links
+    become ``scheme://host[?query]`` and may have no login, port or IPv6 host, and a host of
+    letters, digits, ``-`` and ``_`` only; any other link must be http(s) with a dotted host.
+    Nothing is stripped: ``"telegram.org "`` has a space in its host and is no link.
     """
+    lowered = link.lower()
+    scheme = next((s for s in _TG_SCHEMES if lowered.startswith(s + ":")), None)
+    if scheme is not None:
+        link = link[len(scheme) + 1 :]
+        if link.startswith("//"):
+            link = link[2:]
+    url = _parse_url(link)
+    if url is None:
+        return None
+    if scheme is None:
+        if "." not in url.host and not url.is_ipv6:
+            return None
+        login = f"{url.userinfo}@" if url.userinfo else ""
+        port = f":{url.port}" if url.port else ""
+        return f"{url.scheme}://{login}{url.host}{port}{url.path}"
+    if (
+        link.lower().startswith("http://")
+        or url.scheme == "https"
+        or url.userinfo
+        or url.port
+        or url.is_ipv6
+    ):
+        return None
+    if any(
+        not (c.isascii() and (c.isalnum() or c in "-_" or (c == "." and scheme == "tonsite")))
+        for c in url.host
+    ):
+        return None
+    path = url.path[1:] if url.path[1:2] == "?" else url.path
+    return f"{scheme}://{url.host}{path}"
+
+
+@dataclass(frozen=True)
+class _Url:
+    scheme: str
+    userinfo: str
+    host: str
+    is_ipv6: bool
+    port: int  # as written, 0 if none
+    path: str
+
+
+def _parse_url(url: str) -> _Url | None:
+    """tdlib's ``parse_url`` for ``[http(s)://][userinfo@]host[:port][/path][?query][#fragment]``.
+
+    None when the protocol is not http(s), the port is not 1 to 65535, the host is empty, holds a
+    character outside RFC 3986's (besides ``%XX`` and non-ASCII) or is not a valid bracketed IPv6
+    address, or the login holds one (``:`` allowed). The host comes back lower-cased, the path
+    starts with ``/``, trailing spaces are dropped and other control characters escaped.
+    """
+    protocol_end = next((i for i, c in enumerate(url) if c in _PROTOCOL_END), len(url))
+    scheme = "http"
+    rest = url
+    if url[protocol_end : protocol_end + 3] == "://":
+        scheme = url[:protocol_end].lower()
+        if scheme not in ("http", "https"):
+            return None
+        rest = url[protocol_end + 3 :]
     end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
     authority, query = rest[:end], rest[end:]
     colon = len(authority) - 1
@@ -240,16 +292,15 @@ def _checked_http_link(scheme: str, rest: str) -> str | None:
     is_ipv6 = len(host) >= 2 and host[0] == "[" and host[-1] == "]"
     if is_ipv6 and not _is_ipv6(host[1:-1]):
         return None
-    if not host or host == "." or (not is_ipv6 and not _is_host(host)):
+    if not host or host == "." or (not is_ipv6 and not _is_url_part(host, colon=False)):
         return None
-    if "." not in host and not is_ipv6:
+    if not _is_url_part(userinfo, colon=True):
         return None
     query = query.rstrip(" \t\r\n\v\f\x00") or "/"
     path = "".join(f"%{ord(c):02X}" if ord(c) <= 0x20 else c for c in query)
     if not path.startswith("/"):
         path = "/" + path
-    login = f"{userinfo}@" if userinfo else ""
-    return f"{scheme}://{login}{host}{f':{port}' if port else ''}{path}"
+    return _Url(scheme, userinfo, host, is_ipv6, port, path)
 
 
 def _is_ipv6(address: str) -> bool:
@@ -263,29 +314,85 @@ def _is_ipv6(address: str) -> bool:
     return True
 
 
-def _is_host(host: str) -> bool:
-    """Whether a lower-cased host has only what tdlib allows: RFC 3986 symbols, %XX, non-ASCII."""
+def _is_url_part(part: str, *, colon: bool) -> bool:
+    """Whether a host (or, with ``colon``, a login) has only RFC 3986 symbols, %XX, non-ASCII."""
     i = 0
-    while i < len(host):
-        c = host[i]
+    while i < len(part):
+        c = part[i]
         if c == "%":
-            if host[i + 1 : i + 2] not in _HEX or host[i + 2 : i + 3] not in _HEX:
+            if part[i + 1 : i + 2].lower() not in _HEX or part[i + 2 : i + 3].lower() not in _HEX:
                 return False
             i += 3
             continue
-        if c.isascii() and c not in _HOST_SYMBOLS:
+        if c.isascii() and c.lower() not in _HOST_SYMBOLS and not (colon and c == ":"):
             return False
         i += 1
     return True
 
 
 def _mention_user_id(url: str) -> int | None:
-    """The user id of a ``tg://user?id=N`` link, else None."""
-    lowered = url.lower()
-    for prefix in ("tg://user?id=", "tg:user?id="):
-        if lowered.startswith(prefix) and url[len(prefix) :].isdigit():
-            return int(url[len(prefix) :])
+    """tdlib's ``LinkManager::get_link_user_id``: N for ``tg://user?id=N`` (any case), else None."""
+    url = url.lower()
+    if not url.startswith("tg:"):
+        return None
+    url = url[3:].removeprefix("//")
+    if not url.startswith("user") or url[4:5] not in ("", "/", "?", "#"):
+        return None
+    url = url[4:].removeprefix("/")
+    if not url.startswith("?"):
+        return None
+    for parameter in url[1:].split("#", 1)[0].split("&"):
+        key, _, value = parameter.partition("=")
+        if key == "id":
+            user_id = _safe_int64(value)
+            return user_id if user_id is not None and 0 < user_id <= _MAX_USER_ID else None
     return None
+
+
+def _safe_int64(text: str) -> int | None:
+    """tdlib's ``to_integer_safe<int64>``: the number ``text`` writes exactly (not ``007``)."""
+    body = text[1:] if text.startswith("-") else text
+    if not (body.isascii() and body.isdigit()):
+        return None
+    value = int(text)
+    if str(value) != text or not -(1 << 63) <= value < 1 << 63:
+        return None
+    return value
+
+
+def _lenient_int32(text: str) -> int:
+    """tdlib's ``to_integer<int32>``: an optional ``-`` and the digits after it, 32-bit wrapped."""
+    negative = text.startswith("-")
+    value = 0
+    for c in text[1:] if negative else text:
+        if not "0" <= c <= "9":
+            break
+        value = (value * 10 + ord(c) - 0x30) & 0xFFFFFFFF
+    if negative:
+        value = -value & 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def _date_flags(fmt: str) -> int | None:
+    """tdlib's ``FormattedDate::get_date_flags``: ``r``/``R``, or any of ``tTdDwW``; else None."""
+    if fmt in ("r", "R"):
+        return _RELATIVE
+    flags = 0
+    for c in fmt:
+        if c not in _DATE_FLAGS:
+            return None
+        flags |= _DATE_FLAGS[c]
+    return flags
+
+
+def _date_time_format(flags: int) -> str:
+    """The Bot API's ``date_time_format`` for tdlib's date flags (short forms win, as in tdlib)."""
+    if flags & _RELATIVE:
+        return "r"
+    fmt = "w" if flags & _DATE_FLAGS["w"] else ""
+    fmt += "d" if flags & _DATE_FLAGS["d"] else "D" if flags & _DATE_FLAGS["D"] else ""
+    fmt += "t" if flags & _DATE_FLAGS["t"] else "T" if flags & _DATE_FLAGS["T"] else ""
+    return fmt
 
 
 class _Scanner:
@@ -298,6 +405,7 @@ class _Scanner:
         self.utf16 = 0
         self.stack: list[_Open] = []
         self.entities: list[_Entity] = []
+        self.surrogate = False  # like tdlib, refused only after the rest of the markup is read
 
     def at(self, i: int) -> int:
         """The byte at ``i``, or 0 past the end (tdlib reads the C string's terminating NUL)."""
@@ -311,12 +419,8 @@ class _Scanner:
             if c == _AMP:
                 code, end = _decode_entity(self.src, i)
                 if code:
-                    if 0xD800 <= code <= 0xDFFF:
-                        raise TelegramHTMLError(
-                            "Text contains invalid Unicode characters after decoding HTML "
-                            "entities, check for unmatched surrogate code units"
-                        )
-                    self.out += chr(code).encode("utf-8")
+                    self.surrogate = self.surrogate or 0xD800 <= code <= 0xDFFF
+                    self.out += chr(code).encode("utf-8", "surrogatepass")
                     self.utf16 += 2 if code > 0xFFFF else 1
                     i = end
                     continue
@@ -334,6 +438,11 @@ class _Scanner:
                 f'Can\'t find end tag corresponding to start tag "{self.stack[-1].tag}"'
             )
         self.entities.sort(key=lambda e: (e.offset, -e.length, _PRIORITY[e.kind]))
+        if self.surrogate:
+            raise TelegramHTMLError(
+                "Text contains invalid Unicode characters after decoding HTML entities, check for "
+                "unmatched surrogate code units"
+            )
         return ParsedText(
             text=self.out.decode("utf-8"), entities=[e.to_api() for e in self.entities]
         )
@@ -414,7 +523,7 @@ class _Scanner:
             quote = self.at(i)
             i += 1
             buf = bytearray()
-            while self.at(i) != quote and i < len(self.src):
+            while self.at(i) != quote and self.at(i) != 0:
                 if self.at(i) == _AMP:
                     code, end = _decode_entity(self.src, i)
                     if code:
@@ -461,13 +570,11 @@ class _Scanner:
                     f'Tag "span" must have class "tg-spoiler" at byte offset {begin}'
                 )
         elif tag == "tg-time":
-            if not unix.isdigit():
-                if self.strict:
-                    raise TelegramHTMLError(
-                        f'Tag "tg-time" must have attribute "unix" at byte offset {begin}'
-                    )
-                return ""
-            return f"{unix} {fmt}".rstrip()
+            if self.strict and not unix.isdigit():
+                raise TelegramHTMLError(
+                    f'Tag "tg-time" must have attribute "unix" at byte offset {begin}'
+                )
+            return f"{_lenient_int32(unix)} {fmt}"
         return argument
 
     def _end_tag(self, begin: int) -> int:
@@ -504,12 +611,17 @@ class _Scanner:
             kind = "expandable_blockquote" if opened.argument else "blockquote"
             self.entities.append(_Entity(kind, offset, length))
         elif tag == "tg-emoji":
-            if not opened.argument.isdigit() or int(opened.argument) == 0:
+            emoji_id = _safe_int64(opened.argument)
+            if not emoji_id:
                 raise TelegramHTMLError("Invalid custom emoji identifier specified")
-            self.entities.append(_Entity("custom_emoji", offset, length, opened.argument))
+            self.entities.append(_Entity("custom_emoji", offset, length, str(emoji_id)))
         elif tag == "tg-time":
-            if opened.argument:
-                self.entities.append(_Entity("date_time", offset, length, opened.argument))
+            unix, _, fmt = opened.argument.partition(" ")
+            flags = _date_flags(fmt)
+            if flags is None:
+                raise TelegramHTMLError("Invalid date format used")
+            if int(unix) > 0:  # tdlib makes no entity of a date that is not positive
+                self.entities.append(_Entity("date_time", offset, length, f"{unix} {flags}"))
         elif tag == "a":
             url = opened.argument or self.out[opened.out_pos :].decode("utf-8", "replace")
             user_id = _mention_user_id(url)
