@@ -96,6 +96,8 @@ class Newsbot:
             max_connections=max(settings.poll_concurrency * 2, 16),
         )
         workers = settings.parse_workers
+        #: how articles become posts (POST_STYLE, HASHTAGS_MAX, UTM_SOURCE, POST_TEMPLATE).
+        self.post_options = settings.post_options()
         self.parser = ParserPool(workers=default_workers() if workers is None else workers)
         self.poller = Poller(
             self.db,
@@ -105,6 +107,7 @@ class Newsbot:
                 concurrency=settings.poll_concurrency,
                 pause_after=settings.feed_pause_after,
                 channel=settings.telegram_channel,
+                post=self.post_options,
             ),
             parser=self.parser,
             full_text=functools.partial(fetch_article_text, parser=self.parser),

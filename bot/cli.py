@@ -216,7 +216,14 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
                 ) as fetcher,
                 ParserPool(workers=1) as parser,
             ):
-                pushed = await push_url(db, fetcher, url, channel=channel, parser=parser)
+                pushed = await push_url(
+                    db,
+                    fetcher,
+                    url,
+                    channel=channel,
+                    parser=parser,
+                    options=settings.post_options(),
+                )
             # Only this article's deliveries: a running `newsbot run` sends the rest.
             report = await Outbox(db).drain(app.bot, article_id=pushed.article.id)
             print(

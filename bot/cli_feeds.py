@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.errors import FeedSettingError, ParseError
+from bot.errors import FeedSettingError, ParseError, TemplateError
 from bot.links import redact_url
 from bot.storage.db import Database
 from bot.storage.models import Feed, utcnow
@@ -69,6 +69,17 @@ def add_feeds_parser(sub: Any) -> None:
         type=_on_off,
         metavar="on|off",
         help="read each new article's page for its text (for feeds that hold only a line)",
+    )
+    template = configure.add_mutually_exclusive_group()
+    template.add_argument(
+        "--template",
+        metavar="FILE",
+        help="this feed's post template (Jinja2; '-': read it from stdin; '': POST_TEMPLATE again)",
+    )
+    template.add_argument(
+        "--no-template",
+        action="store_true",
+        help="use POST_TEMPLATE (else newsbot's layout) for this feed again",
     )
     importing = actions.add_parser("import", help="add the feeds of an OPML file")
     importing.add_argument("file", metavar="FILE.opml")
@@ -125,23 +136,48 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
             print(f"Removed feed {feed.id}: {redact_url(feed.url)} (FEEDS will not add it again)")
         elif action == "set":
             interval = getattr(args, "interval", ...)
-            if interval is ... and args.full_text is None:
-                raise FeedSettingError("nothing to set: give --interval and/or --full-text")
-            feed = await feeds.configure_feed(
-                session,
-                args.feed,
-                interval=interval if isinstance(interval, int) else None,
-                default_interval=interval is None,
-                full_text=args.full_text,
-            )
+            template = await read_template(args.template)
+            clear = args.no_template or args.template == ""
+            if interval is ... and args.full_text is None and template is None and not clear:
+                raise FeedSettingError(
+                    "nothing to set: give --interval, --full-text and/or --template"
+                )
+            try:
+                feed = await feeds.configure_feed(
+                    session,
+                    args.feed,
+                    interval=interval if isinstance(interval, int) else None,
+                    default_interval=interval is None,
+                    full_text=args.full_text,
+                    template=template,
+                    clear_template=clear,
+                )
+            except TemplateError as exc:
+                raise TemplateError(f"template {args.template} refused: {exc}") from None
             every = f"every {feed.interval} s" if feed.interval else "every POLL_INTERVAL"
             text = "on" if feed.full_text else "off"
-            print(f"Feed {feed.id}: polled {every}, full text {text}")
+            layout = "its own" if feed.template else "POST_TEMPLATE's (or newsbot's)"
+            print(f"Feed {feed.id}: polled {every}, full text {text}, template {layout}")
         else:
             active = action == "resume"
             feed = await feeds.set_active(session, args.feed, active)
             print(f"{'Resumed' if active else 'Paused'} feed {feed.id}: {redact_url(feed.url)}")
     return 0
+
+
+async def read_template(argument: str | None) -> str | None:
+    """The template ``--template`` names: a file's text, stdin's for ``-``; None for no
+    template given or ``""`` (which clears it)."""
+    if not argument:
+        return None
+    try:
+        if argument == "-":
+            return await asyncio.to_thread(sys.stdin.read)
+        return await asyncio.to_thread(Path(argument).read_text, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise TemplateError(f"{argument}: is not UTF-8 text") from None
+    except OSError as exc:
+        raise TemplateError(f"{argument}: cannot be read ({exc.strerror})") from None
 
 
 def _ago(moment: datetime | None, now: datetime) -> str:
@@ -189,6 +225,8 @@ def format_feeds(rows: Sequence[tuple[Feed, int]], *, now: datetime) -> str:
             options.append(f"every {feed.interval} s")
         if feed.full_text:
             options.append("full text")
+        if feed.template:
+            options.append("own template")
         suffix = f"  [{', '.join(options)}]" if options else ""
         lines.append(f"{'':>6}{redact_url(feed.url)}{suffix}")
         if feed.last_error:

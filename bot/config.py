@@ -8,25 +8,31 @@ Every key is one field of :class:`Settings` with its default and description;
     settings.require_token()              # the token, or ConfigError if it is not set
 
 The token is a :class:`pydantic.SecretStr`: its ``repr`` and ``str`` never show it.
+``POST_TEMPLATE`` is checked at start-up like any other key (a bad template is a ConfigError
+with its line and reason); :meth:`Settings.post_options` gives what the formatter needs.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, TemplateError
 from bot.links import has_credentials, redact_url
+
+if TYPE_CHECKING:
+    from bot.formatting.post import PostOptions, PostStyle
 
 TOKEN_PATTERN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,64}")
 CHANNEL_PATTERN = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-100\d{5,16}")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///newsbot.sqlite3"
+UTM_SOURCE_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -107,6 +113,27 @@ class Settings(BaseSettings):
         default=False, description="Allow feeds and pages on loopback/private addresses."
     )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    post_style: str = Field(
+        default="photo",
+        description="`photo` (the picture, the post as its caption), `preview` (a message with"
+        " the link's large preview) or `text` (no picture, no preview).",
+    )
+    hashtags_max: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Hashtags made of an article's categories, at most (0-10; 0: none).",
+    )
+    utm_source: str | None = Field(
+        default=None,
+        description="When set, posted links get `utm_source=` it, `utm_medium=telegram` and"
+        " `utm_campaign=` the channel's name (`dm` in readers' chats).",
+    )
+    post_template: str | None = Field(
+        default=None,
+        description="A post template (Jinja2, see Post templates): a file's path, or the"
+        " template itself when it holds `{{`, `{%`, `<` or a line break. Empty: newsbot's layout.",
+    )
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -185,6 +212,67 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @field_validator("post_style", mode="before")
+    @classmethod
+    def _check_post_style(cls, value: Any) -> Any:
+        style = str(value).strip().lower()
+        if style not in {"photo", "preview", "text"}:
+            raise ValueError("must be photo, preview or text")
+        return style
+
+    @field_validator("utm_source", mode="before")
+    @classmethod
+    def _check_utm_source(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value).strip()
+        if not UTM_SOURCE_PATTERN.fullmatch(text):
+            raise ValueError("must be 1-64 letters, digits, '.', '_', '~' or '-'")
+        return text
+
+    @field_validator("post_template", mode="before")
+    @classmethod
+    def _load_post_template(cls, value: Any) -> Any:
+        """The template's text (read from the file ``value`` names), compiled once to check it."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value)
+        if not any(mark in text for mark in ("{{", "{%", "<", "\n")):
+            path = Path(text.strip()).expanduser()
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                raise ValueError(f"{path} is not UTF-8 text") from None
+            except OSError as exc:
+                raise ValueError(
+                    f"{path} cannot be read ({exc.strerror}); give a template file's path or "
+                    "the template itself"
+                ) from None
+        from bot.formatting.template import PostTemplate
+
+        try:
+            PostTemplate.compile(text)
+        except TemplateError as exc:
+            raise ValueError(str(exc)) from None
+        return text
+
+    def post_options(self) -> PostOptions:
+        """How articles become posts under these settings (POST_STYLE, HASHTAGS_MAX,
+        UTM_SOURCE, POST_TEMPLATE, TELEGRAM_CHANNEL)."""
+        from bot.formatting.post import PostOptions
+        from bot.formatting.template import PostTemplate
+
+        style: PostStyle = "photo"
+        if self.post_style in ("preview", "text"):
+            style = "preview" if self.post_style == "preview" else "text"
+        return PostOptions(
+            style=style,
+            hashtags_max=self.hashtags_max,
+            utm_source=self.utm_source,
+            template=PostTemplate.compile(self.post_template) if self.post_template else None,
+            channel=self.telegram_channel,
+        )
 
     @property
     def token(self) -> str | None:

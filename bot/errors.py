@@ -17,7 +17,8 @@ a job, the command line) can catch what it knows how to report and let the rest 
     │   ├── FeedExistsError        the url is already a feed
     │   └── FeedSettingError       a feed option out of bounds
     ├── AlreadyPostedError     an article with this link was posted before; not sent again
-    └── InvalidCampaignError   a campaign name outside [A-Za-z0-9_-]{1,64}
+    ├── InvalidCampaignError   a campaign name outside [A-Za-z0-9_-]{1,64}
+    └── TemplateError          a post template is refused ("line 3: unexpected '}'")
 
 Telegram's own failures stay PTB's typed errors (``telegram.error.Forbidden``, ``RetryAfter``…);
 they are handled where messages are sent and never re-wrapped.
@@ -192,3 +193,8 @@ class InvalidCampaignError(NewsbotError):
             "A-Z, a-z, 0-9, '_' and '-' (Telegram's rule for /start payloads)"
         )
         self.campaign = campaign
+
+
+class TemplateError(NewsbotError):
+    """A post template cannot be used; the message starts with its line and says why
+    (``line 3: unexpected '}'``, ``line 1: the post is not valid Telegram HTML: …``)."""

@@ -29,7 +29,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.article import ArticleDraft
 from bot.errors import PageParseError
-from bot.formatting.html_text import parse_html
+from bot.formatting.headline import clean_headline
+from bot.formatting.html_text import lenient_plain_text, parse_html
+from bot.formatting.lead import clean_lead
+from bot.formatting.pictures import Candidate, Source, choose, size_value
 
 __all__ = ["PAGE_MAX_CHARS", "PageMeta", "decode_html", "page_to_draft", "parse_page"]
 
@@ -75,12 +78,17 @@ _IMAGE_KEYS: Final = ("og:image", "og:image:url", "twitter:image", "twitter:imag
 
 @dataclass(frozen=True, slots=True)
 class PageMeta:
-    """What an article page says about itself: plain text and absolute http(s) URLs."""
+    """What an article page says about itself: plain text and absolute http(s) URLs.
+
+    ``title`` is cleaned as a headline (the site's name taken off it), ``description`` as a
+    lead; ``site_name`` is the page's ``og:site_name``, ``""`` when it has none.
+    """
 
     title: str
     description: str
     image: str | None
     url: str
+    site_name: str = ""
 
 
 def decode_html(content: bytes, content_type: str | None) -> str:
@@ -250,33 +258,49 @@ def _is_home_page_of_other(candidate: str, url: str) -> bool:
     return urlsplit(candidate).path.strip("/") == "" and urlsplit(url).path.strip("/") != ""
 
 
+def _image_candidates(meta: dict[str, str], image_src: str | None) -> list[Candidate]:
+    """The page's pictures: og:image (its https ``secure_url`` first) with its declared size,
+    then twitter:image and ``<link rel="image_src">``."""
+    width, height = size_value(meta.get("og:image:width")), size_value(meta.get("og:image:height"))
+    secure = meta.get("og:image:secure_url")
+    og: list[str | None] = [secure] if secure and secure.lower().startswith("https:") else []
+    og += [meta.get(key) for key in _IMAGE_KEYS if key.startswith("og:")]
+    candidates = [Candidate(Source.OG_IMAGE, url, width, height) for url in og if url]
+    candidates += [
+        Candidate(Source.META, meta.get(key)) for key in _IMAGE_KEYS if not key.startswith("og:")
+    ]
+    candidates.append(Candidate(Source.LINK, image_src))
+    return candidates
+
+
 def parse_page(html: str, url: str) -> PageMeta:
     """Return the title, description, image and canonical URL that the page at ``url`` declares.
 
-    Raises PageParseError when the page has no title at all. Only the first PAGE_MAX_CHARS
-    characters of ``html`` are read.
+    The title is cleaned as a headline (:func:`bot.formatting.headline.clean_headline`, the
+    ``og:site_name`` taken off it) and the description as a lead
+    (:func:`bot.formatting.lead.clean_lead`). Raises PageParseError when the page has no title
+    at all. Only the first PAGE_MAX_CHARS characters of ``html`` are read.
     """
     found = _declared(html)
     meta = {key: _collapse(value) for key, value in found.meta.items()}
 
+    site_name = clean_headline(meta.get("og:site_name", ""))
     title = next((meta[key] for key in _TITLE_KEYS if meta.get(key)), None) or found.title
+    title = clean_headline(title or "", site_names=(site_name,) if site_name else ())
     if not title:
         raise PageParseError(url, "the page has no title (no og:title, twitter:title or <title>)")
     description = next((meta[key] for key in _DESCRIPTION_KEYS if meta.get(key)), "")
+    description = clean_lead(lenient_plain_text(description), title=title)
 
     base = _http_url(url, found.base) or url
-    secure = _http_url(base, meta.get("og:image:secure_url"))
-    candidates = [meta.get(key) for key in _IMAGE_KEYS] + [found.image_src]
-    images = (_http_url(base, value) for value in candidates)
-    if secure is not None and urlsplit(secure).scheme == "https":
-        image: str | None = secure
-    else:
-        image = next(filter(None, images), None)
+    image = choose(_image_candidates(meta, found.image_src), base)
     declared = (_http_url(base, meta.get("og:url")), _http_url(base, found.canonical))
     # A site-wide template often declares its home page: that is not this article's address.
     article_urls = [u for u in declared if u and not _is_home_page_of_other(u, url)]
     page_url = article_urls[0] if article_urls else url
-    return PageMeta(title=title, description=description, image=image, url=page_url)
+    return PageMeta(
+        title=title, description=description, image=image, url=page_url, site_name=site_name
+    )
 
 
 def page_to_draft(meta: PageMeta) -> ArticleDraft:

@@ -1,7 +1,9 @@
 """``newsbot preview``: the posts a feed or an article page would make, without sending any.
 
-The source is read the way the bot reads it (the same fetcher, parser and formatter), so what an
-editor sees here is what readers will get.
+The source is read the way the bot reads it (the same fetcher, parser and formatter, under the
+same settings: POST_STYLE, HASHTAGS_MAX, UTM_SOURCE, POST_TEMPLATE), so what an editor sees here
+is what the channel will get: ``html`` and ``text`` are the channel's post, ``method`` the Bot
+API method that sends it, ``dm_html`` readers' own when it differs (UTM campaign ``dm``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from bot.errors import FeedParseError, FetchError, PageParseError, ParseError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import document_kind, parse_feed
 from bot.feeds.workers import ParserPool
-from bot.formatting import render_post
+from bot.formatting.post import PostOptions, render_article
+from bot.formatting.utm import DM_CAMPAIGN
 from bot.pages import decode_html, page_to_draft, parse_page
 
 ACCEPT = (
@@ -36,22 +39,37 @@ class PreviewPost:
     html: str
     text: str
     source: str  # "feed" or "page"
+    method: str = "sendMessage"  # "sendPhoto" or "sendMessage"
+    style: str = "text"  # "photo", "preview" or "text"
+    dm_html: str | None = None  # readers' chats' post when it differs (UTM campaign "dm")
 
     def as_dict(self) -> dict[str, str | None]:
         return asdict(self)
 
 
-def to_preview(draft: ArticleDraft, source: str) -> PreviewPost:
-    """The post ``draft`` makes."""
-    post = render_post(draft.title, draft.summary, draft.link, draft.image)
+def to_preview(
+    draft: ArticleDraft, source: str, options: PostOptions | None = None, *, feed: str = ""
+) -> PreviewPost:
+    """The post ``draft`` makes under ``options``, exactly as it would be stored and sent
+    (:func:`~bot.formatting.post.render_article`, as :mod:`bot.services.articles` renders it);
+    ``feed`` is the feed's title. ``link`` is the link as posted (UTM parameters included)."""
+    options = options or PostOptions()
+    post = render_article(draft, options, feed=feed, section=feed)
+    dm_html = None
+    if options.utm_source:
+        dm = render_article(draft, options, campaign=DM_CAMPAIGN, feed=feed, section=feed)
+        dm_html = dm.html if dm.html != post.html else None
     return PreviewPost(
         title=draft.title,
         summary=post.summary,
-        link=draft.link,
+        link=post.link,
         image=post.image,
         html=post.html,
         text=post.text,
         source=source,
+        method=post.method,
+        style=post.style,
+        dm_html=dm_html,
     )
 
 
@@ -107,7 +125,8 @@ async def preview_source(source: str, *, settings: Settings) -> list[PreviewPost
     content, url, content_type = await read_source(source, settings=settings)
     async with ParserPool(workers=1) as parser:  # bounded in time, whatever the bytes
         drafts, kind = await parser.call(ParseError, url, drafts_from, content, url, content_type)
-    return [to_preview(draft, kind) for draft in drafts]
+    options = settings.post_options()
+    return [to_preview(draft, kind, options) for draft in drafts]
 
 
 def format_previews(posts: list[PreviewPost]) -> str:

@@ -21,6 +21,12 @@ connect or pool timeout, a 5xx answer) the row is retried with backoff (at most
 network loses nothing; a read or write timeout or a connection lost before the answer may mean
 the message did arrive, so the row becomes ``unknown`` and is not resent; any other
 ``BadRequest`` fails the row and is logged.
+
+Each row is sent as its article was rendered (``articles.post_style``: photo, preview or text);
+a reader gets the article's ``post_dm_html`` when it has one, a channel its ``post_html``. A
+picture Telegram will not fetch is uploaded once (:class:`bot.posting.Pictures`, one per
+outbox) and its file id stored in ``articles.image_file_id``, so the other chats, processes and
+restarts send it by file id.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot.posting import chat_id_for, send_post
+from bot.posting import Pictures, chat_id_for, send_post
 from bot.services.readers import mark_unreachable
 from bot.storage.db import Database
 from bot.storage.models import Article, Delivery, DeliveryStatus, Subscriber, utcnow
@@ -73,6 +79,8 @@ class Claimed:
     article_id: int
     html: str
     image: str | None
+    style: str | None = None
+    image_file_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -110,12 +118,21 @@ def is_private(chat: str) -> bool:
 class Outbox:
     """Drains the deliveries table; one per process, shared by the jobs that kick it."""
 
-    def __init__(self, db: Database, *, concurrency: int = 16) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        concurrency: int = 16,
+        pictures: Pictures | None = None,
+        allow_private_networks: bool = False,
+    ) -> None:
+        """``pictures`` downloads and remembers pictures Telegram refused; by default one of
+        its own whose downloads honour ``allow_private_networks`` (the setting)."""
         self.db = db
         self.concurrency = concurrency
+        self.pictures = pictures or Pictures(allow_private_networks=allow_private_networks)
         self._lock = asyncio.Lock()
         self._stopping = False
-        self._refused_images: set[str] = set()
         self._last_sent: dict[str, float] = {}
 
     async def recover(self) -> int:
@@ -229,23 +246,52 @@ class Outbox:
                     Delivery.kind,
                     Delivery.attempts,
                     Delivery.created_at,
-                    Article.id,
+                    Article.id.label("article_id"),
                     Article.post_html,
+                    Article.post_dm_html,
                     Article.image,
+                    Article.post_style,
+                    Article.image_file_id,
                 )
                 .join(Article, Article.id == Delivery.article_id)
                 .where(Delivery.claim == token)
                 .order_by(Delivery.id)
             )
             return [
-                Claimed(id_, chat, kind, attempts, created, article_id, html or "", image)
-                for id_, chat, kind, attempts, created, article_id, html, image in claimed
+                Claimed(
+                    row.id,
+                    row.chat,
+                    row.kind,
+                    row.attempts,
+                    row.created_at,
+                    row.article_id,
+                    (row.post_dm_html if row.kind == "reader" and row.post_dm_html else None)
+                    or row.post_html
+                    or "",
+                    row.image,
+                    row.post_style,
+                    row.image_file_id,
+                )
+                for row in claimed
             ], None
 
     async def _send(self, bot: ExtBot[Any], item: Claimed) -> Outcome:
         chat_id = chat_id_for(item.chat)
+
+        async def stored(file_id: str) -> None:
+            await self._store_file_id(item.article_id, item.image, file_id)
+
         try:
-            message = await send_post(bot, chat_id, item.html, item.image, self._refused_images)
+            message = await send_post(
+                bot,
+                chat_id,
+                item.html,
+                item.image,
+                self.pictures,
+                style=item.style,
+                file_id=item.image_file_id,
+                on_upload=stored,
+            )
         except Forbidden as exc:
             return self._unreachable(item, f"forbidden: {exc.message}")
         except RetryAfter as exc:
@@ -282,6 +328,15 @@ class Outbox:
             log.exception("delivery crashed delivery_id=%s chat=%s", item.id, item.chat)
             return Outcome(item.id, DeliveryStatus.FAILED, error=f"internal error: {exc!r}")
         return Outcome(item.id, DeliveryStatus.SENT, message_id=message.message_id)
+
+    async def _store_file_id(self, article_id: int, image: str | None, file_id: str) -> None:
+        """Keep the file id of the article's uploaded picture (while the picture is the same)."""
+        async with self.db.session() as session, session.begin():
+            await session.execute(
+                update(Article)
+                .where(Article.id == article_id, Article.image == image)
+                .values(image_file_id=file_id)
+            )
 
     def _retry(self, item: Claimed, exc: NetworkError) -> Outcome:
         """Try again later (the request cannot have posted anything), until MAX_AGE."""

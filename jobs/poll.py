@@ -40,6 +40,7 @@ from bot.feeds.fetch import Fetcher, FetchResult
 from bot.feeds.parse import ParsedFeed
 from bot.feeds.schedule import next_after_failure, next_after_success
 from bot.feeds.workers import ParserPool
+from bot.formatting.post import PostOptions
 from bot.links import redact_url
 from bot.services.articles import StoreRequest, enqueue_many, identity, known_identities, store_many
 from bot.services.feeds import read_feed
@@ -58,12 +59,14 @@ FULL_TEXT_LIMIT = 20
 
 @dataclass(frozen=True, slots=True)
 class PollOptions:
-    """How the poller works: ``interval`` is POLL_INTERVAL, the default of every feed."""
+    """How the poller works: ``interval`` is POLL_INTERVAL, the default of every feed;
+    ``post`` how published articles become posts (the settings' ``post_options()``)."""
 
     interval: int = 300
     concurrency: int = 32
     pause_after: int = 10
     channel: str | None = None
+    post: PostOptions = field(default_factory=PostOptions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,7 +374,7 @@ class Poller:
                 )
             feed = outcome.feed
             requests.append(StoreRequest(entries, f"feed:{feed.id}", feed.id, feed.primed))
-        stored = await store_many(session, requests)
+        stored = await store_many(session, requests, options=self.options.post)
         published = [article_id for one in stored for article_id in one.published]
         deliveries = await enqueue_many(session, published, self.options.channel)
         each = deliveries // len(published) if published else 0  # every article, same chats

@@ -139,3 +139,45 @@ class TestOPML:
         missing = newsbot("feeds", "import", str(tmp_path / "nope.opml"), cwd=tmp_path)
         assert missing.returncode == 1
         assert "No such file" in missing.stderr
+
+
+class TestTemplate:
+    """``feeds set ID --template``: a good template is stored, a bad one refused in one line."""
+
+    def test_set_refuse_and_clear(self, tmp_path: Path, site: FeedServer) -> None:
+        """A bad template exits 1 with its line and reason; --no-template clears a good one."""
+        import asyncio
+
+        from bot.storage.db import Database
+        from bot.storage.models import Feed
+
+        async def add_feed() -> None:
+            db = Database(f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
+            await db.migrate()
+            async with db.session() as session, session.begin():
+                session.add(Feed(url=site.url_for("/f.xml"), title="News", primed=True))
+            await db.dispose()
+
+        asyncio.run(add_feed())
+        bad = tmp_path / "bad.j2"
+        bad.write_text("<b>{{ title }}</b>\n\n{{ summary }")
+        refused = newsbot("feeds", "set", "1", "--template", str(bad), cwd=tmp_path)
+        assert refused.returncode == 1
+        assert "line 3: unexpected '}'" in refused.stderr
+        assert errors(refused.stderr) == 1
+        assert "Traceback" not in refused.stderr
+        good = tmp_path / "good.j2"
+        good.write_text(
+            '<b>{{ title }}</b>{% if link %}\n<a href="{{ link }}">{{ read_more }}</a>{% endif %}'
+        )
+        stored = newsbot("feeds", "set", "1", "--template", str(good), cwd=tmp_path)
+        assert stored.returncode == 0, stored.stderr
+        assert "template its own" in stored.stdout
+        assert "own template" in newsbot("feeds", "list", cwd=tmp_path).stdout
+        cleared = newsbot("feeds", "set", "1", "--no-template", cwd=tmp_path)
+        assert cleared.returncode == 0
+        assert "POST_TEMPLATE" in cleared.stdout
+        nope = str(tmp_path / "nope")
+        missing = newsbot("feeds", "set", "1", "--template", nope, cwd=tmp_path)
+        assert missing.returncode == 1
+        assert "cannot be read" in missing.stderr

@@ -113,3 +113,43 @@ class TestDocumentation:
         readme = (Path(__file__).parents[1] / "README.md").read_text()
         for name in Settings.model_fields:
             assert f"`{name.upper()}`" in readme
+
+
+class TestPostSettings:
+    """POST_STYLE, HASHTAGS_MAX, UTM_SOURCE and POST_TEMPLATE: validated at start."""
+
+    @pytest.mark.parametrize(
+        ("overrides", "key", "problem"),
+        [
+            pytest.param({"post_style": "video"}, "POST_STYLE", "photo, preview or text",
+                         id="style"),
+            pytest.param({"hashtags_max": 11}, "HASHTAGS_MAX", "less than or equal", id="tags"),
+            pytest.param({"utm_source": "a b"}, "UTM_SOURCE", "letters, digits", id="utm"),
+            pytest.param({"post_template": "<b>{{ title }</b>"}, "POST_TEMPLATE",
+                         "line 1: unexpected '}'", id="template-syntax"),
+            pytest.param({"post_template": "/no/such/template.j2"}, "POST_TEMPLATE",
+                         "cannot be read", id="template-file"),
+        ],
+    )  # fmt: skip
+    def test_invalid(self, overrides: dict[str, object], key: str, problem: str) -> None:
+        """An invalid value is a ConfigError naming the key and the reason."""
+        with pytest.raises(ConfigError) as caught:
+            load_settings(None, **overrides)
+        assert caught.value.key == key
+        assert problem in caught.value.problem
+
+    def test_options(self, tmp_path: Path) -> None:
+        """post_options() carries the settings; a template file's text is read and compiled."""
+        path = tmp_path / "post.j2"
+        path.write_text("<b>{{ title }}</b>")
+        settings = load_settings(
+            None, post_style="Preview", hashtags_max=0, utm_source="newsbot",
+            post_template=str(path), telegram_channel="@revoi_en",
+        )  # fmt: skip
+        options = settings.post_options()
+        assert (options.style, options.hashtags_max, options.utm_source, options.channel) == (
+            "preview", 0, "newsbot", "@revoi_en",
+        )  # fmt: skip
+        assert options.template is not None
+        assert options.template.source == "<b>{{ title }}</b>"
+        assert load_settings(None).post_options().template is None

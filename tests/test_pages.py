@@ -223,8 +223,8 @@ class TestParsePage:
             ),
             pytest.param(
                 '<meta property="og:title" content="a &amp;lt;b&amp;gt; tag">',
-                "a &lt;b&gt; tag",
-                id="double-escaped-decoded-once",
+                "a <b> tag",
+                id="double-escaped-decoded-fully",
             ),
             pytest.param(
                 "<title>Fish &amp; Chips &#8211; now</title>",
@@ -446,3 +446,41 @@ class TestPageToDraft:
             link="https://n.example/s",
             image="https://cdn.example/a.jpg",
         )
+
+
+class TestSiteName:
+    """parse_page reads og:site_name and takes it off the title; the description is a lead."""
+
+    @pytest.mark.parametrize(
+        ("head", "title", "site_name"),
+        [
+            pytest.param('<meta property="og:site_name" content="Valley Courier">'
+                         "<title>Dam opens – Valley Courier</title>", "Dam opens", "Valley Courier",
+                         id="trailing-en-dash"),
+            pytest.param('<meta property="og:site_name" content="The Hindu">'
+                         '<meta property="og:title" content="Rain lashes Chennai - the hindu">',
+                         "Rain lashes Chennai", "The Hindu", id="case-insensitive"),
+            pytest.param('<meta property="og:site_name" content="Revoi">'
+                         "<title>Revoi | Markets rally</title>", "Markets rally", "Revoi",
+                         id="leading"),
+            pytest.param('<meta property="og:site_name" content="Revoi"><title>Revoi</title>',
+                         "Revoi", "Revoi", id="never-empty"),
+            pytest.param("<title>Dam opens – Valley Courier</title>",
+                         "Dam opens – Valley Courier", "", id="no-site-name"),
+            pytest.param('<meta property="og:site_name" content="AT&amp;amp;T News">'
+                         "<title>Deal done :: AT&amp;T News</title>", "Deal done", "AT&T News",
+                         id="escaped-site-name"),
+        ],
+    )  # fmt: skip
+    def test_site_name(self, head: str, title: str, site_name: str) -> None:
+        """The og:site_name is read, and the title loses it at either end."""
+        meta = parse_page(page(head), URL)
+        assert (meta.title, meta.site_name) == (title, site_name)
+
+    def test_description_is_a_clean_lead(self) -> None:
+        """A description's dateline and repeated headline go."""
+        head = (
+            "<title>Dam opens</title>"
+            '<meta name="description" content="PUNE (PTI): Dam opens. Water flows today.">'
+        )
+        assert parse_page(page(head), URL).description == "Water flows today."

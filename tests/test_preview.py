@@ -130,3 +130,34 @@ class TestDraftsFrom:
         drafts, _ = drafts_from(EMPTY_RSS, URL, "text/html")
         assert drafts == []
         assert format_previews([]) == "The feed has no entries: no posts."
+
+
+class TestPreviewJSON:
+    """What ``preview --json`` prints for each post: the keys, and the method that sends it."""
+
+    @pytest.mark.parametrize(
+        ("image", "style", "method"),
+        [
+            pytest.param("https://img.news.example/a.jpg", "photo", "sendPhoto", id="photo"),
+            pytest.param(None, "photo", "sendMessage", id="no-image"),
+            pytest.param("https://img.news.example/a.jpg", "text", "sendMessage", id="text"),
+        ],
+    )  # fmt: skip
+    def test_keys_and_method(self, image: str | None, style: str, method: str) -> None:
+        """Every key of the interface is there, and method says sendPhoto or sendMessage."""
+        from bot.article import ArticleDraft
+        from bot.formatting.post import PostOptions
+        from bot.formatting.telegram_html import parse_telegram_html
+        from bot.preview import to_preview
+
+        draft = ArticleDraft(key="k", title="T", summary="S.", link="https://news.example/a",
+                             image=image, categories=("Sport",))  # fmt: skip
+        options = PostOptions(style=style, utm_source="nb", channel="@news_en")  # type: ignore[arg-type]
+        shown = to_preview(draft, "feed", options).as_dict()
+        assert {"title", "summary", "link", "image", "html", "text", "method"} <= set(shown)
+        assert shown["method"] == method
+        assert str(shown["link"]).endswith("utm_campaign=news_en")
+        assert "#Sport" in str(shown["text"])
+        assert parse_telegram_html(str(shown["html"])).text == shown["text"]
+        assert shown["dm_html"] is not None
+        assert "utm_campaign=dm" in str(shown["dm_html"])

@@ -34,6 +34,7 @@ from bot.feeds._headers import media_type
 from bot.feeds.fetch import PAGE_ACCEPT, Fetcher
 from bot.feeds.workers import ParserPool
 from bot.formatting.condense import truncate
+from bot.formatting.lead import clean_lead
 from bot.links import redact_url
 from bot.pages import decode_html
 
@@ -81,7 +82,9 @@ def extract_article_text(
 ) -> str | None:
     """The main text of the article page ``html`` (fetched from ``url``), or None.
 
-    Paragraphs are separated by single line breaks. None when the page holds no article
+    Paragraphs are separated by single line breaks, and the text is cleaned as a lead
+    (:func:`bot.formatting.lead.clean_lead`: no dateline, byline, caption, share or newsletter
+    line, cookie notice or repetition). None when the page holds no article
     (navigation only, empty, no markup in its first few kilobytes). At most
     :data:`MAX_HTML_BYTES` of ``html`` are read (bytes are decoded by trafilatura; decode them
     first when the charset is known). Pure and CPU-bound: call it in a worker thread. Raises
@@ -112,7 +115,7 @@ def extract_article_text(
             "article extraction failed url=%s error=%s", redact_url(url), type(error).__name__
         )
         return None
-    text = _tidy(extracted) if isinstance(extracted, str) else ""
+    text = clean_lead(_tidy(extracted)) if isinstance(extracted, str) else ""
     if not text:
         return None
     return truncate(text, max_chars)

@@ -39,13 +39,15 @@ from bot.article import ArticleDraft
 from bot.errors import ErrorKind, FeedParseError
 from bot.feeds._headers import media_type
 from bot.formatting.condense import truncate
+from bot.formatting.headline import clean_headline, split_headline
 from bot.formatting.html_text import (
     absolute_http_url,
     clean_line,
     html_to_text,
     image_urls,
-    plain_text,
+    lenient_plain_text,
 )
+from bot.formatting.lead import clean_lead
 
 __all__ = ["JSON_MEDIA_TYPES", "VERSION_PREFIX", "JsonFeed", "looks_like_json", "parse_json_feed"]
 
@@ -56,6 +58,8 @@ JSON_MEDIA_TYPES: Final = frozenset({"application/feed+json", "application/json"
 
 #: A ``version`` member naming JSON Feed, looked for in JSON too broken to decode.
 _VERSION_MEMBER: Final = re.compile(rb'"version"\s*:\s*"https://jsonfeed\.org/version/')
+#: The most tags kept of an item.
+_TAGS_MAX: Final = 20
 #: How much of a broken document is searched for :data:`_VERSION_MEMBER` (it comes first).
 _VERSION_SEARCH_BYTES: Final = 65536
 
@@ -150,15 +154,17 @@ def parse_json_feed(
     entries: list[ArticleDraft] = []
     keys: set[str] = set()
     skipped = 0
+    title = _title(_string(document, "title"))
+    site_names = (title,) if title else ()
     for item in items:
-        draft = _draft(item, url, summary_max_chars) if isinstance(item, dict) else None
+        draft = _draft(item, url, summary_max_chars, site_names) if isinstance(item, dict) else None
         if draft is None:
             skipped += 1
         elif draft.key not in keys:
             keys.add(draft.key)
             entries.append(draft)
     return JsonFeed(
-        title=_title(_string(document, "title")),
+        title=title,
         link=absolute_http_url(_string(document, "home_page_url"), url),
         entries=entries,
         skipped=skipped,
@@ -187,13 +193,31 @@ def _id(item: Mapping[str, object]) -> str:
     return clean_line(value) if isinstance(value, str) else ""
 
 
-def _summary(item: Mapping[str, object]) -> str:
-    """``content_html`` as text, else ``content_text``, else ``summary``; the first not empty."""
+def _summary(item: Mapping[str, object], title: str) -> str:
+    """``content_html`` as text, else ``content_text``, else ``summary`` (the first not empty),
+    cleaned as a lead (:func:`bot.formatting.lead.clean_lead`). Plain text fields are read
+    leniently, as publishers put entities and HTML in them too."""
     return (
-        html_to_text(_string(item, "content_html"))
-        or plain_text(_string(item, "content_text"))
-        or plain_text(_string(item, "summary"))
+        clean_lead(html_to_text(_string(item, "content_html")), title=title)
+        or clean_lead(lenient_plain_text(_string(item, "content_text")), title=title)
+        or clean_lead(lenient_plain_text(_string(item, "summary")), title=title)
     )
+
+
+def _tags(item: Mapping[str, object]) -> tuple[str, ...]:
+    """The item's ``tags`` (strings), on one line each, the first spelling of each (ignoring
+    case), at most _TAGS_MAX."""
+    tags = item.get("tags")
+    if not isinstance(tags, list):
+        return ()
+    found: dict[str, str] = {}
+    for tag in tags:
+        name = clean_line(tag) if isinstance(tag, str) else ""
+        if name:
+            found.setdefault(name.casefold(), name)
+        if len(found) >= _TAGS_MAX:
+            break
+    return tuple(found.values())
 
 
 def _image(item: Mapping[str, object], base: str) -> str | None:
@@ -233,10 +257,18 @@ def _published(item: Mapping[str, object]) -> datetime | None:
     return None
 
 
-def _draft(item: Mapping[str, object], url: str, summary_max_chars: int) -> ArticleDraft | None:
-    """One item as a draft, or None when it has no title, no summary and no link."""
-    title = _title(_string(item, "title"))
-    summary = truncate(_summary(item), summary_max_chars)
+def _draft(
+    item: Mapping[str, object], url: str, summary_max_chars: int, site_names: tuple[str, ...] = ()
+) -> ArticleDraft | None:
+    """One item as a draft, or None when it has no title, no summary and no link.
+
+    The title is cleaned as a headline, the feed's title (``site_names``) taken off it; an
+    untitled item's headline is its summary's first sentence (the summary keeps it whole).
+    """
+    title = clean_headline(_title(_string(item, "title")), site_names=site_names)
+    summary = truncate(_summary(item, title), summary_max_chars)
+    if not title:
+        title = split_headline(summary)[0]
     link = absolute_http_url(_string(item, "url"), url) or absolute_http_url(
         _string(item, "external_url"), url
     )
@@ -253,4 +285,5 @@ def _draft(item: Mapping[str, object], url: str, summary_max_chars: int) -> Arti
         link=link,
         image=_image(item, url),
         published=_published(item),
+        categories=_tags(item),
     )

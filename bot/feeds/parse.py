@@ -47,13 +47,15 @@ from bot.errors import ErrorKind, FeedParseError
 from bot.feeds._headers import media_type
 from bot.feeds.jsonfeed import looks_like_json, parse_json_feed
 from bot.formatting.condense import truncate
+from bot.formatting.headline import clean_headline, split_headline
 from bot.formatting.html_text import (
     absolute_http_url,
     clean_line,
     html_to_text,
-    image_urls,
-    plain_text,
+    lenient_plain_text,
 )
+from bot.formatting.lead import clean_lead
+from bot.formatting.pictures import Candidate, Source, choose, img_candidates, size_value
 
 __all__ = ["SUMMARY_MAX_CHARS", "DocumentKind", "ParsedFeed", "document_kind", "parse_feed"]
 
@@ -75,7 +77,6 @@ _CHAOS_TIE: Final = 0.01
 _COHERENCE_TIE: Final = 0.02
 _XML_ENCODING: Final = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _IMAGE_SUFFIXES: Final = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
-_ELLIPSES: Final = ("…", "...", "[…]", "[...]", "(…)", "(...)")
 
 #: How much of a document's start is searched for its doctype and root element.
 _SNIFF_BYTES: Final = 32768
@@ -101,25 +102,8 @@ _UPDATE_PERIODS: Final = {
 }
 #: A count in a feed's hints: at most nine digits, so that garbage cannot make a huge number.
 _COUNT: Final = re.compile(r"[0-9]{1,9}")
-
-#: Where a trailing boilerplate phrase may start: the text's start, a new line, or a space
-#: after the end of a sentence or a cut mark ("… text. Continue reading", "text […] Read more").
-_PHRASE_START: Final = r"(?:\A|(?<=\n)|(?<=[.!?…\]»)] ))"
-#: Words on one line that end no sentence on the way (a post's title, a site's name).
-_CLAUSE: Final = r"(?:(?![.!?…] )[^\n])"
-#: Link phrases WordPress and other blog engines append to a description, at its very end.
-_BOILERPLATE: Final = (
-    # Yoast and many themes: "The post Title appeared first on Site."
-    re.compile(
-        _PHRASE_START + f"The post {_CLAUSE}{{1,300}}? appeared first on {_CLAUSE}{{1,200}}\\Z"
-    ),
-    # "Continue reading →", "Continue reading Title", "Continue reading “Title” →"
-    re.compile(_PHRASE_START + f"(?i:continue reading)(?: {_CLAUSE}{{1,200}})?\\Z"),
-    re.compile(f"(?:\\A|(?<=\\s))(?i:continue reading){_CLAUSE}{{0,200}}[→»›]\\Z"),
-    # "Read more", "Read more »", "Read More →", "Read more…"
-    re.compile(_PHRASE_START + r"(?i:read more)(?: ?(?:[→»›]|\.\.\.|…))?\Z"),
-    re.compile(r"(?:\A|(?<=\s))(?i:read more) ?(?:[→»›]|\.\.\.|…)\Z"),
-)
+#: The most categories (tags) kept of an entry.
+CATEGORIES_MAX: Final = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +150,9 @@ def parse_feed(content: bytes, *, url: str, content_type: str | None = None) -> 
 
     version = str(parsed.get("version") or "")
     bozo = _bozo_reason(parsed, content)
-    entries, skipped = _entries(parsed.get("entries") or [], url)
+    channel = parsed.get("feed") or {}
+    title = clean_line(_text(channel.get("title_detail"), channel.get("title")))
+    entries, skipped = _entries(parsed.get("entries") or [], url, (title,) if title else ())
 
     if not version and not entries:
         sniffed = _sniff(content)
@@ -182,9 +168,8 @@ def parse_feed(content: bytes, *, url: str, content_type: str | None = None) -> 
         raise FeedParseError(url, f"{bozo}; no entry could be read", kind=ErrorKind.UNPARSEABLE)
 
     warnings = [reason for reason in (note, bozo, _skipped_warning(skipped)) if reason]
-    channel = parsed.get("feed") or {}
     return ParsedFeed(
-        title=clean_line(_text(channel.get("title_detail"), channel.get("title"))),
+        title=title,
         link=absolute_http_url(channel.get("link"), url),
         entries=entries,
         warning="; ".join(warnings) or None,
@@ -519,13 +504,16 @@ def _not_a_feed_reason(sniffed: _Sniffed, content_type: str | None, bozo: str | 
 
 
 def _text(detail: Mapping[str, Any] | None, value: object) -> str:
-    """Plain text of a feedparser text construct: HTML parsed, plain text only normalized."""
+    """Plain text of a feedparser text construct: HTML (and XHTML) parsed; text declared plain
+    read leniently, as publishers put HTML and entities in it anyway (an Atom ``<summary>``
+    without a ``type`` whose ``&nbsp;`` would show): see
+    :func:`~bot.formatting.html_text.lenient_plain_text`."""
     if not isinstance(value, str) or not value:
         return ""
     kind = str((detail or {}).get("type") or "text/html")
     if "html" in kind or "xml" in kind:
         return html_to_text(value)
-    return plain_text(value)
+    return lenient_plain_text(value)
 
 
 def _content_detail(entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -537,62 +525,70 @@ def _content_detail(entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return next((content for content in contents if content.get("value")), None)
 
 
-def _strip_boilerplate(text: str) -> str:
-    """``text`` (plain) without the "Continue reading →" and "The post … appeared first on …"
-    phrases blog engines append at its end."""
-    changed = True
-    while changed:
-        changed = False
-        for pattern in _BOILERPLATE:
-            match = pattern.search(text)
-            if match is not None:
-                text = text[: match.start()].rstrip()
-                changed = True
-    return text
-
-
-def _strip_ellipsis(text: str) -> str:
-    text = text.rstrip()
-    for mark in _ELLIPSES:
-        if text.endswith(mark):
-            return text[: -len(mark)].rstrip()
-    return text
+def _strip_boilerplate(text: str, title: str) -> str:
+    """``text`` (plain) as a lead: without datelines, bylines, captions, share buttons, blog
+    engines' endings, repetitions and a repeated headline (:func:`bot.formatting.lead.clean_lead`).
+    """
+    return clean_lead(text, title=title)
 
 
 def _best_summary(summary: str, content: str) -> str:
-    """The summary, unless it is empty or a truncation of the (longer) content."""
-    if not summary:
-        return content
+    """The richer of the entry's cleaned texts: the content when it says more than the summary
+    (it is longer: the summary is then a teaser, an excerpt cut with ``[…]``, or a standfirst the
+    content goes on from), else the summary."""
     if len(content) > len(summary):
-        flat_summary = " ".join(_strip_ellipsis(summary).split())
-        if " ".join(content.split()).startswith(flat_summary):
-            return content
+        return content
     return summary
 
 
+def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    """The entry's categories (each tag's ``term``, else its ``label``), on one line each, the
+    first spelling of each (ignoring case), at most CATEGORIES_MAX."""
+    found: dict[str, str] = {}
+    for tag in entry.get("tags") or []:
+        if not isinstance(tag, Mapping):
+            continue
+        for field in ("term", "label"):
+            value = tag.get(field)
+            name = clean_line(value) if isinstance(value, str) else ""
+            if name:
+                found.setdefault(name.casefold(), name)
+                break
+        if len(found) >= CATEGORIES_MAX:
+            break
+    return tuple(found.values())
+
+
 def _image(entry: Mapping[str, Any], html: Sequence[str], base: str) -> str | None:
-    """The entry's picture: media:content, media:thumbnail, image enclosure, first <img>."""
-    candidates: list[object] = []
+    """The entry's picture: media:content (the largest declared), media:thumbnail, an image
+    enclosure, the first real <img> of the content (see :mod:`bot.formatting.pictures`)."""
+    candidates: list[Candidate] = []
     for media in entry.get("media_content") or []:
         kind = str(media.get("type") or "")
         medium = str(media.get("medium") or "")
-        address = str(media.get("url") or "")
-        looks_like_image = not kind and not medium and address.lower().endswith(_IMAGE_SUFFIXES)
+        address = str(media.get("url") or "").lower().split("?", 1)[0]
+        looks_like_image = not kind and not medium and address.endswith(_IMAGE_SUFFIXES)
         if medium == "image" or kind.startswith("image/") or looks_like_image:
-            candidates.append(media.get("url"))
-    candidates.extend(thumb.get("url") for thumb in entry.get("media_thumbnail") or [])
+            candidates.append(_media_candidate(Source.MEDIA_CONTENT, media, "url"))
+    for thumbnail in entry.get("media_thumbnail") or []:
+        candidates.append(_media_candidate(Source.MEDIA_THUMBNAIL, thumbnail, "url"))
     for enclosure in entry.get("enclosures") or []:
         if str(enclosure.get("type") or "").startswith("image/"):
-            candidates.append(enclosure.get("href") or enclosure.get("url"))
-    for candidate in candidates:
-        url = absolute_http_url(candidate if isinstance(candidate, str) else None, base)
-        if url:
-            return url
+            key = "href" if enclosure.get("href") else "url"
+            candidates.append(_media_candidate(Source.ENCLOSURE, enclosure, key))
     for fragment in html:
-        found = image_urls(fragment, base)
-        if found:
-            return found[0]
-    return None
+        candidates.extend(img_candidates(fragment))
+    return choose(candidates, base)
+
+
+def _media_candidate(source: Source, media: Mapping[str, Any], key: str) -> Candidate:
+    url = media.get(key)
+    return Candidate(
+        source,
+        url if isinstance(url, str) else None,
+        width=size_value(media.get("width")),
+        height=size_value(media.get("height")),
+    )
 
 
 def _published(entry: Mapping[str, Any]) -> datetime | None:
@@ -609,14 +605,28 @@ def _published(entry: Mapping[str, Any]) -> datetime | None:
     return None
 
 
-def _draft(entry: Mapping[str, Any], url: str) -> ArticleDraft | None:
-    """One entry as a draft, or None when it has no title, no summary and no link."""
-    title = clean_line(_text(entry.get("title_detail"), entry.get("title")))
+def _draft(
+    entry: Mapping[str, Any], url: str, site_names: Sequence[str] = ()
+) -> ArticleDraft | None:
+    """One entry as a draft, or None when it has no title, no summary and no link.
+
+    The title is cleaned as a headline (``site_names``, the feed's title, are taken off it);
+    an untitled entry's headline is its text's first sentence (the summary keeps it).
+    """
+    title = clean_headline(
+        _text(entry.get("title_detail"), entry.get("title")), site_names=site_names
+    )
     summary_detail = entry.get("summary_detail")
     content_detail = _content_detail(entry)
-    summary_text = _strip_boilerplate(_text(summary_detail, entry.get("summary")))
-    content_text = _strip_boilerplate(_text(content_detail, (content_detail or {}).get("value")))
+    summary_text = _strip_boilerplate(_text(summary_detail, entry.get("summary")), title)
+    content_text = _strip_boilerplate(
+        _text(content_detail, (content_detail or {}).get("value")), title
+    )
     summary = truncate(_best_summary(summary_text, content_text), SUMMARY_MAX_CHARS)
+    if not title:
+        # The summary stays whole: a post drops the sentence its headline repeats, and keeps
+        # the rest of a first sentence too long for a headline.
+        title = split_headline(summary)[0]
     base = str((content_detail or summary_detail or {}).get("base") or url)
     link = absolute_http_url(entry.get("link"), url)
     if not (title or summary or link):
@@ -637,16 +647,19 @@ def _draft(entry: Mapping[str, Any], url: str) -> ArticleDraft | None:
         link=link,
         image=_image(entry, html, base),
         published=_published(entry),
+        categories=_categories(entry),
     )
 
 
-def _entries(raw: Sequence[Mapping[str, Any]], url: str) -> tuple[list[ArticleDraft], int]:
+def _entries(
+    raw: Sequence[Mapping[str, Any]], url: str, site_names: Sequence[str] = ()
+) -> tuple[list[ArticleDraft], int]:
     """Usable drafts in feed order (first of each key), and how many entries were unusable."""
     drafts: list[ArticleDraft] = []
     keys: set[str] = set()
     skipped = 0
     for entry in raw:
-        draft = _draft(entry, url)
+        draft = _draft(entry, url, site_names)
         if draft is None:
             skipped += 1
         elif draft.key not in keys:

@@ -58,8 +58,10 @@ __all__ = [
     "MAX_START_TAGS",
     "absolute_http_url",
     "clean_line",
+    "decode_references",
     "html_to_text",
     "image_urls",
+    "lenient_plain_text",
     "looks_like_markup",
     "parse_html",
     "plain_text",
@@ -98,8 +100,22 @@ BLOCK_TAGS: Final = frozenset(
 SKIP_TAGS: Final = frozenset(
     {
         "audio", "button", "canvas", "embed", "figcaption", "head", "iframe", "map", "math",
-        "noscript", "object", "script", "select", "style", "svg", "template", "textarea",
-        "title", "video",
+        "noembed", "noframes", "noscript", "object", "script", "select", "style", "svg",
+        "template", "textarea", "title", "video",
+    }
+)  # fmt: skip
+
+#: Class names (one of an element's ``class`` tokens, lower-cased) of blocks that are not the
+#: article: WordPress captions ("Photo: Reuters"), Jetpack's and AddToAny's share and like
+#: buttons ("Click to share on X (Opens in new window)", "Like Loading..."), related posts, and
+#: text only screen readers are given. Elements with the ``hidden`` attribute are skipped too.
+SKIP_CLASSES: Final = frozenset(
+    {
+        "wp-caption-text", "wp-element-caption", "sharedaddy", "sd-sharing-enabled",
+        "sd-block", "sd-like", "jp-relatedposts", "sharing-screen-reader-text",
+        "screen-reader-text", "addtoany_share_save_container", "addtoany_content", "a2a_kit",
+        "yarpp-related", "social-share", "share-buttons", "sharing", "newsletter-signup",
+        "image-credit", "photo-credit", "caption-credit",
     }
 )  # fmt: skip
 
@@ -239,6 +255,17 @@ def _has_element(body: LexborNode) -> bool:
     return next(islice(body.traverse(), 1, None), None) is not None
 
 
+def _not_article(node: LexborNode) -> bool:
+    """Whether ``node`` is ``hidden`` or has one of :data:`SKIP_CLASSES`."""
+    attributes = node.attributes
+    if not attributes:
+        return False
+    if "hidden" in attributes:
+        return True
+    classes = attributes.get("class")
+    return bool(classes) and any(token in SKIP_CLASSES for token in (classes or "").lower().split())
+
+
 class _TextBuilder:
     """Collects the text of a parsed fragment as tokens, and its raw decoded text."""
 
@@ -259,7 +286,12 @@ class _TextBuilder:
             tag = node.tag
             if tag == "-text":
                 self._data(node.text_content or "")
-            elif tag is not None and not tag.startswith("-") and tag not in SKIP_TAGS:
+            elif (
+                tag is not None
+                and not tag.startswith("-")
+                and tag not in SKIP_TAGS
+                and not _not_article(node)
+            ):
                 self._enter(tag)
                 child = node.first_child
                 if child is not None:
@@ -363,6 +395,22 @@ def _decode_leftover_references(text: str) -> str:
         return html.unescape(reference)
 
     return _LEFTOVER_REFERENCE.sub(decode, text)
+
+
+def decode_references(text: str) -> str:
+    """``text`` with the character references it holds decoded, once (see
+    ``_decode_leftover_references``): for plain text a publisher escaped anyway."""
+    return _decode_leftover_references(text)
+
+
+def lenient_plain_text(text: str) -> str:
+    """Text declared plain (Atom's default ``type="text"``, JSON Feed's ``content_text``) as
+    publishers really write it: read as HTML when it holds markup (see
+    :func:`looks_like_markup`), else as :func:`plain_text` with its character references
+    decoded (``Hello&nbsp;world`` reads "Hello world", ``AT&T`` stays)."""
+    if looks_like_markup(text):
+        return html_to_text(text)
+    return plain_text(_decode_leftover_references(text))
 
 
 def _parse_fragment(fragment: str) -> LexborHTMLParser:

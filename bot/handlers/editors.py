@@ -9,10 +9,10 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.errors import NewsbotError
-from bot.formatting import render_post
+from bot.formatting import render_article
 from bot.handlers import texts
 from bot.handlers.common import REPLY_RETRIES, reply, runtime
-from bot.posting import send_post
+from bot.posting import Pictures, send_post
 from bot.services.push import push_url, read_page
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,12 @@ async def push(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     newsbot = runtime(context)
     try:
         pushed = await push_url(
-            newsbot.db, newsbot.fetcher, url, channel=newsbot.channel, parser=newsbot.parser
+            newsbot.db,
+            newsbot.fetcher,
+            url,
+            channel=newsbot.channel,
+            parser=newsbot.parser,
+            options=newsbot.post_options,
         )
     except NewsbotError as exc:
         log.info("push failed chat_id=%s url=%s error=%r", message.chat_id, url, str(exc))
@@ -68,7 +73,13 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except NewsbotError as exc:
         await reply(context, message, texts.preview_failed(str(exc)))
         return
-    post = render_post(draft.title, draft.summary, draft.link, draft.image)
+    post = render_article(draft, newsbot.post_options)
     await send_post(
-        context.bot, message.chat_id, post.html, post.image, set(), rate_limit_args=REPLY_RETRIES
+        context.bot,
+        message.chat_id,
+        post.html,
+        post.image,
+        Pictures(newsbot.fetcher),
+        style=post.style,
+        rate_limit_args=REPLY_RETRIES,
     )

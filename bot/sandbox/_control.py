@@ -1,8 +1,9 @@
 """``ControlApi``: the ``/control/...`` routes that play the readers and show what the bot did.
 
 Readers write to the bot, press buttons and block it; tests list chats, messages, requests,
-commands, callbacks and updates (optionally waiting for them), migrate groups, and inject
-faults, latency and rate limits. Every route answers JSON; a bad request answers
+commands, callbacks and updates (optionally waiting for them), migrate groups, inject
+faults, latency and rate limits, and make sendPhoto refuse picture URLs as Telegram does when
+it cannot fetch them. Every route answers JSON; a bad request answers
 ``{"error": ...}``. ``bot.sandbox.client.SandboxClient`` wraps these routes.
 """
 
@@ -73,6 +74,7 @@ class ControlApi:
             web.get("/control/polling", _control(self.polling)),
             web.post("/control/faults", _control(self.faults)),
             web.post("/control/limits", _control(self.limits)),
+            web.post("/control/photos", _control(self.photos)),
         ]
 
     async def reset(self, request: web.Request) -> JSON:
@@ -206,6 +208,21 @@ class ControlApi:
                 )
             )
         return {"latency_ms": state.latency_ms, "faults": [f.to_json() for f in state.faults]}
+
+    async def photos(self, request: web.Request) -> JSON:
+        """How sendPhoto treats URLs: ``{"refuse_urls": true | false | "regex",
+        "description": "Bad Request: ..."}`` (Telegram's answer to a URL it cannot fetch)."""
+        body = await _body(request)
+        rule = body.get("refuse_urls", False)
+        if not isinstance(rule, bool | str):
+            raise ControlError("refuse_urls must be true, false or a regular expression")
+        description = body.get("description")
+        self.state.refuse_photo_urls(rule, str(description) if description else None)
+        pattern = self.state.refused_photo_urls
+        return {
+            "refuse_urls": None if pattern is None else pattern.pattern,
+            "description": self.state.photo_url_error,
+        }
 
     async def limits(self, request: web.Request) -> JSON:
         body = await _body(request)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.formatting.pictures import PhotoFault, photo_check
 from bot.formatting.telegram_html import TelegramHTMLError, parse_telegram_html
 from bot.sandbox._params import Params
-from bot.sandbox.state import ApiError, Chat, SandboxState, StoredMessage
+from bot.sandbox.state import PHOTO_URL_ERRORS, ApiError, Chat, SandboxState, StoredMessage
 
 __all__ = ["MessageMethods"]
 
@@ -21,6 +22,12 @@ JSON = dict[str, Any]
 
 _MAX_TEXT = 4096
 _MAX_CAPTION = 1024
+#: Telegram's answers to an uploaded photo it cannot use, by what is wrong with it.
+_PHOTO_FAULTS: dict[PhotoFault, str] = {
+    "bytes": "Bad Request: PHOTO_SAVE_FILE_INVALID",
+    "format": "Bad Request: IMAGE_PROCESS_FAILED",
+    "dimensions": "Bad Request: PHOTO_INVALID_DIMENSIONS",
+}
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
@@ -98,11 +105,14 @@ class MessageMethods:
         raw, caption, entities, parse_mode = self._caption(p)
         markup = _reply_markup(p)
         self.state.check_rate(chat)
+        known = self.state.known_file_id(photo)
         msg = self.state.add_bot_message(
             chat,
             method="sendPhoto",
             photo=photo,
-            photo_sizes=self.state.new_photo_sizes(size),
+            photo_sizes=(
+                self.state.photo_sizes_of(photo) if known else self.state.new_photo_sizes(size)
+            ),
             caption=caption,
             html=raw if parse_mode else None,
             caption_entities=entities,
@@ -113,25 +123,36 @@ class MessageMethods:
         return self.state.message_to_api(msg)
 
     def _photo(self, p: Params) -> tuple[str, int | None]:
-        """The photo as stored ("uploaded" or the URL / file id) and its size if uploaded."""
+        """The photo as stored ("uploaded" or the URL / file id) and its size if uploaded.
+
+        Uploaded bytes must be a photo Telegram takes (``IMAGE_PROCESS_FAILED`` otherwise); a
+        URL is taken unless the control API said to refuse it (``refuse_photo_urls``); a file
+        id must be one the sandbox issued.
+        """
         value = p.get("photo")
         upload = p.files.get("photo")
         if isinstance(value, str) and value.startswith("attach://"):
             upload = p.files.get(value.removeprefix("attach://"))
             if upload is None:
-                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+                raise ApiError(400, PHOTO_URL_ERRORS[0])
         if upload is not None:
             if not upload.content:
                 raise ApiError(400, "Bad Request: file must be non-empty")
+            fault = photo_check(upload.content)
+            if fault is not None:
+                raise ApiError(400, _PHOTO_FAULTS[fault[0]])
             return "uploaded", len(upload.content)
         if not isinstance(value, str) or not value.strip():
             raise ApiError(400, "Bad Request: there is no photo in the request")
-        parts = urlsplit(value.strip())
-        if (parts.scheme in ("http", "https") and parts.hostname) or self.state.known_file_id(
-            value
-        ):
-            return value.strip(), None
-        raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme in ("http", "https") and parts.hostname:
+            if self.state.photo_url_refused(value):
+                raise ApiError(400, self.state.photo_url_error)
+            return value, None
+        if self.state.known_file_id(value):
+            return value, None
+        raise ApiError(400, PHOTO_URL_ERRORS[0])
 
     # -- editing ---------------------------------------------------------------------------
 

@@ -69,6 +69,7 @@ class StoredMessage:
             "html": self.html,
             "entities": self.entities,
             "photo": self.photo,
+            "photo_file_id": self.photo_sizes[-1]["file_id"] if self.photo_sizes else None,
             "caption": self.caption,
             "caption_entities": self.caption_entities,
             "reply_markup": self.reply_markup,

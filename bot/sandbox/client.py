@@ -35,11 +35,18 @@ The control API it speaks (JSON in, JSON out; errors are ``{"error": "..."}`` wi
 ``POST /control/faults``                    ``{"latency_ms", "method", "count", "status",
                                             "retry_after", "description", "clear"}``
 ``POST /control/limits``                    fields of ``Limits`` -> ``{"limits"}``
+``POST /control/photos``                    ``{"refuse_urls": true|false|"regex",
+                                            "description"}``: sendPhoto refuses those URLs
+                                            as Telegram does when it cannot fetch them
 ==========================================  =====================================================
 
 ``{chat}`` is a chat id or ``@username``. A message record has ``message_id, chat_id, from_bot,
 user_id, date, method, text, html (as sent), entities, photo ("uploaded" or the URL), caption,
-caption_entities, reply_markup, parse_mode, options, edited, deleted``.
+caption_entities, reply_markup, parse_mode, options, edited, deleted``; ``photo_file_id`` is the
+file id of the photo's largest size (the same for every message sent with that file id).
+
+An uploaded photo must be an image Telegram takes ("Bad Request: IMAGE_PROCESS_FAILED"
+otherwise), a file id one the sandbox issued.
 """
 
 from __future__ import annotations
@@ -258,6 +265,18 @@ class SandboxClient:
             if value is not None:
                 body[key] = value
         return await self._call("POST", "/control/faults", json=body)
+
+    async def refuse_photo_urls(
+        self, rule: bool | str = True, *, description: str | None = None
+    ) -> JSON:
+        """Make sendPhoto with a URL (all, or those the regular expression ``rule`` finds)
+        answer ``description`` (default "Bad Request: wrong file identifier/HTTP URL
+        specified"), as Telegram does for a URL it could not fetch; ``False`` undoes it.
+        Uploads and the file ids the sandbox issued are still taken."""
+        body: JSON = {"refuse_urls": rule}
+        if description is not None:
+            body["description"] = description
+        return await self._call("POST", "/control/photos", json=body)
 
     async def limits(self, **changes: float | int | bool) -> JSON:
         """Change the rate limits (fields of ``Limits``); returns the limits now in force."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -35,6 +36,7 @@ from bot.sandbox._limits import Limits, RateLimiter, TokenBucket
 from bot.sandbox._records import CallbackRecord, Chat, RequestRecord, StoredMessage, User
 
 __all__ = [
+    "PHOTO_URL_ERRORS",
     "ApiError",
     "CallbackRecord",
     "Chat",
@@ -50,6 +52,13 @@ __all__ = [
 ]
 
 JSON = dict[str, Any]
+
+#: What Telegram answers to a photo URL it could not fetch (its first answer, then the one it
+#: gives while it remembers the failure) or a file id it never issued (the first one too).
+PHOTO_URL_ERRORS = (
+    "Bad Request: wrong file identifier/HTTP URL specified",
+    "Bad Request: failed to get HTTP URL content",
+)
 
 # What getUpdates delivers when allowed_updates is empty or was never set.
 _DEFAULT_UPDATE_TYPES = frozenset(
@@ -103,6 +112,9 @@ class SandboxState:
         self._next_group_id = _FIRST_GROUP_ID
         self._next_callback = 1
         self._next_file = 1
+        self.files: dict[str, list[JSON]] = {}  # every file id issued -> its photo's sizes
+        self.refused_photo_urls: re.Pattern[str] | None = None
+        self.photo_url_error = PHOTO_URL_ERRORS[0]
         for username in self._initial_channels:
             self.add_chat(username)
         self.notify()
@@ -307,18 +319,38 @@ class SandboxState:
         return self._store(chat, from_bot=True, sender_id=self.bot_id, method=method, **fields)
 
     def new_photo_sizes(self, size: int | None) -> list[JSON]:
-        """PhotoSize dicts for a photo the bot sent, with fresh file ids."""
+        """PhotoSize dicts for a photo the bot sent, with fresh file ids (remembered)."""
         n = self._next_file
         self._next_file += 1
-        return _objects.photo_sizes_json(n, size)
+        sizes = _objects.photo_sizes_json(n, size)
+        for photo_size in sizes:
+            self.files[photo_size["file_id"]] = sizes
+        return sizes
 
     def known_file_id(self, file_id: str) -> bool:
-        return any(
-            size["file_id"] == file_id
-            for chat in self.chats.values()
-            for msg in chat.messages
-            for size in msg.photo_sizes
-        )
+        return file_id in self.files
+
+    def photo_sizes_of(self, file_id: str) -> list[JSON]:
+        """The sizes of the photo ``file_id`` names: Telegram answers the same file again."""
+        return self.files[file_id]
+
+    def refuse_photo_urls(self, rule: bool | str, description: str | None = None) -> None:
+        """Make sendPhoto with a URL (every URL, or those ``rule`` matches as a regular
+        expression) answer as Telegram does when it cannot fetch it; False: accept them."""
+        if rule is True:
+            self.refused_photo_urls = re.compile("")
+        elif rule is False or rule == "":
+            self.refused_photo_urls = None
+        else:
+            try:
+                self.refused_photo_urls = re.compile(str(rule))
+            except re.error as err:
+                raise ControlError(f"refuse_urls is not a regular expression: {err}") from None
+        self.photo_url_error = description or PHOTO_URL_ERRORS[0]
+
+    def photo_url_refused(self, url: str) -> bool:
+        rule = self.refused_photo_urls
+        return rule is not None and rule.search(url) is not None
 
     def bot_message(self, chat: Chat, message_id: int) -> StoredMessage | None:
         msg = self._message(chat, message_id)

@@ -3,7 +3,10 @@
 An article's identity is a hash of its source (a feed id, or "push") and its entry key, kept in
 a unique column: storing the same entry twice is impossible, whatever the caller does.
 Publishing renders the post once (every chat gets the same) and queues one delivery row per
-target chat with a single INSERT … SELECT over the subscribers.
+target chat with a single INSERT … SELECT over the subscribers. The post is rendered by
+:func:`bot.formatting.post.render_article` under the settings' :class:`PostOptions` and the
+feed's own template and title; with UTM parameters on, readers' chats get a second rendering
+(``post_dm_html``, campaign ``dm``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.article import ArticleDraft
-from bot.formatting import render_post
+from bot.errors import TemplateError
+from bot.formatting.post import Post, PostOptions, article_language, render_article
+from bot.formatting.template import PostTemplate
+from bot.formatting.utm import DM_CAMPAIGN
 from bot.links import link_key
 from bot.storage.models import (
     Article,
@@ -28,6 +34,7 @@ from bot.storage.models import (
     Base,
     Delivery,
     DeliveryStatus,
+    Feed,
     Subscriber,
     utcnow,
 )
@@ -134,11 +141,46 @@ async def published_links(session: AsyncSession, links: Sequence[str | None]) ->
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class FeedLayout:
+    """What a feed brings to its posts: its title (the ``feed`` and, for now, ``section``
+    fields) and its own template, if any."""
+
+    title: str = ""
+    template: PostTemplate | None = None
+
+
+def _render(
+    draft: ArticleDraft, options: PostOptions, layout: FeedLayout, *, campaign: str | None
+) -> Post:
+    return render_article(
+        draft,
+        options,
+        campaign=campaign,
+        feed=layout.title,
+        section=layout.title,
+        template=layout.template,
+    )
+
+
 def _row(
-    draft: ArticleDraft, *, source: str, feed_id: int | None, published: bool
+    draft: ArticleDraft,
+    *,
+    source: str,
+    feed_id: int | None,
+    published: bool,
+    options: PostOptions | None = None,
+    layout: FeedLayout | None = None,
 ) -> dict[str, Any]:
     # Only a published article is ever sent, so only its post is rendered.
-    post = render_post(draft.title, draft.summary, draft.link, draft.image) if published else None
+    options = options or PostOptions()
+    layout = layout or FeedLayout()
+    post = dm_html = None
+    if published:
+        post = _render(draft, options, layout, campaign=None)
+        if options.utm_source:  # readers' chats have a campaign of their own
+            dm_html = _render(draft, options, layout, campaign=DM_CAMPAIGN).html
+            dm_html = dm_html if dm_html != post.html else None
     return {
         "feed_id": feed_id,
         "identity": identity(source, draft.key),
@@ -152,9 +194,45 @@ def _row(
         "published_link": link_key(draft.link) if published else None,
         "image": post.image if post else draft.image,
         "post_html": post.html if post else None,
+        "post_dm_html": dm_html,
+        "post_style": post.style if post else None,
+        "categories": list(draft.categories) or None,
+        "language": post.language if post else article_language(draft.title, draft.summary),
         "published_at": draft.published,
         "created_at": utcnow(),
     }
+
+
+#: (feed id, template) pairs whose stored template no longer compiles, logged once each.
+_BAD_TEMPLATES: set[tuple[int, str]] = set()
+
+
+async def feed_layouts(session: AsyncSession, feed_ids: Sequence[int]) -> dict[int, FeedLayout]:
+    """Each feed's title and compiled own template (one query per thousand feeds).
+
+    A stored template that does not compile (saved before a rule was added) is logged once and
+    left out: the global template, else newsbot's layout, is used.
+    """
+    layouts: dict[int, FeedLayout] = {}
+    for chunk in _chunks(sorted(set(feed_ids))):
+        rows = await session.execute(
+            select(Feed.id, Feed.title, Feed.template).where(Feed.id.in_(chunk))
+        )
+        for feed_id, title, source in rows:
+            template = None
+            if source:
+                try:
+                    template = PostTemplate.compile(source)
+                except TemplateError as exc:
+                    if (feed_id, source) not in _BAD_TEMPLATES:
+                        _BAD_TEMPLATES.add((feed_id, source))
+                        log.warning(
+                            "feed template refused feed_id=%s error=%r; the global layout is used",
+                            feed_id,
+                            str(exc),
+                        )
+            layouts[feed_id] = FeedLayout(title or "", template)
+    return layouts
 
 
 def _insert_ignoring_duplicates(session: AsyncSession, model: type[Base] = Article) -> Any:
@@ -196,12 +274,15 @@ async def store_drafts(
     source: str,
     feed_id: int | None,
     publish: bool,
+    options: PostOptions | None = None,
 ) -> Stored:
     """Store the drafts not stored before; publish them, oldest first, when ``publish``.
 
     :func:`store_many` for one source, with the published articles loaded.
     """
-    [stored] = await store_many(session, [StoreRequest(drafts, source, feed_id, publish)])
+    [stored] = await store_many(
+        session, [StoreRequest(drafts, source, feed_id, publish)], options=options
+    )
     published = (
         list(
             await session.scalars(
@@ -214,8 +295,17 @@ async def store_drafts(
     return Stored(published=published, seen=stored.seen)
 
 
-async def store_many(session: AsyncSession, requests: Sequence[StoreRequest]) -> list[StoredIds]:
+async def store_many(
+    session: AsyncSession,
+    requests: Sequence[StoreRequest],
+    *,
+    options: PostOptions | None = None,
+) -> list[StoredIds]:
     """Store the drafts of several sources at once (a few statements for all of them).
+
+    Published articles' posts are rendered under ``options`` (the settings' POST_STYLE,
+    HASHTAGS_MAX, UTM_SOURCE, POST_TEMPLATE; None: the defaults), each with its feed's title and
+    own template (:class:`FeedLayout`).
 
     Each request's ``drafts`` are in feed order (newest first, as feeds list them). A draft is
     new unless its identity is stored, or one of its URLs (link, guid, the URLs a push was
@@ -288,8 +378,15 @@ async def store_many(session: AsyncSession, requests: Sequence[StoreRequest]) ->
             (request, to_publish, relinked + [d for d in fresh if id(d) not in publishing])
         )
 
+    layouts = await feed_layouts(
+        session, [r.feed_id for r, to_publish, _ in plans if to_publish and r.feed_id is not None]
+    )
     published_ids = await _insert(
-        session, [(r, d) for r, to_publish, _ in plans for d in to_publish], publish=True
+        session,
+        [(r, d) for r, to_publish, _ in plans for d in to_publish],
+        publish=True,
+        options=options,
+        layouts=layouts,
     )
     # A draft whose link or identity another source (in this batch, or a concurrent poller)
     # took first is kept as seen.
@@ -327,14 +424,24 @@ async def _insert(
     drafts: Sequence[tuple[StoreRequest, ArticleDraft]],
     *,
     publish: bool,
+    options: PostOptions | None = None,
+    layouts: dict[int, FeedLayout] | None = None,
 ) -> dict[str, int]:
     """Insert ``drafts`` (one executemany, which SQLAlchemy sends as multi-row INSERTs),
     skipping any whose identity or published link is taken; return the identity → id of
     those inserted."""
     if not drafts:
         return {}
+    layouts = layouts or {}
     rows = [
-        _row(d, source=request.source, feed_id=request.feed_id, published=publish)
+        _row(
+            d,
+            source=request.source,
+            feed_id=request.feed_id,
+            published=publish,
+            options=options,
+            layout=layouts.get(request.feed_id) if request.feed_id is not None else None,
+        )
         for request, d in drafts
     ]
     statement = _insert_ignoring_duplicates(session).returning(Article.identity, Article.id)

@@ -26,6 +26,7 @@ from bot.feeds.fetch import Fetcher, FetchResult, check_url
 from bot.feeds.opml import OpmlFeed
 from bot.feeds.parse import ParsedFeed
 from bot.feeds.workers import ParserPool
+from bot.formatting.template import PostTemplate
 from bot.links import redact_url
 from bot.services.articles import store_drafts
 from bot.storage.db import Database
@@ -305,9 +306,15 @@ async def configure_feed(
     interval: int | None = None,
     default_interval: bool = False,
     full_text: bool | None = None,
+    template: str | None = None,
+    clear_template: bool = False,
 ) -> Feed:
     """Set feed ``feed_id``'s own poll interval (seconds; ``default_interval``: POLL_INTERVAL
-    again) and whether it reads each new article's page (teaser feeds)."""
+    again), whether it reads each new article's page (teaser feeds), and its own post
+    ``template`` (``clear_template``: POST_TEMPLATE again). A template is compiled and tried
+    first: a bad one raises :class:`~bot.errors.TemplateError` and nothing is changed."""
+    if template is not None:
+        PostTemplate.compile(template)
     feed = await get_feed(session, feed_id)
     if interval is not None:
         if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
@@ -321,5 +328,9 @@ async def configure_feed(
         feed.next_poll_at = None
     if full_text is not None:
         feed.full_text = full_text
+    if template is not None:
+        feed.template = template
+    elif clear_template:
+        feed.template = None
     await session.flush()
     return feed

@@ -12,6 +12,7 @@ from bot.article import ArticleDraft
 from bot.errors import AlreadyPostedError, FetchError, PageParseError
 from bot.feeds.fetch import PAGE_ACCEPT, Fetcher
 from bot.feeds.workers import ParserPool
+from bot.formatting.post import PostOptions
 from bot.pages import page_draft
 from bot.services.articles import enqueue, identity, published_links, store_drafts
 from bot.storage.db import Database
@@ -54,19 +55,26 @@ async def push_url(
     *,
     channel: str | None,
     parser: ParserPool | None = None,
+    options: PostOptions | None = None,
 ) -> Pushed:
-    """Fetch the page at ``url``, store it as an article and queue its deliveries.
+    """Fetch the page at ``url``, store it as an article and queue its deliveries; its post is
+    rendered under ``options`` (the settings' :meth:`~bot.config.Settings.post_options`).
 
     Raises :class:`FetchError`, :class:`PageParseError` or, when an article with the same
     link was already published, :class:`AlreadyPostedError` (nothing is sent twice).
     """
     draft, links = await read_page(fetcher, url, parser=parser)  # no transaction open meanwhile
     async with db.session() as session, session.begin():
-        return await publish_page(session, draft, links, channel=channel)
+        return await publish_page(session, draft, links, channel=channel, options=options)
 
 
 async def publish_page(
-    session: AsyncSession, draft: ArticleDraft, links: list[str], *, channel: str | None
+    session: AsyncSession,
+    draft: ArticleDraft,
+    links: list[str],
+    *,
+    channel: str | None,
+    options: PostOptions | None = None,
 ) -> Pushed:
     """Store a pushed article and queue its deliveries, unless one of ``links`` went out."""
     already = await published_links(session, links)
@@ -74,7 +82,9 @@ async def publish_page(
         link, article_id = next(iter(already.items()))
         raise AlreadyPostedError(link, article_id)
     draft = replace(draft, urls=tuple(links))  # the article is known by each of them
-    stored = await store_drafts(session, [draft], source="push", feed_id=None, publish=True)
+    stored = await store_drafts(
+        session, [draft], source="push", feed_id=None, publish=True, options=options
+    )
     if not stored.published:
         existing = await session.scalar(
             select(Article.id).where(Article.identity == identity("push", draft.key))

@@ -2,12 +2,19 @@
 
 Each file goes through ``bot.preview.drafts_from`` (what ``newsbot preview FILE`` does) and
 through ``parse_feed`` (what the poller does), bare and with the media type a server would send.
+Every entry of every file, of the fixtures and of the shared corpus when this machine has it
+(``/work/shared/corpus/feeds``, of which the fixtures are a copy), makes a post that shows no
+markup and no character reference, as judged by ``scripts/check_corpus.py``.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import unicodedata
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -17,6 +24,8 @@ from bot.formatting.telegram_html import parse_telegram_html
 from bot.preview import drafts_from, to_preview
 
 CORPUS = Path(__file__).parent.parent / "fixtures" / "corpus"
+SHARED_CORPUS = Path("/work/shared/corpus/feeds")
+CHECKER = Path(__file__).parents[2] / "scripts" / "check_corpus.py"
 FILES = sorted(path.name for path in CORPUS.iterdir() if path.suffix in (".xml", ".html"))
 MOJIBAKE = ("Ã", "Â", "â€", "Ð", "Ñ", "\ufffd", "&amp;", "&lt;", "&#")
 SERVED_AS = {".xml": "application/xml", ".html": "text/html"}
@@ -259,10 +268,11 @@ class TestRightResults:
         """The summaries feedparser's own tests expect, as plain text."""
         assert feed(name).entries[0].summary == summary
 
-    def test_media_thumbnail_is_the_picture(self) -> None:
-        """An Atom 0.3 entry's media:thumbnail is its picture."""
+    def test_media_thumbnail_is_read_and_judged_by_its_size(self) -> None:
+        """An Atom 0.3 entry's media:thumbnail is read; declared 72x72 px, it is too small to
+        be a post's picture (bot.formatting.pictures.MIN_SIDE)."""
         entry = feed("feedparser__media_thumbnail.xml").entries[0]
-        assert (entry.title, entry.image) == ("Example Atom", "http://example.com/thumbnail.jpg")
+        assert (entry.title, entry.image) == ("Example Atom", None)
 
     def test_broken_feed_is_not_a_page(self) -> None:
         """The feed cut inside a CDATA section is an error, not a post of its channel's title."""
@@ -271,3 +281,136 @@ class TestRightResults:
             drafts_from(content, url, "text/html")
         assert caught.value.kind is UNPARSEABLE
         assert "can feedparser read this xml" not in str(caught.value)
+
+
+# --------------------------------------------------------------------------------------------
+# No markup nor entity left showing, in any entry of any corpus file.
+# --------------------------------------------------------------------------------------------
+
+
+def corpus_files() -> list[Any]:
+    """Every file of the fixture corpus, and of the shared corpus when this machine has it."""
+    files = [pytest.param(CORPUS / name, id=f"fixtures/{name}") for name in FILES]
+    if SHARED_CORPUS.is_dir():
+        files += [
+            pytest.param(path, id=f"shared/{path.name}")
+            for path in sorted(SHARED_CORPUS.iterdir())
+            if path.is_file() and path.suffix != ".md"
+        ]
+    return files
+
+
+#: Tags the corpus means as text, read by a person: shown, they are what the author wrote.
+INTENDED_MARKUP: dict[str, frozenset[str]] = {
+    # "report-only mode via `<meta>` tags": the feed escapes the HTML of the tag's name twice.
+    "miniflux__parser__small_atom.xml": frozenset({"<meta>"}),
+}
+
+
+@pytest.fixture(scope="module")
+def checker() -> ModuleType:
+    """scripts/check_corpus.py, imported."""
+    spec = importlib.util.spec_from_file_location("check_corpus", CHECKER)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", corpus_files())
+def test_every_entry_shows_no_markup(path: Path, checker: ModuleType) -> None:
+    """Every entry's post is valid Telegram HTML within the limit, with no tag or entity shown."""
+    report = checker.check_file(path, INTENDED_MARKUP.get(path.name, frozenset()))
+    assert report.problems == []
+
+
+@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="no shared corpus on this machine")
+def test_fixtures_are_a_copy_of_the_shared_corpus() -> None:
+    """Each feed of the shared corpus is in tests/fixtures/corpus, byte for byte."""
+    shared = sorted(path for path in SHARED_CORPUS.iterdir() if path.is_file())
+    different = [
+        path.name
+        for path in shared
+        if not (CORPUS / path.name).is_file()
+        or (CORPUS / path.name).read_bytes() != path.read_bytes()
+    ]
+    assert different == []
+
+
+class TestCheckCorpusScript:
+    """scripts/check_corpus.py: a line per file, a line per problem, exit status 1 on any."""
+
+    RSS = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        "<link>https://news.example/</link>{items}</channel></rss>"
+    )
+    ITEM = "<item><title>{title}</title><link>https://news.example/{n}</link>"
+    ITEM += "<description>{summary}</description></item>"
+
+    def write_feed(self, path: Path, *items: tuple[str, str]) -> Path:
+        entries = "".join(
+            self.ITEM.format(title=title, summary=summary, n=n)
+            for n, (title, summary) in enumerate(items)
+        )
+        path.write_text(self.RSS.format(items=entries), encoding="utf-8")
+        return path
+
+    def test_report_of_a_directory(
+        self, checker: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Each file gets a line, each shown tag or entity a line under it; the status is 1."""
+        self.write_feed(tmp_path / "good.xml", ("Rain", "Storms &amp;lt;3 hit the coast."))
+        self.write_feed(
+            tmp_path / "shows.xml",
+            ("Fine", "Nothing wrong."),
+            # Escaped four times: after the XML, the HTML and the decoding of HTML escaped twice,
+            # the text still reads &nbsp; and <p>.
+            ("Bad", "A &amp;amp;amp;nbsp; and a &amp;amp;lt;p&amp;amp;gt; tag."),
+        )
+        (tmp_path / "page.txt").write_text("skipped: not a feed suffix")
+        (tmp_path / "note.xml").write_text("<note>not a feed</note>")
+        status = checker.main([str(tmp_path)])
+        out = capsys.readouterr().out.splitlines()
+        assert status == 1
+        assert out[0] == f"{tmp_path}:"
+        assert [line.split()[0] for line in out[1:-1] if not line.startswith("      ")] == [
+            "good.xml",
+            "note.xml",
+            "shows.xml",
+        ]
+        assert out[1].endswith("1 entries  ok")
+        assert "no posts: not_a_feed:" in out[2]
+        assert out[3].endswith("2 entries  2 problems")
+        assert out[4].startswith("      entry 2 ('Bad'): shows '&nbsp;': 'Bad A &nbsp; and a")
+        assert out[5].startswith("      entry 2 ('Bad'): shows '<p>'")
+        assert out[-1] == "3 files, 3 posts, 2 problems"
+
+    def test_clean_corpus_exits_0(
+        self, checker: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A file whose posts are all fine is one "ok" line, and the status is 0."""
+        feed_file = self.write_feed(tmp_path / "good.xml", ("Tom &amp; Jerry", "A &lt;3 B."))
+        assert checker.main([str(feed_file)]) == 0
+        assert capsys.readouterr().out.splitlines()[1:] == [
+            "  good.xml     1 entries  ok",
+            "1 files, 1 posts, 0 problems",
+        ]
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            pytest.param("Tom & Jerry, AT&T, a<b, <3, x < y", [], id="prose"),
+            pytest.param("<Minoru> hi", [], id="irc-nick"),
+            pytest.param("a <p> b </DIV> <br/> &amp; <img src=x>",
+                         ["<p>", "</DIV>", "<br/>", "&amp;", "<img src="], id="tags"),
+            pytest.param("&amp; &lt; &nbsp; &quot; &#8217; &#x2014; &eacute;",
+                         ["&amp;", "&lt;", "&nbsp;", "&quot;", "&#8217;", "&#x2014;", "&eacute;"],
+                         id="references"),
+            pytest.param("&foo; &T; AT&T;", [], id="not-references"),
+        ],
+    )  # fmt: skip
+    def test_shown_markup(self, checker: ModuleType, text: str, shown: list[str]) -> None:
+        """Tags of HTML and character references count; prose with < and & does not."""
+        assert checker.shown_markup(text) == shown

@@ -59,7 +59,8 @@ class TestEntries:
             pytest.param("atom_relative_base.xml", {
                 "key": "tag:news.example,2024:talks",
                 "title": "Talks resume in Geneva",
-                "summary": "Delegates met again after a pause.",
+                "summary": "Delegates met again after a pause of two months.\n\n• Trade\n\n• "
+                           "Borders",
                 "link": "https://news.example/2024/03/talks-resume.html",
                 "image": "https://news.example/2024/03/img/geneva.jpg",
                 "published": datetime(2024, 3, 5, 7, 15, tzinfo=UTC),
@@ -174,13 +175,14 @@ class TestEntries:
         entry = parse_feed(content, url=URL).entries[0]
         assert (entry.title, entry.summary) == (title, summary)
 
-    def test_plain_text_summary_is_not_decoded_twice(self) -> None:
-        """An Atom text construct keeps a literal '&amp;' that its XML escaped."""
+    def test_plain_text_with_references_is_decoded(self) -> None:
+        """An Atom text construct whose text still holds references (escaped twice) is read
+        as its author meant it: a headline and a summary show no '&amp;' or '&lt;'."""
         content = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
             <entry><id>x</id><title type="text">R&amp;amp;D</title>
             <summary type="text">Use &amp;lt;b&amp;gt; &amp; more</summary></entry></feed>"""
         entry = parse_feed(content, url=URL).entries[0]
-        assert (entry.title, entry.summary) == ("R&amp;D", "Use &lt;b&gt; & more")
+        assert (entry.title, entry.summary) == ("R&D", "Use <b> & more")
 
     @pytest.mark.parametrize(
         ("description", "summary"),
@@ -193,7 +195,7 @@ class TestEntries:
                          "Storm hits the coast.", id="continue-reading-arrow"),
             pytest.param("<p>Storm hits the coast […]</p><p><a href='https://ex.example/a'>"
                          "Continue reading<span> “Storm hits”</span></a></p>",
-                         "Storm hits the coast […]", id="continue-reading-title"),
+                         "Storm hits the coast…", id="continue-reading-title"),
             pytest.param("Storm hits the coast. <a href='https://ex.example/a'>Read more "
                          "&raquo;</a>", "Storm hits the coast.", id="read-more"),
             pytest.param("Storm hits. Continue reading →<p>The post Storm appeared first on "
@@ -678,3 +680,168 @@ class TestHostileMarkup:
     ) -> None:
         """A page is known by its doctype or root element first, then by its media type."""
         assert document_kind(content, content_type) == kind
+
+
+def wordpress(content: str, *, title: str = "Storm closes the harbour") -> bytes:
+    """A WordPress RSS feed with one item whose content:encoded is ``content``."""
+    return (
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        "<title>Ex News</title><link>https://ex.example/</link>"
+        f"<item><title>{title}</title><link>https://ex.example/a</link>"
+        "<category>Weather</category><category><![CDATA[Local News]]></category>"
+        "<category>weather</category>"
+        f"<content:encoded><![CDATA[{content}]]></content:encoded></item></channel></rss>"
+    ).encode()
+
+
+def atom(entry: str) -> bytes:
+    """An Atom feed titled "Valley Courier" with one entry."""
+    return (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Valley Courier</title>'
+        f"<entry><id>x</id>{entry}</entry></feed>"
+    ).encode()
+
+
+class TestLeadsAndHeadlines:
+    """End to end from feed XML: the headline and the lead a wire editor would keep."""
+
+    @pytest.mark.parametrize(
+        ("content", "summary"),
+        [
+            pytest.param("<p>The harbour closed.</p><p>The post <a href='https://ex.example/a'>"
+                         "Storm</a> appeared first on <a href='https://ex.example'>Ex News</a>."
+                         "</p>", "The harbour closed.", id="yoast-footer"),
+            pytest.param("<p>The harbour closed.</p><div class='sharedaddy sd-sharing-enabled'>"
+                         "<h3 class='sd-title'>Share this:</h3><ul><li><a href='?share=twitter'>"
+                         "<span>Click to share on X</span><span class='sharing-screen-reader-text'>"
+                         "(Opens in new window)</span></a></li></ul></div>", "The harbour closed.",
+                         id="jetpack-share-classes"),
+            pytest.param("<p>The harbour closed.</p><h3>Share this:</h3><ul><li><a href='#'>"
+                         "Click to share on X (Opens in new window)</a></li><li>X</li></ul>"
+                         "<h3>Like this:</h3><p>Like Loading...</p>", "The harbour closed.",
+                         id="jetpack-share-text"),
+            pytest.param("<p>…thinly disguised contempt</p><p>Donald Trump has promised more.</p>",
+                         "…thinly disguised contempt\n\nDonald Trump has promised more.",
+                         id="paragraphs-not-glued"),
+            pytest.param("<p><strong>NEW DELHI, Dec 1 (Reuters) -</strong> India's economy grew."
+                         "</p>", "India's economy grew.", id="reuters-dateline"),
+            pytest.param("<p>MUMBAI (PTI): Shares rose.</p>", "Shares rose.", id="pti-dateline"),
+            pytest.param("<p>(AP) — Shares rose.</p>", "Shares rose.", id="ap-dateline"),
+            pytest.param("<p>WASHINGTON — Shares rose.</p>", "Shares rose.", id="caps-dateline"),
+            pytest.param("<p>New Delhi: Shares rose.</p>", "Shares rose.", id="title-dateline"),
+            pytest.param("<p>नई दिल्ली: शेयर चढ़े।</p>", "शेयर चढ़े।", id="hindi-dateline"),
+            pytest.param("<p>मुंबई, 1 दिसंबर (भाषा) शेयर चढ़े।</p>", "शेयर चढ़े।", id="bhasha-dateline"),
+            pytest.param("<p>By Jane Doe | Updated: Dec 1, 2023</p><figure><img src='a.jpg'>"
+                         "<figcaption>Photo: Reuters</figcaption></figure><p>Shares rose.</p>",
+                         "Shares rose.", id="byline-and-caption"),
+            pytest.param("<div class='wp-caption'><img src='a.jpg'><p class='wp-caption-text'>"
+                         "File photo</p></div><p>Shares rose.</p>", "Shares rose.",
+                         id="wordpress-caption"),
+            pytest.param("<h1>Storm closes the harbour</h1><p>Ferries stayed in port.</p>",
+                         "Ferries stayed in port.", id="headline-repeated"),
+            pytest.param("<p>Ferries stayed in port. Dr. Rao met U.S. officials at 10 a.m. "
+                         "tomorrow.</p>", "Ferries stayed in port. Dr. Rao met U.S. officials at "
+                         "10 a.m. tomorrow.", id="abbreviations"),
+            pytest.param("<p>India win! 🎉🇮🇳</p><p>Fans 👨‍👩‍👧 cheered.</p>",
+                         "India win! 🎉🇮🇳\n\nFans 👨‍👩‍👧 cheered.", id="emoji-and-flags"),
+            pytest.param("<p>ঢাকায় বৃষ্টি হয়েছে। রাস্তা ডুবে গেছে।</p>",
+                         "ঢাকায় বৃষ্টি হয়েছে। রাস্তা ডুবে গেছে।", id="bengali"),
+            pytest.param("<p>لاہور میں بارش ہوئی۔</p><p>یہ بھی پڑھیں: دوسری خبر</p>",
+                         "لاہور میں بارش ہوئی۔", id="urdu"),
+            pytest.param("<p>北京今天下雪了。</p><p>分享到微信</p>",
+                         "北京今天下雪了。\n\n分享到微信", id="chinese"),
+            pytest.param("<p>東京で桜が満開になりました。週末には花見客が訪れます。</p>",
+                         "東京で桜が満開になりました。週末には花見客が訪れます。", id="japanese"),
+        ],
+    )  # fmt: skip
+    def test_wordpress_content(self, content: str, summary: str) -> None:
+        """The content:encoded of a WordPress item becomes exactly this lead."""
+        entry = parse_feed(wordpress(content), url=URL).entries[0]
+        assert entry.summary == summary
+
+    @pytest.mark.parametrize(
+        ("entry", "title", "summary"),
+        [
+            pytest.param('<title>Dam opens</title><content type="xhtml"><div xmlns="http://www.w3'
+                         '.org/1999/xhtml"><p>Water <b>flows</b>.</p><p>More soon.</p></div>'
+                         "</content>", "Dam opens", "Water flows.\n\nMore soon.", id="xhtml"),
+            pytest.param("<title>Dam opens</title><summary>&lt;p&gt;Water&amp;nbsp;flows.&lt;/p"
+                         "&gt;</summary>", "Dam opens", "Water flows.", id="untyped-html-summary"),
+            pytest.param("<title>Dam opens</title><summary>Water&amp;nbsp;flows.</summary>",
+                         "Dam opens", "Water flows.", id="untyped-nbsp"),
+            pytest.param('<title type="html">&amp;amp;#39;AT&amp;amp;amp;T&amp;amp;#39; wins'
+                         "</title>", "'AT&T' wins", "", id="title-escaped-three-times"),
+            pytest.param("<title>AT&amp;T wins – Valley Courier</title>", "AT&T wins", "",
+                         id="site-name-and-literal-ampersand"),
+            pytest.param("<title>Valley Courier | Dam opens</title>", "Dam opens", "",
+                         id="leading-site-name"),
+            pytest.param("<title>Valley Courier</title>", "Valley Courier", "",
+                         id="only-site-name"),
+        ],
+    )  # fmt: skip
+    def test_atom_entries(self, entry: str, title: str, summary: str) -> None:
+        """Each Atom entry gives exactly this headline and lead."""
+        draft = parse_feed(atom(entry), url=URL).entries[0]
+        assert (draft.title, draft.summary) == (title, summary)
+
+    @pytest.mark.parametrize(
+        ("item", "title", "summary", "link"),
+        [
+            pytest.param("<title>Only a title</title>", "Only a title", "", None, id="title-only"),
+            pytest.param("<link>https://ex.example/a</link>", "", "", "https://ex.example/a",
+                         id="link-only"),
+            pytest.param("<description>Storm hits. Ferries stay.</description>", "Storm hits.",
+                         "Storm hits. Ferries stay.", None, id="untitled"),
+            pytest.param("<title>Tom &amp;amp Jerry</title>", "Tom & Jerry", "", None,
+                         id="amp-without-semicolon"),
+        ],
+    )  # fmt: skip
+    def test_sparse_items(self, item: str, title: str, summary: str, link: str | None) -> None:
+        """Items with little in them give these drafts; an untitled one's headline is its
+        first sentence (its summary stays whole, and the post drops the repeated sentence)."""
+        draft = parse_feed(rss(f"<item>{item}</item>"), url=URL).entries[0]
+        assert (draft.title, draft.summary, draft.link) == (title, summary, link)
+        post = render_post(draft.title, draft.summary, draft.link)
+        assert post.text.count("Storm hits.") <= 1
+
+    def test_image_only_item_is_skipped(self) -> None:
+        """An item with only a picture has nothing to post, and is counted as skipped."""
+        item = '<item><enclosure url="https://ex.example/a.jpg" type="image/jpeg"/></item>'
+        feed = parse_feed(rss(item + "<item><title>A</title></item>"), url=URL)
+        assert [entry.title for entry in feed.entries] == ["A"]
+        assert feed.warning == "1 entry was skipped (no title, summary or link)"
+
+    def test_categories(self) -> None:
+        """Tags become categories: cleaned, first spelling of each, in feed order."""
+        entry = parse_feed(wordpress("<p>Text.</p>"), url=URL).entries[0]
+        assert entry.categories == ("Weather", "Local News")
+
+    def test_categories_are_capped(self) -> None:
+        """At most twenty categories are kept; Atom's label is used without a term."""
+        tags = "".join(f'<category term="t{i}"/>' for i in range(30))
+        entry = parse_feed(atom(f"<title>T</title>{tags}"), url=URL).entries[0]
+        assert entry.categories == tuple(f"t{i}" for i in range(20))
+        labelled = parse_feed(atom('<title>T</title><category label="Sport"/>'), url=URL)
+        assert labelled.entries[0].categories == ("Sport",)
+
+    def test_summary_glued_to_content_is_said_once(self) -> None:
+        """A long read whose content repeats its teaser and its paragraphs says each once."""
+        teaser = "<p>The harbour closed on Tuesday as winds reached 120 km/h. Ferries…</p>"
+        body = "<p>The harbour closed on Tuesday as winds reached 120 km/h. Ferries stayed.</p>"
+        content = f"{teaser}{body}{body}<p>Officials met.</p>"
+        entry = parse_feed(wordpress(content), url=URL).entries[0]
+        assert entry.summary == (
+            "The harbour closed on Tuesday as winds reached 120 km/h. Ferries stayed.\n\n"
+            "Officials met."
+        )
+
+    def test_hundred_kb_article(self) -> None:
+        """A 100 KB article gives a summary of whole paragraphs within SUMMARY_MAX_CHARS."""
+        paragraphs = "".join(f"<p>Paragraph {i} of the long read goes on.</p>" for i in range(2500))
+        assert len(paragraphs) > 100_000
+        entry = parse_feed(wordpress(paragraphs), url=URL).entries[0]
+        assert len(entry.summary) <= SUMMARY_MAX_CHARS
+        assert entry.summary.startswith("Paragraph 0 of the long read goes on.\n\nParagraph 1 ")
+        post = render_post(entry.title, entry.summary, entry.link)
+        assert post.summary.endswith("goes on.")
+        assert len(post.summary) <= 350

@@ -132,10 +132,10 @@ class TestCondense:
         """A last sentence the feed cut off goes when a whole sentence comes before it."""
         assert condense(text) == expected
 
-    def test_default_limit_is_320(self) -> None:
-        """Without a limit the summary holds at most 320 code points."""
+    def test_default_limit_is_350(self) -> None:
+        """Without a limit the summary holds at most 350 code points."""
         text = "This sentence has exactly forty letters. " * 20
-        assert len(condense(text)) <= 320
+        assert len(condense(text)) <= 350
         assert condense(text).endswith("letters.")
 
     def test_combining_marks_stay_with_their_letter(self) -> None:
@@ -162,7 +162,7 @@ class TestCondense:
             limit = rng.randint(1, 200)
             summary = condense(text, limit)
             assert len(summary) <= limit
-            assert "\n" not in summary
+            assert "\n\n" not in summary
             words = set(" ".join(text.split()).split())
             for word in summary.split():
                 assert word in words or (
@@ -206,3 +206,60 @@ class TestTruncate:
     ) -> None:
         """Text without spaces is cut at the last grapheme cluster boundary within the limit."""
         assert truncate(text, limit) == expected
+
+
+class TestParagraphsAndScripts:
+    """Line breaks end sentences; abbreviations, other scripts' marks and emoji are known."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            pytest.param("…thinly disguised contempt\n\nDonald Trump has promised more.",
+                         ["…thinly disguised contempt", "Donald Trump has promised more."],
+                         id="paragraph-ends-a-sentence"),
+            pytest.param("Dr.\nJones spoke.", ["Dr.", "Jones spoke."], id="line-break-wins"),
+            pytest.param("Dr. Rao met U.S. and U.K. officials. Rs. 5 was paid at No. 5 road.",
+                         ["Dr. Rao met U.S. and U.K. officials.", "Rs. 5 was paid at No. 5 road."],
+                         id="abbreviations"),
+            pytest.param("He arrived at 10 a.m. The meeting began.",
+                         ["He arrived at 10 a.m.", "The meeting began."], id="am-before-capital"),
+            pytest.param("It starts at 9 a.m. tomorrow.", ["It starts at 9 a.m. tomorrow."],
+                         id="am-before-lower-case"),
+            pytest.param("It starts at 9 a.m. Monday.", ["It starts at 9 a.m. Monday."],
+                         id="am-before-weekday"),
+            pytest.param("Polls close at 6 p.m. IST today.", ["Polls close at 6 p.m. IST today."],
+                         id="pm-before-zone"),
+            pytest.param("डॉ. शर्मा ने कहा। बैठक हुई।", ["डॉ. शर्मा ने कहा।", "बैठक हुई।"],
+                         id="hindi-abbreviation"),
+            pytest.param("খেলা শেষ। ভারত জিতেছে।", ["খেলা শেষ।", "ভারত জিতেছে।"], id="bengali"),
+            pytest.param("北京下雪了。明天更冷！真的吗？是的",
+                         ["北京下雪了。", "明天更冷！", "真的吗？", "是的"], id="chinese"),
+            pytest.param("「桜が満開だ。」と彼は言った。", ["「桜が満開だ。」", "と彼は言った。"],
+                         id="japanese-closing-bracket"),
+            pytest.param("Big win! 🎉🇮🇳 Fans cheered.", ["Big win! 🎉🇮🇳", "Fans cheered."],
+                         id="emoji-stay-with-their-sentence"),
+        ],
+    )  # fmt: skip
+    def test_splits(self, text: str, expected: list[str]) -> None:
+        """Each text splits where a reader would end a sentence."""
+        assert split_sentences(text) == expected
+
+    @pytest.mark.parametrize(
+        ("text", "limit", "expected"),
+        [
+            pytest.param("Heading\n\nThe harbour closed. Ferries stayed.", 350,
+                         "Heading\nThe harbour closed. Ferries stayed.", id="heading-own-line"),
+            pytest.param("• one\n\n• two\n\nBody.", 350, "• one\n• two\nBody.", id="list-items"),
+            pytest.param("One.\n\nTwo.", 350, "One. Two.", id="marked-paragraphs-run-on"),
+            pytest.param("北京下雪了。明天更冷！真的吗？", 11, "北京下雪了。明天更冷！",
+                         id="chinese-no-spaces"),
+            pytest.param("東京で桜が満開に。週末には花見客が訪れる見込みです。", 12,
+                         "東京で桜が満開に。", id="japanese"),
+            pytest.param("Big win! 🎉🇮🇳 Fans cheered all night long.", 16, "Big win! 🎉🇮🇳",
+                         id="emoji-kept"),
+            pytest.param("🇮🇳🇮🇳🇮🇳🇮🇳", 5, "🇮🇳🇮🇳…", id="flags-not-split"),
+        ],
+    )  # fmt: skip
+    def test_condenses(self, text: str, limit: int, expected: str) -> None:
+        """Sentences join with a space, none after a CJK mark, a line break after no mark."""
+        assert condense(text, limit) == expected

@@ -333,3 +333,127 @@ class TestProperties:
         for image in (None, "https://img.example/x.jpg"):
             post = render_post("t" * size, "s " * size, LINK, image)
             assert_valid(post)
+
+
+class TestStyles:
+    """POST_STYLE: what is asked for, and what the post actually is."""
+
+    @pytest.mark.parametrize(
+        ("style", "image", "link", "kind", "method", "limit"),
+        [
+            pytest.param("photo", "https://img.news.example/a.jpg", LINK, "photo", "sendPhoto",
+                         CAPTION_LIMIT, id="photo"),
+            pytest.param("photo", None, LINK, "preview", "sendMessage", MESSAGE_LIMIT,
+                         id="photo-without-image-is-preview"),
+            pytest.param("photo", "data:image/png;base64,AA", LINK, "preview", "sendMessage",
+                         MESSAGE_LIMIT, id="photo-with-unusable-image"),
+            pytest.param("photo", None, None, "text", "sendMessage", MESSAGE_LIMIT,
+                         id="nothing-to-preview"),
+            pytest.param("preview", "https://img.news.example/a.jpg", LINK, "preview",
+                         "sendMessage", MESSAGE_LIMIT, id="preview"),
+            pytest.param("text", "https://img.news.example/a.jpg", LINK, "text", "sendMessage",
+                         MESSAGE_LIMIT, id="text"),
+        ],
+    )  # fmt: skip
+    def test_style(
+        self, style: str, image: str | None, link: str | None, kind: str, method: str, limit: int
+    ) -> None:
+        """A long summary is held to the limit of what the post is, not to a caption's."""
+        post = render_post(
+            "Title", "Words of a long sentence. " * 300, link, image,
+            summary_limit=10_000, style=style,  # type: ignore[arg-type]
+        )  # fmt: skip
+        assert (post.style, post.method) == (kind, method)
+        assert (post.image is not None) == (kind == "photo")
+        assert limit - 60 < len(post.text) <= limit
+        assert_valid(post)
+
+    def test_unknown_style_is_refused(self) -> None:
+        """A style that is not photo, preview or text is a programming error."""
+        with pytest.raises(ValueError, match="style must be one of"):
+            render_post("T", "S", None, style="video")  # type: ignore[arg-type]
+
+    def test_default_summary_limit_is_350(self) -> None:
+        """Without summary_limit the summary holds at most 350 code points."""
+        post = render_post("Title", "This sentence has exactly forty letters. " * 20, None)
+        assert 300 < len(post.summary) <= 350
+
+
+class TestHashtagsInPosts:
+    """Hashtags on their own line before the link."""
+
+    @pytest.mark.parametrize(
+        ("hashtags", "link", "text"),
+        [
+            pytest.param(["#Weather", "Coast"], LINK,
+                         "Storm\n\nRain today.\n\n#Weather #Coast\n\nRead more", id="before-link"),
+            pytest.param(["#Weather"], None, "Storm\n\nRain today.\n\n#Weather", id="no-link"),
+            pytest.param([], LINK, "Storm\n\nRain today.\n\nRead more", id="none"),
+        ],
+    )  # fmt: skip
+    def test_line(self, hashtags: list[str], link: str | None, text: str) -> None:
+        """Tags are shown as '#tag #tag' on their own line, the link after them."""
+        post = render_post("Storm", "Rain today.", link, hashtags=hashtags)
+        assert post.text == text
+        assert_valid(post)
+
+    def test_hashtags_go_before_the_title_is_cut(self) -> None:
+        """A title that fills the caption drops the hashtags rather than more of itself."""
+        image = "https://img.news.example/a.jpg"
+        post = render_post("word " * 210, "", LINK, image, hashtags=["#Weather"])
+        assert "#Weather" not in post.text
+        assert_valid(post)
+
+
+class TestLabelByLanguage:
+    """The label follows the article's language: the summary's, else the title's."""
+
+    @pytest.mark.parametrize(
+        ("title", "summary", "label", "language"),
+        [
+            pytest.param("Cricket: India win", "भारत ने फाइनल जीता और कप जीता।", "पूरा पढ़ें", "hi",
+                         id="hindi-summary-latin-headline"),
+            pytest.param("भारत", "The team won the final.", "Read more", "en",
+                         id="english-summary-hindi-headline"),
+            pytest.param("ঢাকায় বৃষ্টি", "", "আরও পড়ুন", "bn", id="bengali"),
+            pytest.param("北京下雨", "北京今天下大雨。", "阅读全文", "zh", id="chinese"),
+            pytest.param("東京", "東京で大雨が降った。", "続きを読む", "ja", id="japanese"),
+            pytest.param("لاہور", "لاہور میں شدید بارش", "مزید پڑھیں", "ur", id="urdu"),
+            pytest.param("Новости", "Дождь.", "Read more", None, id="other-is-english"),
+        ],
+    )  # fmt: skip
+    def test_label(self, title: str, summary: str, label: str, language: str | None) -> None:
+        """Each article's link is labelled in its language."""
+        post = render_post(title, summary, LINK)
+        assert post.text.endswith(label)
+        assert post.language == language
+        assert_valid(post)
+
+
+class TestRenderArticle:
+    """render_article: the options of the settings applied to a draft."""
+
+    def test_utm_hashtags_and_style(self) -> None:
+        """UTM parameters on the link (channel campaign, or dm), hashtags from categories."""
+        from bot.article import ArticleDraft
+        from bot.formatting.post import PostOptions, render_article
+
+        draft = ArticleDraft(
+            key="k", title="Storm", summary="Rain today.", link=LINK + "?id=7",
+            image="https://img.news.example/a.jpg", categories=("Weather", "2024"),
+        )  # fmt: skip
+        options = PostOptions(style="text", utm_source="newsbot", channel="@revoi_en")
+        channel = render_article(draft, options)
+        dm = render_article(draft, options, campaign="dm")
+        assert channel.link == (
+            LINK + "?id=7&utm_source=newsbot&utm_medium=telegram&utm_campaign=revoi_en"
+        )
+        assert dm.link is not None
+        assert dm.link.endswith("utm_campaign=dm")
+        assert channel.text == "Storm\n\nRain today.\n\n#Weather\n\nRead more"
+        assert channel.style == "text"
+        assert_valid(channel)
+        assert_valid(dm)
+        plain = render_article(draft, PostOptions(hashtags_max=0))
+        assert plain.link == LINK + "?id=7"
+        assert "#" not in plain.text

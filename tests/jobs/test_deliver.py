@@ -14,7 +14,7 @@ from telegram.ext import ApplicationBuilder
 from bot.app import build_application
 from bot.article import ArticleDraft
 from bot.config import load_settings
-from bot.posting import send_post
+from bot.posting import Pictures, send_post
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.services import readers
 from bot.services.articles import enqueue, store_drafts
@@ -106,7 +106,8 @@ class TestOutbox:
     async def test_refused_photo_falls_back_to_text(
         self, db: Database, tg: SandboxClient, app: Any
     ) -> None:
-        """When Telegram refuses the picture, the post still arrives, as a text message."""
+        """When Telegram refuses the picture (and newsbot cannot download it either: a
+        loopback address), the post still arrives, as a text message."""
         await subscribe(db, tg, 104)
         await tg.faults(
             method="sendPhoto",
@@ -114,7 +115,7 @@ class TestOutbox:
             status=400,
             description="Bad Request: wrong file identifier/HTTP URL specified",
         )
-        await publish(db, 1, image="https://n.example/broken.jpg")
+        await publish(db, 1, image="http://127.0.0.1:9/broken.jpg")
         outbox = Outbox(db)
         await outbox.drain(app.bot)
         [message] = await tg.bot_messages(104)
@@ -127,11 +128,11 @@ class TestOutbox:
     ) -> None:
         """A photo refused because of the chat (not found) is still sent to the next chat."""
         await tg.send(107, "/start")
-        refused: set[str] = set()
+        pictures = Pictures()
         with pytest.raises(BadRequest, match=r"(?i)chat not found"):
-            await send_post(app.bot, 999_999, "<b>Hi</b>", "https://n.example/p.jpg", refused)
-        assert refused == set()
-        message = await send_post(app.bot, 107, "<b>Hi</b>", "https://n.example/p.jpg", refused)
+            await send_post(app.bot, 999_999, "<b>Hi</b>", "https://n.example/p.jpg", pictures)
+        assert not pictures.refused("https://n.example/p.jpg")
+        message = await send_post(app.bot, 107, "<b>Hi</b>", "https://n.example/p.jpg", pictures)
         assert message.photo
 
     async def test_blocked_reader_becomes_inactive(

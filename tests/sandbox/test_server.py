@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import io
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from PIL import Image
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
@@ -16,6 +18,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.sandbox import SandboxClient, SandboxServer
 
 TOKEN = "123456:TEST-sandbox_token"
+
+
+def png(width: int, height: int) -> bytes:
+    """A real PNG picture of ``width`` x ``height`` pixels."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "teal").save(out, "PNG")
+    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +176,7 @@ async def test_send_photo_by_url_with_caption(bot: Bot, client: SandboxClient) -
 
 async def test_uploaded_photo_and_long_caption(bot: Bot, client: SandboxClient) -> None:
     """An uploaded photo is stored as "uploaded"; a caption over 1024 characters is refused."""
-    await bot.send_photo("@news", b"\x89PNG not really", caption="up")
+    await bot.send_photo("@news", png(320, 200), caption="up")
     with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
         await bot.send_photo("@news", "https://example.com/a.jpg", caption="c" * 1025)
     [stored] = await client.bot_messages("@news")
@@ -270,3 +279,75 @@ async def test_application_long_polling_answers_a_reader(
         await app.updater.stop()
         await app.stop()
     assert record["answer"]["text"] == "more coming"
+
+
+class TestPhotos:
+    """sendPhoto as Telegram answers it: URLs it cannot fetch, uploads, file ids."""
+
+    async def test_refused_urls_answer_as_telegram(self, bot: Bot, client: SandboxClient) -> None:
+        """With refuse_photo_urls(True) a photo URL is "wrong file identifier/HTTP URL
+        specified" and nothing is posted; False takes URLs again."""
+        await client.refuse_photo_urls(True)
+        with pytest.raises(BadRequest, match=r"(?i)wrong file identifier/HTTP URL specified"):
+            await bot.send_photo("@news", "https://example.com/a.jpg", caption="x")
+        assert await client.bot_messages("@news") == []
+        [request] = await client.requests("sendPhoto")
+        assert request["status"] == 400
+        await client.refuse_photo_urls(False)
+        sent = await bot.send_photo("@news", "https://example.com/a.jpg")
+        assert sent.photo
+
+    async def test_a_pattern_refuses_only_matching_urls(
+        self, bot: Bot, client: SandboxClient
+    ) -> None:
+        """A regular expression refuses only the URLs it finds, with the description given."""
+        answer = await client.refuse_photo_urls(
+            r"broken\.example", description="Bad Request: failed to get HTTP URL content"
+        )
+        assert answer["refuse_urls"] == r"broken\.example"
+        with pytest.raises(BadRequest, match=r"(?i)failed to get HTTP URL content"):
+            await bot.send_photo("@news", "https://broken.example/a.jpg")
+        assert (await bot.send_photo("@news", "https://fine.example/a.jpg")).photo
+
+    async def test_uploads_are_taken_while_urls_are_refused(
+        self, bot: Bot, client: SandboxClient
+    ) -> None:
+        """An uploaded picture is taken and its file id then works for every chat; the message
+        sent by file id answers the same photo."""
+        await client.refuse_photo_urls(True)
+        await client.send(31, "/start")
+        uploaded = await bot.send_photo("@news", png(320, 200), caption="up")
+        file_id = uploaded.photo[-1].file_id
+        again = await bot.send_photo(31, file_id, caption="again")
+        assert again.photo[-1].file_id == file_id
+        [first] = await client.bot_messages("@news")
+        [second] = await client.bot_messages(31)
+        assert (first["photo"], second["photo"]) == ("uploaded", file_id)
+        assert first["photo_file_id"] == second["photo_file_id"] == file_id
+
+    @pytest.mark.parametrize(
+        ("content", "error"),
+        [
+            pytest.param(b"<html>not a picture</html>", "IMAGE_PROCESS_FAILED", id="html"),
+            pytest.param(b"\x89PNG\r\n\x1a\n not really", "IMAGE_PROCESS_FAILED", id="fake-png"),
+            pytest.param(png(2100, 100), "PHOTO_INVALID_DIMENSIONS", id="ratio-over-20"),
+        ],
+    )
+    async def test_unusable_uploads_are_refused(
+        self, bot: Bot, client: SandboxClient, content: bytes, error: str
+    ) -> None:
+        """Uploaded bytes that are no photo Telegram takes are refused as Telegram does."""
+        with pytest.raises(BadRequest, match=f"(?i){error}"):
+            await bot.send_photo("@news", content)
+        assert await client.bot_messages("@news") == []
+
+    async def test_unknown_file_id_is_refused(self, bot: Bot) -> None:
+        """A file id the sandbox never issued is "wrong file identifier/HTTP URL specified"."""
+        with pytest.raises(BadRequest, match=r"(?i)wrong file identifier/HTTP URL specified"):
+            await bot.send_photo("@news", "AgACAgNeverIssued")
+
+    async def test_reset_forgets_the_rule(self, bot: Bot, client: SandboxClient) -> None:
+        """A reset takes photo URLs again."""
+        await client.refuse_photo_urls(True)
+        await client.reset()
+        assert (await bot.send_photo("@news", "https://example.com/a.jpg")).photo

@@ -210,3 +210,49 @@ class TestEnqueue:
             assert article is not None
             with pytest.raises(IntegrityError):
                 await enqueue(session, article, "@news")
+
+
+class TestPostColumns:
+    """A published article's post columns: style, language, categories, the readers' post."""
+
+    async def test_columns_filled_with_utm(self, db: Database) -> None:
+        """With UTM_SOURCE the readers' post is stored apart, campaign dm; the rest is filled."""
+        from bot.formatting.post import PostOptions
+        from bot.formatting.telegram_html import parse_telegram_html
+
+        feed_id = await make_feed(db)
+        options = PostOptions(utm_source="newsbot", channel="@revoi_en")
+        hindi = draft(1, summary="भारत ने फाइनल जीता।", categories=("Sport", "2024"))
+        async with db.session() as session, session.begin():
+            stored = await store_drafts(
+                session, [hindi], source=f"feed:{feed_id}", feed_id=feed_id, publish=True,
+                options=options,
+            )  # fmt: skip
+        [article] = stored.published
+        assert article.post_style == "preview"
+        assert article.language == "hi"
+        assert article.categories == ["Sport", "2024"]
+        assert article.post_html is not None
+        assert article.post_dm_html is not None
+        assert "utm_campaign=revoi_en" in article.post_html
+        assert "#Sport" in article.post_html
+        assert "utm_campaign=dm" in article.post_dm_html
+        for html in (article.post_html, article.post_dm_html):
+            parse_telegram_html(html, strict=True)
+
+    async def test_no_utm_no_dm_post_and_feed_template(self, db: Database) -> None:
+        """Without UTM the readers' post is NULL; the feed's own template and title are used."""
+        feed_id = await make_feed(db)
+        async with db.session() as session, session.begin():
+            feed = await session.get(Feed, feed_id)
+            assert feed is not None
+            feed.template = "<i>{{ feed }}</i>: {{ title }}"
+        image = "https://img.news.example/1.jpg"
+        async with db.session() as session, session.begin():
+            stored = await store_drafts(
+                session, [draft(1, image=image)], source=f"feed:{feed_id}", feed_id=feed_id,
+                publish=True,
+            )  # fmt: skip
+        [article] = stored.published
+        assert article.post_html == "<i>News</i>: Headline 1"
+        assert (article.post_dm_html, article.post_style, article.image) == (None, "photo", image)

@@ -1,0 +1,180 @@
+"""clean_lead and drop_repeated_title, from tables of cases: the story's own text, nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.formatting.lead import clean_lead, drop_repeated_title
+
+
+class TestDatelines:
+    """A dateline at the lead's start goes, in its common forms; other starts stay."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            pytest.param("New Delhi: The government said.", "The government said.",
+                         id="title-colon"),
+            pytest.param("NEW DELHI, Dec 1 (Reuters) - India's economy grew.",
+                         "India's economy grew.", id="reuters-hyphen"),
+            pytest.param("LONDON, Dec 1 (Reuters) – Britain said.", "Britain said.",
+                         id="reuters-en-dash"),
+            pytest.param("MUMBAI (PTI): Shares rose.", "Shares rose.", id="pti-colon"),
+            pytest.param("NEW DELHI, Dec 1 (PTI) The cabinet met.", "The cabinet met.",
+                         id="pti-no-mark"),
+            pytest.param("(AP) — The storm hit.", "The storm hit.", id="agency-only"),
+            pytest.param("WASHINGTON — The Senate voted.", "The Senate voted.", id="caps-em-dash"),
+            pytest.param("WASHINGTON (AP) — The Senate voted.", "The Senate voted.",
+                         id="caps-agency-em-dash"),
+            pytest.param("नई दिल्ली: सरकार ने कहा।", "सरकार ने कहा।", id="hindi-colon"),
+            pytest.param("मुंबई, 1 दिसंबर (भाषा) महाराष्ट्र सरकार ने कहा।", "महाराष्ट्र सरकार ने कहा।",
+                         id="bhasha"),
+            pytest.param("اسلام آباد: حکومت نے کہا۔", "حکومت نے کہا۔", id="urdu-colon"),
+            pytest.param("Breaking: Storm hits.", "Breaking: Storm hits.", id="label-kept"),
+            pytest.param("Nadal – who won – retired.", "Nadal – who won – retired.",
+                         id="title-case-dash-kept"),
+            pytest.param("Key points: rain.", "Key points: rain.", id="not-a-place"),
+            pytest.param("NEW DELHI:", "NEW DELHI:", id="nothing-after"),
+            pytest.param("Storm hits.\n\nNEW DELHI: Later.", "Storm hits.\n\nNEW DELHI: Later.",
+                         id="only-at-the-start"),
+        ],
+    )  # fmt: skip
+    def test_dateline(self, text: str, expected: str) -> None:
+        """Each dateline form is removed; a label, a name or a later line is not."""
+        assert clean_lead(text) == expected
+
+
+class TestBoilerplate:
+    """Bylines, captions, calls to action, blog endings, cookies and scripts go."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            pytest.param("By Jane Doe\n\nStorm hits.", "Storm hits.", id="byline"),
+            pytest.param("By Jane Doe | Updated: Dec 1, 2023 10:05 IST\n\nStorm hits.",
+                         "Storm hits.", id="byline-updated"),
+            pytest.param("Written by Jane Doe and John Roe\n\nStorm hits.", "Storm hits.",
+                         id="written-by"),
+            pytest.param("Reported by Ravi Kumar, PTI\nStorm hits.", "Storm hits.",
+                         id="reported-by"),
+            pytest.param("Updated: Dec 1, 2023\n\nStorm hits.", "Storm hits.", id="updated"),
+            pytest.param("By the end of the year, prices rose.",
+                         "By the end of the year, prices rose.", id="by-in-prose"),
+            pytest.param("राजेश कुमार द्वारा\n\nभारत जीता।", "भारत जीता।", id="hindi-byline"),
+            pytest.param("लेखक: राजेश कुमार\n\nभारत जीता।", "भारत जीता।", id="hindi-author"),
+            pytest.param("Photo: Reuters\n\nStorm hits.", "Storm hits.", id="photo-credit"),
+            pytest.param("Storm hits. (Image credit: Getty Images) More later.",
+                         "Storm hits. More later.", id="image-credit-inline"),
+            pytest.param("Police said (File photo) the road was closed.",
+                         "Police said the road was closed.", id="file-photo-inline"),
+            pytest.param("File photo. Police said.", "Police said.", id="file-photo-start"),
+            pytest.param("Representational image\n\nPolice said.", "Police said.",
+                         id="representational"),
+            pytest.param("फाइल फोटो\n\nपुलिस ने कहा।", "पुलिस ने कहा।", id="hindi-file-photo"),
+            pytest.param("पुलिस ने कहा (फोटो: पीटीआई) कि सड़क बंद है।", "पुलिस ने कहा कि सड़क बंद है।",
+                         id="hindi-photo-inline"),
+            pytest.param("Storm hits.\n\nShare this:\n\n• Click to share on Twitter (Opens in new "
+                         "window)\n\n• Facebook\n\nLike this:\n\nLike Loading...", "Storm hits.",
+                         id="jetpack-blocks"),
+            pytest.param("Storm hits. Share this: Click to share on Twitter (Opens in new window) "
+                         "Click to share on Facebook (Opens in new window) Like this: Like "
+                         "Loading...", "Storm hits.", id="jetpack-one-line"),
+            pytest.param("Storm hits.\n\nThe post Storm hits appeared first on Ex News.",
+                         "Storm hits.", id="appeared-first-on"),
+            pytest.param("Storm hits. Continue reading →", "Storm hits.", id="continue-reading"),
+            pytest.param("Storm hits. Read more »", "Storm hits.", id="read-more"),
+            pytest.param("Storm hits.\n\nAlso read: Other story\n\nALSO READ | Another\n\n"
+                         "More rain.", "Storm hits.\n\nMore rain.", id="also-read"),
+            pytest.param("Storm hits.\n\nSign up for our newsletter to get the news.\n\nFollow "
+                         "us on Twitter and Facebook\n\nJoin our WhatsApp channel for updates",
+                         "Storm hits.", id="newsletter-follow-join"),
+            pytest.param("Storm hits.\n\nAdvertisement\n\nMore rain.", "Storm hits.\n\nMore rain.",
+                         id="advertisement"),
+            pytest.param("यह भी पढ़ें: दूसरी खबर\n\nभारत जीता।", "भारत जीता।", id="hindi-also-read"),
+            pytest.param("भारत जीता।\n\nहमारे व्हाट्सऐप चैनल से जुड़ें", "भारत जीता।",
+                         id="hindi-channel"),
+            pytest.param("بارش ہوئی۔\n\nیہ بھی پڑھیں: دوسری خبر", "بارش ہوئی۔",
+                         id="urdu-also-read"),
+            pytest.param("We use cookies to improve your experience.\n\nStorm hits.",
+                         "Storm hits.", id="cookie-notice"),
+            pytest.param("(adsbygoogle = window.adsbygoogle || []).push({});\n\nStorm hits.",
+                         "Storm hits.", id="script-text"),
+            pytest.param("Storm hits the coast […]", "Storm hits the coast…",
+                         id="bracketed-ellipsis"),
+            pytest.param("Readers continue reading the report.",
+                         "Readers continue reading the report.", id="prose-kept"),
+            pytest.param("…", "…", id="marks-only-kept-when-alone"),
+            pytest.param("Storm hits.\n\n* * *\n\nMore rain.", "Storm hits.\n\nMore rain.",
+                         id="section-break"),
+            pytest.param("", "", id="empty"),
+        ],
+    )  # fmt: skip
+    def test_boilerplate(self, text: str, expected: str) -> None:
+        """Each phrase a reader of a post should not see is gone; the story stays."""
+        assert clean_lead(text) == expected
+
+
+class TestRepetition:
+    """A lead says each thing once: repeated lines, sentences and teasers go."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            pytest.param("Storm hits. Ferries stay in port. Storm hits. Ferries stay in port. "
+                         "Officials met.", "Storm hits. Ferries stay in port. Officials met.",
+                         id="glued-in-one-line"),
+            pytest.param("The harbour closed on Tuesday. Ferries…\n\nThe harbour closed on "
+                         "Tuesday. Ferries stayed in port.",
+                         "The harbour closed on Tuesday. Ferries stayed in port.",
+                         id="teaser-then-content"),
+            pytest.param("The council voted for the bridge.\n\nThe council voted for the bridge."
+                         "\n\nWork starts in May.",
+                         "The council voted for the bridge.\n\nWork starts in May.",
+                         id="paragraph-twice"),
+            pytest.param("Yes. No. Maybe.", "Yes. No. Maybe.", id="short-sentences-kept"),
+        ],
+    )  # fmt: skip
+    def test_repetition(self, text: str, expected: str) -> None:
+        """What was said before is not said again."""
+        assert clean_lead(text) == expected
+
+
+class TestRepeatedTitle:
+    """The headline is not repeated as the lead's first line or sentence."""
+
+    @pytest.mark.parametrize(
+        ("title", "text", "expected"),
+        [
+            pytest.param("Storm closes the harbour", "Storm closes the harbour. Ferries stay.",
+                         "Ferries stay.", id="first-sentence"),
+            pytest.param("Storm closes the harbour", "STORM CLOSES THE HARBOUR!\n\nFerries stay.",
+                         "Ferries stay.", id="first-line-case-and-mark"),
+            pytest.param("Storm hits", "Storm hits: coast closed.", "coast closed.", id="colon"),
+            pytest.param("Storm hits", "Storm hits — coast closed.", "coast closed.", id="dash"),
+            pytest.param("Apple", "Apple, the iPhone maker, grew.",
+                         "Apple, the iPhone maker, grew.", id="comma-kept"),
+            pytest.param("Rain", "Rainbows appear.", "Rainbows appear.", id="word-prefix-kept"),
+            pytest.param("Storm hits the…", "Storm hits the coast.", "Storm hits the coast.",
+                         id="cut-title"),
+            pytest.param("Storm closes the harbour", "NEW DELHI: Storm closes the harbour. Ferries "
+                         "stay.", "Ferries stay.", id="after-dateline"),
+        ],
+    )  # fmt: skip
+    def test_repeated_title(self, title: str, text: str, expected: str) -> None:
+        """A first line or sentence equal to the title (or it and a mark) goes."""
+        assert clean_lead(text, title=title) == expected
+
+    def test_lines_are_kept(self) -> None:
+        """drop_repeated_title keeps the rest's line breaks."""
+        assert drop_repeated_title("Title\nOne.\n\nTwo.", "Title") == "One.\n\nTwo."
+
+
+class TestLongText:
+    """A 100 KB article is cleaned whole, quickly."""
+
+    def test_hundred_kb(self) -> None:
+        """Every distinct paragraph of a 100 KB text stays, in order."""
+        paragraphs = [f"Paragraph {i} tells part {i} of the long story." for i in range(2200)]
+        text = "\n\n".join(paragraphs)
+        assert len(text) > 100_000
+        assert clean_lead(text) == text
