@@ -6,8 +6,8 @@
         await stop_event.wait()
 
 :func:`build_application` builds the PTB side and nothing else; :class:`Newsbot` owns the
-database, the fetcher and the outbox, and is what handlers and jobs reach through
-``context.bot_data["newsbot"]``.
+database, the fetchers (one for feeds and pages, one for pictures), the outbox and its
+pictures, and is what handlers and jobs reach through ``context.bot_data["newsbot"]``.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.feeds.fetch import Fetcher
-from bot.feeds.fulltext import fetch_article_text
+from bot.feeds.fulltext import fetch_article
 from bot.feeds.workers import ParserPool, default_workers
 from bot.handlers import register_handlers
 from bot.handlers.common import runtime
 from bot.handlers.texts import COMMANDS, feed_paused
-from bot.posting import channel_problem
+from bot.posting import Pictures, channel_problem, picture_fetcher
 from bot.services.feeds import ensure_feeds
 from bot.storage.db import Database
 from jobs.deliver import DrainReport, Outbox
@@ -85,7 +85,7 @@ async def deliver_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 class Newsbot:
-    """newsbot running: database, fetcher, outbox, and the PTB application polling Telegram."""
+    """newsbot running: database, fetchers, outbox, and the PTB application polling Telegram."""
 
     def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
         self.settings = settings
@@ -110,9 +110,19 @@ class Newsbot:
                 post=self.post_options,
             ),
             parser=self.parser,
-            full_text=functools.partial(fetch_article_text, parser=self.parser),
+            full_text=functools.partial(fetch_article, parser=self.parser),
         )
-        self.outbox = Outbox(self.db)
+        #: the pictures Telegram will not fetch itself, downloaded by newsbot (one per process:
+        #: each picture downloaded and uploaded once, whichever chats and previews ask for it).
+        self.picture_fetcher = picture_fetcher(
+            allow_private_networks=settings.allow_private_networks
+        )
+        self.pictures = Pictures(self.picture_fetcher)
+        self.outbox = Outbox(
+            self.db,
+            pictures=self.pictures,
+            allow_private_networks=settings.allow_private_networks,
+        )
         self.application = build_application(settings)
         self.application.bot_data["newsbot"] = self
         self.username: str | None = None
@@ -172,6 +182,7 @@ class Newsbot:
             await app.shutdown()
         finally:
             await self.fetcher.aclose()
+            await self.picture_fetcher.aclose()
             await self.parser.aclose()
             await self.db.dispose()
             if self.username is not None:

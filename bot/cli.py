@@ -225,7 +225,9 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
                     options=settings.post_options(),
                 )
             # Only this article's deliveries: a running `newsbot run` sends the rest.
-            report = await Outbox(db).drain(app.bot, article_id=pushed.article.id)
+            # One article: at most one picture to download, through a Fetcher of its own.
+            outbox = Outbox(db, allow_private_networks=settings.allow_private_networks)
+            report = await outbox.drain(app.bot, article_id=pushed.article.id)
             print(
                 f"Pushed {pushed.article.title!r} (article {pushed.article.id}): "
                 f"{report.sent} of {pushed.deliveries} chat(s) reached"

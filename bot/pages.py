@@ -7,6 +7,7 @@ An editor's push fetches a page (``bot.feeds.fetch``) and hands the bytes here::
     html = pages.decode_html(result.content, result.content_type)
     meta = pages.parse_page(html, result.url)     # PageParseError when there is no title
     draft = pages.page_to_draft(meta)             # ArticleDraft keyed by the page's URL
+    image = pages.page_image(html, result.url)    # only its picture (a teaser feed's page)
 
 ``decode_html`` picks the charset the way a browser does (BOM, header, ``<meta>``, then a guess);
 ``parse_page`` reads Open Graph, then Twitter card, then plain HTML metadata. Every URL is made
@@ -34,7 +35,14 @@ from bot.formatting.html_text import lenient_plain_text, parse_html
 from bot.formatting.lead import clean_lead
 from bot.formatting.pictures import Candidate, Source, choose, size_value
 
-__all__ = ["PAGE_MAX_CHARS", "PageMeta", "decode_html", "page_to_draft", "parse_page"]
+__all__ = [
+    "PAGE_MAX_CHARS",
+    "PageMeta",
+    "decode_html",
+    "page_image",
+    "page_to_draft",
+    "parse_page",
+]
 
 #: The most of a page that is parsed, in characters (and, to find its charset, in bytes): the
 #: rest is cut off, not refused. The metadata is in the <head>, near the start; the fetcher
@@ -273,6 +281,22 @@ def _image_candidates(meta: dict[str, str], image_src: str | None) -> list[Candi
     return candidates
 
 
+def _chosen_image(found: _Declared, base: str) -> str | None:
+    """The page's picture (:func:`bot.formatting.pictures.choose`), made absolute against
+    ``base``."""
+    meta = {key: _collapse(value) for key, value in found.meta.items()}
+    return choose(_image_candidates(meta, found.image_src), base)
+
+
+def page_image(html: str, url: str) -> str | None:
+    """The picture the page at ``url`` declares (og:image, twitter:image, ``<link
+    rel="image_src">``: the first that is an article's picture), as :func:`parse_page` chooses
+    it, made absolute against the page's ``<base href>`` or ``url`` (its final URL, after
+    redirects); None if it has none. Only the first PAGE_MAX_CHARS characters are read."""
+    found = _declared(html)
+    return _chosen_image(found, _http_url(url, found.base) or url)
+
+
 def parse_page(html: str, url: str) -> PageMeta:
     """Return the title, description, image and canonical URL that the page at ``url`` declares.
 
@@ -293,7 +317,7 @@ def parse_page(html: str, url: str) -> PageMeta:
     description = clean_lead(lenient_plain_text(description), title=title)
 
     base = _http_url(url, found.base) or url
-    image = choose(_image_candidates(meta, found.image_src), base)
+    image = _chosen_image(found, base)
     declared = (_http_url(base, meta.get("og:url")), _http_url(base, found.canonical))
     # A site-wide template often declares its home page: that is not this article's address.
     article_urls = [u for u in declared if u and not _is_home_page_of_other(u, url)]

@@ -3,7 +3,8 @@ that the bot may post to the channel (shared by ``newsbot run`` and ``newsbot pu
 
 A post goes out in the style it was rendered in (``articles.post_style``)::
 
-    pictures = Pictures(allow_private_networks=False)       # one per process, for every chat
+    fetcher = picture_fetcher(allow_private_networks=False)  # one per process; closed by it
+    pictures = Pictures(fetcher)                              # one per process, for every chat
     await send_post(bot, chat_id, html, image, pictures, style="photo")
 
 * ``photo``: sendPhoto with the post as caption. Telegram fetches the picture by its URL; when
@@ -41,6 +42,7 @@ __all__ = [
     "Pictures",
     "channel_problem",
     "chat_id_for",
+    "picture_fetcher",
     "send_post",
 ]
 
@@ -64,6 +66,17 @@ _FILENAMES: Final = {"JPEG": "picture.jpg", "PNG": "picture.png", "GIF": "pictur
 OnUpload = Callable[[str], Awaitable[None]]
 
 
+def picture_fetcher(*, allow_private_networks: bool, max_connections: int = 8) -> Fetcher:
+    """A :class:`Fetcher` for pictures: Telegram's upload limit (:data:`MAX_PHOTO_BYTES`, where
+    a page or feed may be at most 5 MB) and :data:`PICTURE_TIMEOUT`; its caller closes it."""
+    return Fetcher(
+        allow_private_networks=allow_private_networks,
+        timeout=PICTURE_TIMEOUT,
+        max_bytes=MAX_PHOTO_BYTES,
+        max_connections=max_connections,
+    )
+
+
 def _remember(table: dict[str, Any], key: str, value: Any, limit: int) -> None:
     """Set ``table[key]``, forgetting the oldest entries past ``limit``."""
     table.pop(key, None)
@@ -80,8 +93,9 @@ class Pictures:
     download and one upload of a picture however many chats ask at once. Bounded: the oldest
     of ``remember`` pictures are forgotten.
 
-    ``fetcher`` downloads pictures when given (its caller closes it); else each download
-    (rare: only for a URL Telegram refused) opens a :class:`Fetcher` of its own with
+    ``fetcher`` downloads pictures when given (its caller closes it; a long-running process
+    passes one of :func:`picture_fetcher`); else each download (rare: only for a URL Telegram
+    refused, as in a one-off ``newsbot push``) opens a :class:`Fetcher` of its own with
     ``allow_private_networks``, ``timeout`` and a ``max_bytes`` cap.
     """
 
@@ -207,13 +221,12 @@ class Pictures:
                     bot, chat_id, InputFile(data, filename=name), html, rate_limit_args
                 )
             except BadRequest as exc:
-                reason = exc.message.lower()
-                if _NO_PICTURES_HERE in reason:
-                    return None
-                if any(problem in reason for problem in _BAD_PICTURE):
+                refusal = _refusal(exc)
+                if refusal is None:
+                    raise  # the chat's problem: another chat will upload it
+                if refusal == "picture":
                     self._fail(url, f"telegram refused the upload: {exc.message}")
-                    return None
-                raise  # the chat's problem: another chat will upload it
+                return None
             if not message.photo:
                 self._fail(url, "telegram answered the upload without a photo")
                 return message

@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.article import ArticleDraft
 from bot.errors import ErrorKind, FetchError, HTTPStatusError, ParseError, error_kind
 from bot.feeds.fetch import Fetcher, FetchResult
+from bot.feeds.fulltext import ArticlePage
 from bot.feeds.parse import ParsedFeed
 from bot.feeds.schedule import next_after_failure, next_after_success
 from bot.feeds.workers import ParserPool
@@ -110,7 +111,8 @@ class _Outcome:
     parsed: ParsedFeed | None = None
     error: BaseException | None = None
     retry_after: float | None = None
-    texts: dict[str, str] = field(default_factory=dict)
+    #: the pages of a teaser feed's new entries (their text and picture), by entry key.
+    pages: dict[str, ArticlePage] = field(default_factory=dict)
 
 
 _CLAIMED_COLUMNS = (
@@ -137,7 +139,7 @@ class Poller:
         *,
         parser: ParserPool | None = None,
         rng: Callable[[], float] = random.random,
-        full_text: Callable[[Fetcher, str], Awaitable[str | None]] | None = None,
+        full_text: Callable[[Fetcher, str], Awaitable[ArticlePage]] | None = None,
     ) -> None:
         self.db = db
         self.fetcher = fetcher
@@ -237,7 +239,7 @@ class Poller:
             outcome.fetched, outcome.parsed = read.fetched, read.parsed
             teaser = feed.full_text and feed.primed and self._full_text is not None
             if outcome.parsed is not None and teaser:
-                outcome.texts = await self._read_full_texts(feed, outcome.parsed)
+                outcome.pages = await self._read_pages(feed, outcome.parsed)
         except HTTPStatusError as error:
             outcome.error, outcome.retry_after = error, error.retry_after
         except (FetchError, ParseError) as error:
@@ -247,10 +249,10 @@ class Poller:
             outcome.error = error
         return outcome
 
-    async def _read_full_texts(self, feed: _Claimed, parsed: ParsedFeed) -> dict[str, str]:
-        """The main text of the pages of a teaser feed's new entries, by entry key."""
-        read_text = self._full_text
-        assert read_text is not None
+    async def _read_pages(self, feed: _Claimed, parsed: ParsedFeed) -> dict[str, ArticlePage]:
+        """The pages of a teaser feed's new entries (main text and picture), by entry key."""
+        read_page = self._full_text
+        assert read_page is not None
         source = f"feed:{feed.id}"
         async with self.db.session() as session:
             known = await known_identities(
@@ -262,10 +264,10 @@ class Poller:
             if identity(source, draft.key) not in known and draft.link
         ][:FULL_TEXT_LIMIT]
 
-        async def one(draft: ArticleDraft) -> tuple[str, str | None]:
+        async def one(draft: ArticleDraft) -> tuple[str, ArticlePage | None]:
             assert draft.link is not None
             try:
-                text = await read_text(self.fetcher, draft.link)
+                page = await read_page(self.fetcher, draft.link)
             except (FetchError, ParseError) as error:
                 log.warning(
                     "full text failed feed_id=%s url=%s error=%r",
@@ -274,10 +276,10 @@ class Poller:
                     str(error),
                 )
                 return draft.key, None
-            return draft.key, text
+            return draft.key, page
 
-        texts = await asyncio.gather(*(one(draft) for draft in new))
-        return {key: text for key, text in texts if text}
+        pages = await asyncio.gather(*(one(draft) for draft in new))
+        return {key: page for key, page in pages if page is not None}
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -298,7 +300,7 @@ class Poller:
     async def _record_crash(self, outcome: _Outcome, exc: Exception) -> PollResult:
         """Record a feed whose results could not be stored as failed (a bug or a database error)."""
         log.error("feed poll crashed feed_id=%s", outcome.feed.id, exc_info=exc)
-        failed = replace(outcome, fetched=None, parsed=None, texts={})
+        failed = replace(outcome, fetched=None, parsed=None, pages={})
         failed.error = RuntimeError("storing the feed's entries failed")
         try:
             async with self.db.writing() as session:
@@ -366,8 +368,8 @@ class Poller:
         requests = []
         for outcome, parsed, _ in changed:
             entries = parsed.entries
-            if outcome.texts:
-                entries = [_with_text(draft, outcome.texts.get(draft.key)) for draft in entries]
+            if outcome.pages:
+                entries = [_with_page(draft, outcome.pages.get(draft.key)) for draft in entries]
             if parsed.warning:
                 log.warning(
                     "feed is malformed feed_id=%s warning=%r", outcome.feed.id, parsed.warning
@@ -506,8 +508,14 @@ class _FeedUpdates:
         self._by_shape.clear()
 
 
-def _with_text(draft: ArticleDraft, text: str | None) -> ArticleDraft:
-    """``draft`` with the page's main text as its summary, when that says more."""
-    if not text or len(text) <= len(draft.summary):
+def _with_page(draft: ArticleDraft, page: ArticlePage | None) -> ArticleDraft:
+    """``draft`` with its page's main text as its summary, when that says more, and with the
+    page's picture when the entry has none."""
+    if page is None:
         return draft
-    return replace(draft, summary=text)
+    changes: dict[str, Any] = {}
+    if page.text and len(page.text) > len(draft.summary):
+        changes["summary"] = page.text
+    if draft.image is None and page.image is not None:
+        changes["image"] = page.image
+    return replace(draft, **changes) if changes else draft

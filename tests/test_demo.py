@@ -17,6 +17,21 @@ class TestDemo:
         assert "OK: 2 articles published, 3 channel posts, 6 messages to the reader." in out
         assert "घाटी में पहली बर्फ़ गिरी" in out
         assert "Read more → https://courier.example/2026/11/storm-warning" in out
+        # The posts read as an editor's: no dateline, site name, share buttons or blog footer;
+        # the doubly escaped headline decoded once; the categories as hashtags.
+        assert "Rail link to the coast & the hills reopens after repairs\n" in out
+        assert "\n  │ Trains run again between the valley" in out
+        assert "\n  │ घाटी में इस मौसम की पहली बर्फ़" in out
+        for leftover in (
+            "MILLBROOK",
+            "श्रीनगर",
+            "(भाषा)",
+            "Courier\n",
+            "Share this",
+            "appeared first",
+        ):
+            assert leftover not in out
+        assert "#Transport #MillbrookTunnel" in out
 
 
 class TestReaderView:

@@ -1,21 +1,25 @@
-"""Teaser feeds: an article's main text, read from its page with trafilatura.
+"""Teaser feeds: an article's main text, read from its page with trafilatura, and its picture.
 
-Some feeds carry only a line per article; for them the summary comes from the page itself::
+Some feeds carry only a line per article; for them the summary comes from the page itself, and
+the picture too when the entry has none::
 
-    from bot.feeds.fulltext import fetch_article_text
+    from bot.feeds.fulltext import fetch_article
 
-    text = await fetch_article_text(fetcher, entry.link)   # FetchError if the page fails
-    if text is not None:                                   # None: the page holds no article
-        summary = condense(text)
+    page = await fetch_article(fetcher, entry.link)   # FetchError if the page fails
+    if page.text is not None:                         # None: the page holds no article
+        summary = condense(page.text)
+    image = entry.image or page.image                 # og:image and the like, or None
 
-    text = extract_article_text(html, url)                 # the pure part, on a page in hand
+    text = extract_article_text(html, url)            # the pure part, on a page in hand
 
 The page is fetched through the caller's :class:`~bot.feeds.fetch.Fetcher` (its limits and its
 private-network guard apply), decoded with :func:`bot.pages.decode_html`, and both decoding and
 extraction run in a worker thread, never on the event loop. Only the first
 :data:`MAX_HTML_BYTES` of a page are read, and the text is cut at a word boundary to
 ``max_chars``. Extraction favours precision: no comments, tables, links or images, so that
-navigation, sidebars, footers and cookie banners stay out.
+navigation, sidebars, footers and cookie banners stay out. The picture is the one the page
+declares, chosen as an editor's push chooses it (:func:`bot.pages.page_image`: og:image and the
+like, past logos and small images) and made absolute against the page's final URL.
 
 trafilatura logs a warning or an error for every page that holds no article; its loggers are
 kept quiet here (unless the application set their level itself), and this module logs one line
@@ -25,6 +29,7 @@ of its own instead.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Final
 
 import trafilatura
@@ -36,13 +41,14 @@ from bot.feeds.workers import ParserPool
 from bot.formatting.condense import truncate
 from bot.formatting.lead import clean_lead
 from bot.links import redact_url
-from bot.pages import decode_html
+from bot.pages import decode_html, page_image
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
     "MAX_HTML_BYTES",
+    "ArticlePage",
     "extract_article_text",
-    "fetch_article_text",
+    "fetch_article",
 ]
 
 log = logging.getLogger(__name__)
@@ -58,6 +64,15 @@ _SNIFF: Final = 4096
 _QUIET_LOGGERS: Final = ("trafilatura", "htmldate", "courlan", "justext")
 #: Media types worth extracting from; a missing Content-Type is given the benefit of the doubt.
 _PAGE_TYPES: Final = frozenset({"", "text/html", "application/xhtml+xml"})
+
+
+@dataclass(frozen=True, slots=True)
+class ArticlePage:
+    """What an article's page gives a teaser feed's entry: its main text and its picture (an
+    absolute http(s) URL), each None when the page has none."""
+
+    text: str | None = None
+    image: str | None = None
 
 
 def _quiet_libraries() -> None:
@@ -123,22 +138,23 @@ def extract_article_text(
 
 def _decode_and_extract(
     content: bytes, content_type: str | None, url: str, max_chars: int
-) -> str | None:
-    """Decode the page as a browser would, then extract its article (in a worker thread)."""
+) -> ArticlePage:
+    """Decode the page as a browser would, then extract its article and its picture (in a
+    worker thread)."""
     html = decode_html(content[:MAX_HTML_BYTES], content_type)
-    return extract_article_text(html, url, max_chars=max_chars)
+    return ArticlePage(extract_article_text(html, url, max_chars=max_chars), page_image(html, url))
 
 
-async def fetch_article_text(
+async def fetch_article(
     fetcher: Fetcher,
     url: str,
     *,
     max_chars: int = DEFAULT_MAX_CHARS,
     parser: ParserPool | None = None,
-) -> str | None:
-    """Fetch the article page at ``url`` and return its main text, or None if it has none.
+) -> ArticlePage:
+    """Fetch the article page at ``url``: its main text and its picture (see :class:`ArticlePage`).
 
-    A page that is not HTML (an image, a PDF) gives None without being parsed. A
+    A page that is not HTML (an image, a PDF) gives neither, without being parsed. A
     :class:`~bot.errors.FetchError` propagates: the caller decides what a failed fetch means.
     """
     result = await fetcher.fetch(url, accept=PAGE_ACCEPT)
@@ -149,8 +165,8 @@ async def fetch_article_text(
             redact_url(result.url),
             f"not a page ({page_type})",
         )
-        return None
-    text = await (parser or ParserPool(workers=0)).call(
+        return ArticlePage()
+    page = await (parser or ParserPool(workers=0)).call(
         PageParseError,
         result.url,
         _decode_and_extract,
@@ -160,8 +176,9 @@ async def fetch_article_text(
         max_chars,
     )
     log.info(
-        "article text url=%s chars=%d",
+        "article text url=%s chars=%d image=%s",
         redact_url(result.url),
-        len(text) if text is not None else 0,
+        len(page.text) if page.text is not None else 0,
+        page.image is not None,
     )
-    return text
+    return page

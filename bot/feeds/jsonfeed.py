@@ -14,7 +14,8 @@ title      ``title`` (entities decoded, as in RSS titles)
 summary    ``content_html`` as text, else ``content_text``, else ``summary``
 link       ``url``, else ``external_url``, made absolute against the feed's URL
 image      ``image``, ``banner_image``, an ``image/*`` attachment, the first ``<img>`` of
-           ``content_html``
+           ``content_html``: the first that is not a pixel, icon, avatar or small image
+           (:func:`bot.formatting.pictures.choose`), made absolute against the feed's URL
 published  ``date_published``, else ``date_modified`` (RFC 3339), in UTC
 key        ``id`` (a number is made a string, as the spec says), else the link, else a hash
 ========== ===============================================================================
@@ -44,10 +45,10 @@ from bot.formatting.html_text import (
     absolute_http_url,
     clean_line,
     html_to_text,
-    image_urls,
     lenient_plain_text,
 )
 from bot.formatting.lead import clean_lead
+from bot.formatting.pictures import Candidate, Source, choose, img_candidates
 
 __all__ = ["JSON_MEDIA_TYPES", "VERSION_PREFIX", "JsonFeed", "looks_like_json", "parse_json_feed"]
 
@@ -221,22 +222,24 @@ def _tags(item: Mapping[str, object]) -> tuple[str, ...]:
 
 
 def _image(item: Mapping[str, object], base: str) -> str | None:
-    """The item's picture: image, banner_image, an image attachment, the first <img>."""
-    candidates = [_string(item, "image"), _string(item, "banner_image")]
+    """The item's picture: ``image``, ``banner_image``, an image attachment, the first real
+    ``<img>`` of ``content_html``; pixels, icons and avatars passed over
+    (see :mod:`bot.formatting.pictures`)."""
+    # The item's own pictures are tried as RSS's media:content, attachments as enclosures.
+    candidates = [
+        Candidate(Source.MEDIA_CONTENT, _string(item, "image")),
+        Candidate(Source.MEDIA_CONTENT, _string(item, "banner_image")),
+    ]
     attachments = item.get("attachments")
     if isinstance(attachments, list):
         candidates.extend(
-            _string(attachment, "url")
+            Candidate(Source.ENCLOSURE, _string(attachment, "url"))
             for attachment in attachments
             if isinstance(attachment, dict)
             and _string(attachment, "mime_type").lower().startswith("image/")
         )
-    for candidate in candidates:
-        url = absolute_http_url(candidate, base)
-        if url:
-            return url
-    found = image_urls(_string(item, "content_html"), base)
-    return found[0] if found else None
+    candidates.extend(img_candidates(_string(item, "content_html")))
+    return choose(candidates, base)
 
 
 def _published(item: Mapping[str, object]) -> datetime | None:

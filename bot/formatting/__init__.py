@@ -12,7 +12,6 @@ from bot.formatting.html_text import (
     absolute_http_url,
     clean_line,
     html_to_text,
-    image_urls,
     lenient_plain_text,
     plain_text,
 )
@@ -51,7 +50,6 @@ __all__ = [
     "drop_repeated_title",
     "hashtags",
     "html_to_text",
-    "image_urls",
     "lenient_plain_text",
     "normalize_tag",
     "plain_text",

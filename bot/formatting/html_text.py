@@ -1,4 +1,4 @@
-"""HTML fragments (a feed's title, summary or content) turned into plain text, and their images.
+"""HTML fragments (a feed's title, summary or content) turned into plain text.
 
 Everything here goes through a real HTML parser, never through regular expressions, and nothing
 returned contains markup: Telegram accepts only a handful of tags, so a feed's HTML is rebuilt,
@@ -60,7 +60,6 @@ __all__ = [
     "clean_line",
     "decode_references",
     "html_to_text",
-    "image_urls",
     "lenient_plain_text",
     "looks_like_markup",
     "parse_html",
@@ -143,8 +142,16 @@ VOID_TAGS: Final = frozenset(
 )
 
 #: Invisible characters removed from text. ZWJ and ZWNJ (U+200D, U+200C) and the bidi marks
-#: are kept on purpose: they shape Devanagari and Arabic-script words and emoji sequences.
-_INVISIBLE: Final = frozenset({"\u00ad", "\u200b", "\u2060", "\u180e", "\ufeff", "\ufffe"})
+#: (LRM, RLM, the isolates U+2066 to U+2069) are kept on purpose: they shape Devanagari and
+#: Arabic-script words and emoji sequences. The bidi embeddings and overrides (U+202A to U+202E)
+#: go, and so do the combining marks U+030A, U+0333 and U+033F: Telegram deletes them from every
+#: text (tdlib's ``clean_input_string``), so a post keeping them would not show what it says.
+_INVISIBLE: Final = frozenset(
+    {
+        "\u00ad", "\u200b", "\u2060", "\u180e", "\ufeff", "\ufffe",
+        "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u030a", "\u0333", "\u033f",
+    }
+)  # fmt: skip
 
 _BULLET: Final = "• "
 
@@ -479,38 +486,6 @@ def html_to_text(fragment: str) -> str:
     return extractor.text()
 
 
-def _image_candidates(tree: LexborHTMLParser) -> list[str]:
-    """The candidate URL of every ``<img>`` in the tree that is not a tracking pixel."""
-    urls: list[str] = []
-    for image in tree.css("img"):
-        values = {name: (value or "").strip() for name, value in image.attributes.items()}
-        if _is_pixel(values.get("width")) or _is_pixel(values.get("height")):
-            continue
-        candidate = _image_candidate(values)
-        if candidate is not None:
-            urls.append(candidate)
-    return urls
-
-
-def _image_candidate(values: dict[str, str]) -> str | None:
-    """The URL an ``<img>`` with these attributes shows: lazy-loading ones first, then srcset."""
-    for name in ("data-src", "data-lazy-src", "data-original", "src"):
-        if values.get(name):
-            return values[name]
-    for name in ("srcset", "data-srcset"):
-        if values.get(name):
-            return values[name].split()[0].rstrip(",")
-    return None
-
-
-def _is_pixel(size: str | None) -> bool:
-    """True for a width or height of 0 or 1 (pixels), the mark of a tracking image."""
-    if not size:
-        return False
-    digits = re.match(r"\s*(\d+)", size)
-    return digits is not None and int(digits.group(1)) <= 1
-
-
 #: What Telegram accepts in a link's port and host (tdlib's ``parse_url``).
 _PORT: Final = re.compile(r"[0-9]{1,5}")
 _IPV6_CHARS: Final = re.compile(r"[0-9a-f:.]+")
@@ -566,27 +541,3 @@ def absolute_http_url(url: str | None, base_url: str | None = None) -> str | Non
     if not _telegram_accepts_host(parts.netloc):
         return None
     return absolute.replace(" ", "%20")
-
-
-def image_urls(fragment: str, base_url: str | None) -> list[str]:
-    """The absolute http(s) URLs of the fragment's images, in document order, each once.
-
-    For each ``<img>`` the lazy-loading ``data-src`` (the real picture when a page sets one)
-    is preferred to ``src``, then the first ``srcset`` candidate; ``data:`` URIs, non-http
-    schemes and tracking pixels (``width`` or ``height`` of 0 or 1) are skipped. Double-encoded
-    HTML is looked into like :func:`html_to_text` does (only when the fragment has no element).
-    """
-    if not fragment:
-        return []
-    tree = _parse_fragment(fragment)
-    candidates = _image_candidates(tree)
-    if tree.body is not None and not _has_element(tree.body):
-        raw = tree.body.text()
-        if looks_like_markup(raw):
-            candidates = _image_candidates(_parse_fragment(raw))
-    found: list[str] = []
-    for candidate in candidates:
-        url = absolute_http_url(candidate, base_url)
-        if url is not None and url not in found:
-            found.append(url)
-    return found

@@ -336,8 +336,9 @@ _DATELINE: Final = regex.compile(
     rf"|(?P<title>{_TITLE_PLACE})(?:, (?:{_DATE}){_YEAR})?"
     rf"(?: {_AGENCY}(?:{_COLON}|{_DASH})?|{_COLON})"
     # नई दिल्ली: / मुंबई, 1 दिसंबर (भाषा) / اسلام آباد:
+    # (after an agency, a danda or an Urdu full stop may close it: "श्रीनगर, 25 नवंबर (भाषा)।")
     rf"|(?P<other>{_INDIC_PLACE}|{_ARABIC_PLACE})(?:, (?:{_DATE}){_YEAR})?"
-    rf"(?: {_AGENCY}(?:{_COLON}|{_DASH})?|{_COLON})"
+    rf"(?: {_AGENCY}(?:{_COLON}|{_DASH}|\s*[।۔])?|{_COLON})"
     # (AP) — / (Reuters) -
     rf"|{_AGENCY}(?:{_COLON}|{_DASH})"
     r")\s+(?=\S)"

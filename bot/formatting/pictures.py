@@ -311,7 +311,8 @@ def img_candidates(fragment: str) -> list[Candidate]:
     """The candidates of a feed's HTML fragment, one per ``<img>``, in document order.
 
     HTML escaped once more (``&lt;img src=…&gt;`` with no element at all) is looked into, as
-    :func:`bot.formatting.html_text.image_urls` does.
+    :func:`bot.formatting.html_text.html_to_text` reads its text; only the first
+    :data:`~bot.formatting.html_text.FRAGMENT_MAX_CHARS` characters are read.
     """
     if not fragment:
         return []

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -45,8 +44,15 @@ from bot.formatting.condense import ELLIPSIS, condense, split_sentences, truncat
 from bot.formatting.hashtags import hashtags as make_hashtags
 from bot.formatting.html_text import absolute_http_url, clean_line
 from bot.formatting.language import detect_language
-from bot.formatting.telegram_html import TelegramHTMLError, parse_telegram_html
-from bot.formatting.template import PostTemplate, TemplateFields, visible
+from bot.formatting.lead import drop_repeated_title
+from bot.formatting.telegram_html import (
+    TelegramHTMLError,
+    clean_input_text,
+    parse_telegram_html,
+    shown_html,
+    visible,
+)
+from bot.formatting.template import PostTemplate, TemplateFields
 from bot.formatting.utm import add_utm, channel_campaign
 
 __all__ = [
@@ -95,14 +101,6 @@ READ_MORE: Final[dict[str, str]] = {
 #: Tries of a template with a shorter summary before newsbot's own layout stands in.
 _TEMPLATE_TRIES: Final = 8
 _PARAGRAPH: Final = "\n\n"
-#: Sentence and clause marks that end a title repeated at the start of a summary.
-_REPEAT_MARKS: Final = "-–—:|.!?…।॥۔؟"
-#: What follows a repeated title: a mark, then a space or the end ("Title: rest", "Title — rest"),
-#: or a line break (the title was the summary's first line). A comma or a space does not:
-#: "Apple, the iPhone maker" goes on with the title's sentence.
-_REPEAT_SEPARATOR: Final = re.compile(
-    f"\\s*[{re.escape(_REPEAT_MARKS)}]+(?:\\s+|$)|[^\\S\\n]*\\n\\s*"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +176,6 @@ def _drop_repeated_title(title: str, summary: str) -> str:
     result keeps them, one line per non-blank line, so that :func:`condense` ends a sentence at
     each (a heading never runs into the paragraph after it).
     """
-    # Imported here, as this function is all of post.py that is lead's to edit: move it up.
-    from bot.formatting.lead import drop_repeated_title
-
     lines = "\n".join(line for line in map(clean_line, summary.splitlines()) if line)
     if title.endswith(ELLIPSIS):  # a cut title is never taken for a repetition
         return lines
@@ -192,10 +187,10 @@ def _fallback_title(summary: str, link: str | None) -> tuple[str, str]:
 
     The summary's first sentence (cut to :data:`FALLBACK_TITLE_LIMIT`) and the sentences after
     it; else the link's host, else :data:`UNTITLED`, and the summary unchanged. A summary
-    with nothing visible in it (``"\u200c"``) gives no title.
+    with nothing visible in it (``"\u200c"``, ``"\u3164"``: see
+    :func:`~bot.formatting.telegram_html.visible`) gives no title.
     """
-    shows = any(char.isalnum() or (char.isprintable() and not char.isspace()) for char in summary)
-    if shows:
+    if visible(summary):
         first, *rest = split_sentences(summary)
         return truncate(first, FALLBACK_TITLE_LIMIT), " ".join(rest)
     if link:
@@ -226,11 +221,14 @@ def render_post(
     (``photo`` needs a usable ``image``). The visible text fits Telegram's limit (1024 for a
     photo's caption, 4096 for a message): the summary is condensed further first, then the
     hashtags go, then the title is cut at a word boundary with ``…``. A summary that repeats the
-    title loses the repetition; an empty title falls back to the summary's first sentence (the
-    summary then goes on after it), else the link's host. ``hashtags`` are shown as they are
+    title loses the repetition; a title with nothing visible (empty, or only characters Telegram
+    deletes or draws as nothing: :func:`~bot.formatting.telegram_html.visible`) falls back to the
+    summary's first sentence (the summary then goes on after it), else the link's host; a summary
+    with nothing visible is left out. ``hashtags`` are shown as they are
     (``#`` added when missing). With ``template`` the editor's layout is used (``feed``,
     ``section`` and ``published`` are its fields), fitted the same way, and newsbot's own
-    layout when it fails for this article. The result always has visible text.
+    layout when it fails for this article. The result always has visible text, and ``text`` is
+    what Telegram shows: nothing that tdlib's cleaning changes, nothing for it to trim.
     """
     if style not in POST_STYLES:
         raise ValueError(f"style must be one of {', '.join(POST_STYLES)}, not {style!r}")
@@ -246,15 +244,21 @@ def render_post(
     photo = image if kind == "photo" else None
     limit = CAPTION_LIMIT if photo else MESSAGE_LIMIT
 
-    title = clean_line(title)
-    if title:
+    # Cleaned as Telegram cleans a message (clean_line first may join LRM marks into a run).
+    title = clean_input_text(clean_line(title))
+    if visible(title):
         summary = _drop_repeated_title(title, summary)
     else:
         title, summary = _fallback_title(clean_line(summary), link)
+    summary = clean_input_text(summary) if visible(summary) else ""
     language = article_language(title, summary)
     label = READ_MORE.get(language or "en", READ_MORE["en"])
     tags = tuple(
-        dict.fromkeys("#" + tag.strip().removeprefix("#") for tag in hashtags if tag.strip("# "))
+        dict.fromkeys(
+            "#" + tag
+            for tag in (clean_input_text(clean_line(tag)).removeprefix("#") for tag in hashtags)
+            if visible(tag.strip("#"))
+        )
     )
     post = Post(html="", text="", image=photo, style=kind, link=link, language=language)
 
@@ -335,7 +339,7 @@ def _fit_template(
     reason = ""
     for _ in range(_TEMPLATE_TRIES):
         try:
-            markup = template.render(replace(fields, summary=summary)).strip()
+            markup = shown_html(template.render(replace(fields, summary=summary)).strip())
             text = parse_telegram_html(markup, strict=True).text
         except TemplateError as exc:
             reason = str(exc)

@@ -40,15 +40,34 @@ dropped while its text stays, and ``<a>`` without ``href`` takes its text, unstr
 ``tTdDwW`` is refused, and ``date_time_format`` is reported the way the Bot API reports tdlib's date
 flags (``r``, else ``w``, ``d``/``D``, ``t``/``T`` in that order, so ``tTdw`` is ``wdt``); a
 surrogate decoded from ``&#xD800;`` is refused only once the rest of the markup is known good.
+
+What Telegram then shows of the parsed text is tdlib's ``fix_formatted_text`` and
+``clean_input_string`` (:func:`telegram_shows`, :func:`clean_input_text`): ``\r`` and U+2028 to
+U+202E deleted, control characters made spaces, the ends trimmed of spaces and line breaks, the
+entities moved with the text; a message text that :func:`is_empty_string` finds empty is refused.
+:func:`visible` says whether a text shows a reader anything at all, and :func:`shown_html` changes
+markup so that its text is exactly what Telegram shows.
 """
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ParsedText", "TelegramHTMLError", "parse_telegram_html"]
+__all__ = [
+    "ParsedText",
+    "TelegramHTMLError",
+    "clean_input_text",
+    "is_empty_string",
+    "parse_telegram_html",
+    "shown_html",
+    "strip_empty_characters",
+    "telegram_shows",
+    "visible",
+]
 
 _PREFIX = "Bad Request: can't parse entities: "
 
@@ -398,9 +417,11 @@ def _date_time_format(flags: int) -> str:
 class _Scanner:
     """One pass over the UTF-8 bytes of the HTML, mirroring tdlib's parse_html."""
 
-    def __init__(self, src: bytes, *, strict: bool) -> None:
+    def __init__(self, src: bytes, *, strict: bool, spans: bool = False) -> None:
         self.src = src
         self.strict = strict
+        #: With ``spans``, where each character of the text is written in ``src``: [start, end).
+        self.spans: list[list[int]] | None = [] if spans else None
         self.out = bytearray()
         self.utf16 = 0
         self.stack: list[_Open] = []
@@ -422,6 +443,8 @@ class _Scanner:
                     self.surrogate = self.surrogate or 0xD800 <= code <= 0xDFFF
                     self.out += chr(code).encode("utf-8", "surrogatepass")
                     self.utf16 += 2 if code > 0xFFFF else 1
+                    if self.spans is not None:
+                        self.spans.append([i, end])
                     i = end
                     continue
                 if self.strict:
@@ -430,6 +453,10 @@ class _Scanner:
                 self.out.append(c)
                 if c & 0xC0 != 0x80:  # first byte of a UTF-8 sequence
                     self.utf16 += 2 if c >= 0xF0 else 1
+                    if self.spans is not None:
+                        self.spans.append([i, i + 1])
+                elif self.spans is not None and self.spans:
+                    self.spans[-1][1] = i + 1
                 i += 1
                 continue
             i = self._start_tag(i) if self.at(i + 1) != _SLASH else self._end_tag(i)
@@ -641,3 +668,206 @@ class _Scanner:
             else:
                 # A language only counts with <pre>; to_api() never shows it on plain code.
                 self.entities.append(_Entity("code", offset, length, opened.argument))
+
+
+# --------------------------------------------------------------------------------------------
+# What Telegram shows: tdlib's cleaning, trimming and "is it empty" of a message's text.
+# --------------------------------------------------------------------------------------------
+
+#: tdlib's ``clean_input_string`` (``td/telegram/misc.cpp``) deletes these: U+2028 to U+202E
+#: (line and paragraph separators, the bidi embeddings and overrides) and three combining marks
+#: it calls "vertical lines" (U+0333, U+033F, U+030A).
+_CLEAN_DELETED = frozenset([*map(chr, range(0x2028, 0x202F)), "\u0333", "\u033f", "\u030a"])
+#: LEFT-TO-RIGHT and RIGHT-TO-LEFT MARK: in a run of them, ``replace_offending_characters`` makes
+#: every one but the last a ZERO WIDTH NON-JOINER.
+_BIDI_MARKS = frozenset("\u200e\u200f")
+_ZWNJ = "\u200c"
+#: ``strip_empty_characters`` reads these as spaces (and the tag characters U+E0000-U+E007F).
+_EMPTY_SPACES = frozenset(
+    "\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f"
+    "\u205f\u2800\u3000\ufffc"
+)
+#: td's ``trim`` (its ``is_space``).
+_TRIM = " \t\r\n\v\f\x00"
+#: ``strip_empty_characters``: a text of only these, once trimmed, is empty.
+_EMPTY_CHARS = frozenset(" \n\u200b\u200c\u200d\u200e\u200f\u202e\ufeff\u00a0")
+#: What ``fix_formatted_text`` trims from both ends of a cleaned text, and what an entity may
+#: not start with or be made of alone (``remove_invalid_entities``).
+_TRIMMED = (0x20, 0x0A)
+#: Entities that carry data of their own, kept even on whitespace (tdlib's
+#: ``is_hidden_data_entity``; the Bot API names of its TextUrl, MentionName, CustomEmoji and pre
+#: entities).
+_HIDDEN_DATA = frozenset({"text_link", "text_mention", "custom_emoji", "pre", "code"})
+#: Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): drawn as nothing at all.
+_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)  # fmt: skip
+_IGNORABLE_STARTS = [low for low, _ in _IGNORABLE]
+
+
+def _cleaned_chars(text: str) -> list[str]:
+    """What tdlib's ``clean_input_string`` makes of each character of ``text``, in order.
+
+    Control characters but ``\\n`` become a space (``\\t`` too), ``\\r`` and :data:`_CLEAN_DELETED`
+    are deleted (``""``), and then, in what is left, a run of LRM/RLM marks keeps only its last
+    one, the others becoming ZERO WIDTH NON-JOINERs.
+    """
+    out = []
+    for char in text:
+        if char == "\r" or char in _CLEAN_DELETED:
+            out.append("")
+        elif char < " " and char != "\n":
+            out.append(" ")
+        else:
+            out.append(char)
+    previous = -1  # the index of the last character kept, if it is a mark
+    for index, char in enumerate(out):
+        if not char:
+            continue
+        if char in _BIDI_MARKS and previous >= 0:
+            out[previous] = _ZWNJ
+        previous = index if char in _BIDI_MARKS else -1
+    return out
+
+
+def clean_input_text(text: str) -> str:
+    """``text`` as tdlib's ``clean_input_string`` leaves it (``td/telegram/misc.cpp``).
+
+    >>> clean_input_text("a\\tb\\r\\n\\u202ec\\u200e\\u200ed")
+    'a b\\nc\\u200c\\u200ed'
+    """
+    return "".join(_cleaned_chars(text))
+
+
+def strip_empty_characters(text: str) -> str:
+    """tdlib's ``strip_empty_characters``: ``text`` with Unicode spaces, U+2800 and U+FFFC as
+    spaces, trimmed; ``""`` when what is left is only spaces, line breaks, NO-BREAK SPACE,
+    U+200B to U+200F, U+202E and U+FEFF."""
+    spaced = "".join(
+        " " if char in _EMPTY_SPACES or 0xE0000 <= ord(char) <= 0xE007F else char for char in text
+    ).strip(_TRIM)
+    return "" if all(char in _EMPTY_CHARS for char in spaced) else spaced
+
+
+def is_empty_string(text: str) -> bool:
+    """tdlib's ``is_empty_string``: whether Telegram refuses ``text`` as a message's text."""
+    return not strip_empty_characters(text)
+
+
+def _utf16(text: str) -> memoryview:
+    return memoryview(text.encode("utf-16-le", "surrogatepass")).cast("H")
+
+
+def telegram_shows(parsed: ParsedText) -> ParsedText:
+    """The text and entities Telegram keeps of a parsed message (tdlib's ``fix_formatted_text``).
+
+    The text is cleaned (:func:`clean_input_text`, entities moved and shortened with it);
+    entities made only of spaces and line breaks are dropped and others start after them (but
+    links, mentions, custom emoji and code); the text's trailing spaces and line breaks go, and
+    its leading ones up to its first entity. A text of only spaces and line breaks is ``""``.
+    Whether Telegram then refuses the text as empty is :func:`is_empty_string`'s to say.
+    """
+    source = _utf16(parsed.text)
+    chars = _cleaned_chars(parsed.text)
+    moved = [0] * (len(source) + 1)  # the UTF-16 offset in the cleaned text of each old offset
+    old = new = 0
+    for char, kept in zip(parsed.text, chars, strict=True):
+        width = 2 if ord(char) > 0xFFFF else 1
+        moved[old] = new
+        if width == 2:
+            moved[old + 1] = new + (1 if kept else 0)
+        old += width
+        new += width if kept else 0
+    moved[old] = new
+    text = "".join(chars)
+    units = _utf16(text)
+    entities = []
+    for entity in parsed.entities:
+        offset = moved[entity["offset"]]
+        length = moved[entity["offset"] + entity["length"]] - offset
+        if entity["type"] not in _HIDDEN_DATA:
+            while length and units[offset] in _TRIMMED:
+                offset, length = offset + 1, length - 1
+        if length > 0:
+            entities.append({**entity, "offset": offset, "length": length})
+    end = len(units)
+    while end and units[end - 1] in _TRIMMED:
+        end -= 1
+    if not end:
+        return ParsedText(text="", entities=[])
+    entities = [
+        {**e, "length": min(e["offset"] + e["length"], end) - e["offset"]}
+        for e in entities
+        if e["offset"] < end
+    ]
+    first = min((e["offset"] for e in entities), default=end)
+    start = 0
+    while start < first and units[start] in _TRIMMED:
+        start += 1
+    for entity in entities:
+        entity["offset"] -= start
+    entities.sort(key=lambda e: (e["offset"], -e["length"]))
+    shown = units[start:end].tobytes().decode("utf-16-le", "surrogatepass")
+    return ParsedText(text=shown, entities=entities)
+
+
+def _visible_char(char: str) -> bool:
+    code = ord(char)
+    if (code & 0xFFFE) == 0xFFFE or 0xFDD0 <= code <= 0xFDEF:  # noncharacters
+        return False
+    at = bisect.bisect_right(_IGNORABLE_STARTS, code) - 1
+    if at >= 0 and code <= _IGNORABLE[at][1]:
+        return False
+    category = unicodedata.category(char)
+    return category[0] in "LNPSM" or category in ("Co", "Cn")
+
+
+def visible(text: str) -> bool:
+    """Whether Telegram shows the reader something of ``text``: a character that survives its
+    cleaning and its test for empty text (:func:`clean_input_text`,
+    :func:`strip_empty_characters`) and is a letter, mark, number, punctuation, symbol, private-use
+    or unassigned character, not default-ignorable (HANGUL FILLER, variation selectors, bidi
+    controls, ZWJ and ZWNJ alone) and not a noncharacter.
+
+    >>> visible("\\u3164"), visible("\\u202e"), visible("\\u2066 \\u200d"), visible("क्ष")
+    (False, False, False, True)
+    """
+    return any(map(_visible_char, strip_empty_characters(clean_input_text(text))))
+
+
+def shown_html(html: str, *, strict: bool = True) -> str:
+    """``html`` changed so that its text is exactly what Telegram shows of it.
+
+    What tdlib's cleaning deletes or replaces (:func:`clean_input_text`) is deleted or replaced
+    in the markup, and the whitespace the text starts or ends with is deleted, inside tags too
+    (``Rain\\n<blockquote expandable></blockquote>`` becomes
+    ``Rain<blockquote expandable></blockquote>``). Telegram trims only spaces and line breaks;
+    other whitespace (NO-BREAK SPACE, U+3000...) at the ends shows nothing, so it goes as well.
+    Either way ``parse_telegram_html(result).text`` is exactly what Telegram shows of ``result``
+    (:func:`telegram_shows` leaves it unchanged). Tags and attributes are left alone. Raises
+    :class:`TelegramHTMLError` as :func:`parse_telegram_html` does.
+    """
+    src = html.encode("utf-8")
+    scanner = _Scanner(src, strict=strict, spans=True)
+    text = scanner.run().text
+    spans = scanner.spans or []
+    chars = _cleaned_chars(text)
+    for order in (range(len(chars)), range(len(chars) - 1, -1, -1)):
+        for index in order:
+            if chars[index].isspace():
+                chars[index] = ""
+            elif chars[index]:
+                break
+    out = bytearray()
+    position = 0
+    for (start, end), char, kept in zip(spans, text, chars, strict=True):
+        if kept != char:
+            out += src[position:start] + kept.encode("utf-8")
+            position = end
+    if not position:
+        return html
+    out += src[position:]
+    return out.decode("utf-8", "surrogatepass")

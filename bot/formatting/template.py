@@ -20,7 +20,13 @@ and ``image`` are ``""`` when the article has none, ``hashtags`` a list of ``#Ta
   ``{% filter %}``, ``{% with %}``, calling functions or methods (``range`` aside);
 - a template whose post, for any of a set of sample articles (short and long, with and without
   picture and link), is not valid Telegram HTML (``parse_telegram_html(strict=True)``), has no
-  visible text, or, for a short article, does not fit Telegram's limit.
+  visible text (nothing but spaces and characters Telegram deletes or draws as nothing, such as
+  ``\u3164`` HANGUL FILLER: :func:`~bot.formatting.telegram_html.visible`), or, for a short
+  article, does not fit Telegram's limit.
+
+A post's HTML is what the template renders, stripped, and then changed as Telegram changes its
+text (:func:`~bot.formatting.telegram_html.shown_html`: what tdlib deletes is deleted, leading and
+trailing whitespace goes even inside tags), so that its text is what Telegram shows.
 
 Rendering is bounded: loops and filters share a budget of :data:`MAX_STEPS` steps and
 :data:`MAX_SECONDS`; ``range`` gives at most :data:`MAX_RANGE` numbers; ``*``, ``+`` and ``**``
@@ -46,7 +52,12 @@ from jinja2 import meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.errors import TemplateError
-from bot.formatting.telegram_html import TelegramHTMLError, parse_telegram_html
+from bot.formatting.telegram_html import (
+    TelegramHTMLError,
+    parse_telegram_html,
+    shown_html,
+    visible,
+)
 
 __all__ = [
     "FIELDS",
@@ -518,11 +529,11 @@ def _compile(source: str) -> PostTemplate:
         except TemplateError as exc:
             raise TemplateError(_for(str(exc), what)) from None
         try:
-            text = parse_telegram_html(html, strict=True).text
+            text = parse_telegram_html(shown_html(html), strict=True).text
         except TelegramHTMLError as exc:
             raise TemplateError(_for(_html_error(html, exc), what)) from None
         if not visible(text):
-            raise TemplateError(_for("line 1: the post has no visible text", what))
+            raise TemplateError(_for(_invisible_error(text), what))
         limit = _CAPTION_LIMIT if sample.image else _MESSAGE_LIMIT
         if len(sample.summary) < 100 and len(text) > limit:
             raise TemplateError(
@@ -535,9 +546,17 @@ def _compile(source: str) -> PostTemplate:
     return template
 
 
-def visible(text: str) -> bool:
-    """Whether ``text`` shows anything: a printable character that is not a space."""
-    return any(char.isprintable() and not char.isspace() for char in text)
+def _invisible_error(text: str) -> str:
+    """Why a post whose ``text`` shows nothing is refused, naming what it is made of."""
+    if not text.strip():
+        return "line 1: the post has no visible text"
+    shown = " ".join(dict.fromkeys(f"U+{ord(char):04X}" for char in text if not char.isspace()))
+    if len(shown) > 60:
+        shown = shown[:60].rsplit(" ", 1)[0] + " …"
+    return (
+        f"line 1: the post has no visible text (only {shown}, which Telegram deletes or draws "
+        "as nothing)"
+    )
 
 
 def _for(message: str, what: str) -> str:

@@ -12,7 +12,7 @@ from bot.errors import NewsbotError
 from bot.formatting import render_article
 from bot.handlers import texts
 from bot.handlers.common import REPLY_RETRIES, reply, runtime
-from bot.posting import Pictures, send_post
+from bot.posting import send_post
 from bot.services.push import push_url, read_page
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message.chat_id,
         post.html,
         post.image,
-        Pictures(newsbot.fetcher),
+        newsbot.pictures,
         style=post.style,
         rate_limit_args=REPLY_RETRIES,
     )

@@ -4,6 +4,13 @@
 editMessage* methods and deleteMessage, with the checks Telegram makes on what they carry
 (``parse_mode`` HTML via ``telegram_html``, length limits, inline keyboard buttons, "message
 is not modified"). Sending options are kept with the stored message for tests to look at.
+
+A text or caption is stored as Telegram keeps it (``telegram_shows``, tdlib's
+``fix_formatted_text``): cleaned of what tdlib deletes (``\r``, U+2028 to U+202E...), control
+characters made spaces, leading and trailing spaces and line breaks trimmed, entities moved with
+the text. A message text that is then empty for tdlib (``is_empty_string``: nothing but spaces,
+zero-width characters, LRM/RLM, NO-BREAK SPACE, U+2800...) is "message text is empty"; a caption
+may be empty (tdlib allows it), and a photo whose caption is only spaces has none.
 """
 
 from __future__ import annotations
@@ -12,7 +19,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.formatting.pictures import PhotoFault, photo_check
-from bot.formatting.telegram_html import TelegramHTMLError, parse_telegram_html
+from bot.formatting.telegram_html import (
+    ParsedText,
+    TelegramHTMLError,
+    is_empty_string,
+    parse_telegram_html,
+    telegram_shows,
+)
 from bot.sandbox._params import Params
 from bot.sandbox.state import PHOTO_URL_ERRORS, ApiError, Chat, SandboxState, StoredMessage
 
@@ -43,13 +56,19 @@ class MessageMethods:
     # -- sending ---------------------------------------------------------------------------
 
     def _render(self, raw: str, parse_mode: str | None, entities: Any) -> tuple[str, list[JSON]]:
+        """The text and entities Telegram keeps of ``raw`` (parsed, cleaned and trimmed)."""
         if parse_mode is None:
-            return raw, entities if isinstance(entities, list) else []
-        try:
-            parsed = parse_telegram_html(raw, strict=self.strict_html)
-        except TelegramHTMLError as err:
-            raise ApiError(400, err.description) from None
-        return parsed.text, parsed.entities
+            given = entities if isinstance(entities, list) else []
+            if not all(_usable_entity(entity, raw) for entity in given):
+                return raw, given  # the sandbox does not check entities sent as JSON
+            parsed = ParsedText(text=raw, entities=given)
+        else:
+            try:
+                parsed = parse_telegram_html(raw, strict=self.strict_html)
+            except TelegramHTMLError as err:
+                raise ApiError(400, err.description) from None
+        shown = telegram_shows(parsed)
+        return shown.text, shown.entities
 
     def _target(self, p: Params) -> Chat:
         chat = self.state.resolve_chat(p.chat_ref())
@@ -63,7 +82,7 @@ class MessageMethods:
         parse_mode = _parse_mode(p)
         entities = p.json_value("entities", "Bad Request: can't parse entities JSON object")
         text, parsed = self._render(raw, parse_mode, entities)
-        if not text.strip():
+        if is_empty_string(text):
             raise ApiError(400, "Bad Request: message text is empty")
         if len(text) > _MAX_TEXT:
             raise ApiError(400, "Bad Request: message is too long")
@@ -80,6 +99,8 @@ class MessageMethods:
         caption, parsed = self._render(raw, parse_mode, entities)
         if len(caption) > _MAX_CAPTION:
             raise ApiError(400, "Bad Request: message caption is too long")
+        if not caption:  # only spaces and line breaks: tdlib allows an empty caption
+            return raw, None, [], parse_mode
         return raw, caption, parsed, parse_mode
 
     async def send_message(self, p: Params) -> JSON:
@@ -214,6 +235,16 @@ class MessageMethods:
         msg.deleted = True
         self.state.notify()
         return True
+
+
+def _usable_entity(entity: Any, text: str) -> bool:
+    """Whether ``entity`` (sent as JSON) has a type and an offset and length inside ``text``."""
+    if not isinstance(entity, dict) or not isinstance(entity.get("type"), str):
+        return False
+    offset, length = entity.get("offset"), entity.get("length")
+    if not isinstance(offset, int) or not isinstance(length, int):
+        return False
+    return offset >= 0 and length >= 0 and offset + length <= len(text.encode("utf-16-le")) // 2
 
 
 def _parse_mode(p: Params) -> str | None:

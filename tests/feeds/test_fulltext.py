@@ -1,15 +1,17 @@
-"""Tests for bot.feeds.fulltext: an article's main text from realistic pages, and over HTTP."""
+"""Tests for bot.feeds.fulltext: an article's main text from realistic pages, and over HTTP
+with its picture."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 
 from bot.errors import HTTPStatusError
 from bot.feeds.fetch import Fetcher
-from bot.feeds.fulltext import MAX_HTML_BYTES, extract_article_text, fetch_article_text
+from bot.feeds.fulltext import MAX_HTML_BYTES, ArticlePage, extract_article_text, fetch_article
 from bot.sandbox.feed_server import FeedServer
 
 URL = "https://news.example/2024/03/solar-library"
@@ -224,16 +226,17 @@ async def fetcher() -> AsyncIterator[Fetcher]:
         yield client
 
 
-class TestFetchArticleText:
-    """fetch_article_text fetches a page over HTTP and extracts its article in a thread."""
+class TestFetchArticle:
+    """fetch_article fetches a page over HTTP and extracts its article and picture in a thread."""
 
     async def test_article_over_http(self, feeds: FeedServer, fetcher: Fetcher) -> None:
         """An article page served over HTTP gives its paragraphs, and the fetch is logged."""
         feeds.put("/2024/03/solar-library", ARTICLE_PAGE, "text/html; charset=utf-8")
-        text = await fetch_article_text(fetcher, feeds.url_for("/2024/03/solar-library"))
-        assert text is not None
-        assert PARAGRAPHS[0] in text
-        assert "Privacy policy" not in text
+        page = await fetch_article(fetcher, feeds.url_for("/2024/03/solar-library"))
+        assert page.text is not None
+        assert PARAGRAPHS[0] in page.text
+        assert "Privacy policy" not in page.text
+        assert page.image is None  # the page declares no picture
 
     async def test_page_is_decoded_by_its_charset(
         self, feeds: FeedServer, fetcher: Fetcher
@@ -242,18 +245,39 @@ class TestFetchArticleText:
         page = ARTICLE_PAGE.replace('<meta charset="utf-8">', '<meta charset="windows-1252">')
         page = page.replace("Meera Kulkarni", "Renée Côté")
         feeds.put("/latin.html", page.encode("cp1252"), "text/html")
-        text = await fetch_article_text(fetcher, feeds.url_for("/latin.html"))
+        text = (await fetch_article(fetcher, feeds.url_for("/latin.html"))).text
         assert text is not None
         assert "said the head librarian, Renée Côté." in text
 
     async def test_not_a_page(self, feeds: FeedServer, fetcher: Fetcher) -> None:
-        """A link to a PDF gives None."""
+        """A link to a PDF gives neither text nor picture."""
         feeds.put("/report.pdf", b"%PDF-1.7\n" + ARTICLE_PAGE.encode(), "application/pdf")
-        assert await fetch_article_text(fetcher, feeds.url_for("/report.pdf")) is None
+        assert await fetch_article(fetcher, feeds.url_for("/report.pdf")) == ArticlePage()
 
     async def test_fetch_error_propagates(self, feeds: FeedServer, fetcher: Fetcher) -> None:
         """A page that cannot be fetched raises its FetchError for the caller to decide."""
         feeds.fail("/gone.html", 410)
         with pytest.raises(HTTPStatusError) as caught:
-            await fetch_article_text(fetcher, feeds.url_for("/gone.html"))
+            await fetch_article(fetcher, feeds.url_for("/gone.html"))
         assert caught.value.status == 410
+
+    async def test_picture_resolved_against_the_final_url(self) -> None:
+        """The page's og:image (a logo passed over for twitter:image), relative, is made absolute
+        against the URL the page was redirected to, not the entry's link."""
+        page = ARTICLE_PAGE.replace(
+            "</head>",
+            '<meta property="og:image" content="/static/site-logo.png">'
+            '<meta name="twitter:image" content="media/library.jpg"></head>',
+        )
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            if request.url.host == "feeds.example":
+                return httpx.Response(301, headers={"Location": URL})
+            body = httpx.ByteStream(page.encode())  # a stream, as the fetcher reads it raw
+            return httpx.Response(200, stream=body, headers={"Content-Type": "text/html"})
+
+        transport = httpx.MockTransport(answer)
+        async with Fetcher(allow_private_networks=True, transport=transport) as client:
+            found = await fetch_article(client, "https://feeds.example/r/123")
+        assert found.text is not None
+        assert found.image == "https://news.example/2024/03/media/library.jpg"

@@ -237,6 +237,36 @@ class TestItems:
         assert [entry.title for entry in parsed.entries] == ["kept"]
         assert parsed.warning == "1 entry was skipped (no title, summary or link)"
 
+    @pytest.mark.parametrize(
+        ("item", "expected"),
+        [
+            pytest.param({"image": "/lead.jpg", "banner_image": "/banner.jpg",
+                          "content_html": '<img src="/body.jpg">'},
+                         "https://news.example/lead.jpg", id="image-first-relative-resolved"),
+            pytest.param({"banner_image": "media/banner.jpg", "attachments": [
+                             {"url": "/a.png", "mime_type": "image/png"}],
+                          "content_html": '<img src="/body.jpg">'},
+                         "https://news.example/media/banner.jpg", id="banner-before-attachment"),
+            pytest.param({"attachments": [{"url": "/a.png", "mime_type": "image/png"}],
+                          "content_html": '<img src="/body.jpg">'},
+                         "https://news.example/a.png", id="attachment-before-img"),
+            pytest.param({"image": "https://secure.gravatar.com/avatar/ab?s=96",
+                          "content_html": '<img src="/story.jpg">'},
+                         "https://news.example/story.jpg", id="avatar-image-skipped"),
+            pytest.param({"content_html": '<img class="avatar" src="/u/7.jpg">'
+                                          '<img src="/p.gif" width="1" height="1">'
+                                          '<img src="/static/site-logo.png">'
+                                          '<img src="/2024/story.jpg">'},
+                         "https://news.example/2024/story.jpg", id="avatar-pixel-logo-skipped"),
+            pytest.param({"content_html": '<img src="/p.gif" width="1" height="1">'}, None,
+                         id="only-a-pixel"),
+        ],
+    )  # fmt: skip
+    def test_image(self, item: dict[str, Any], expected: str | None) -> None:
+        """The picture is the first of image, banner_image, an image attachment and the
+        content's <img> that is an article's picture, made absolute against the feed's URL."""
+        assert first({"id": "a", "title": "T", **item})["image"] == expected
+
     def test_key_falls_back_to_a_hash(self) -> None:
         """An item without id or link is known by a hash of its title and summary."""
         key = first({"title": "T", "summary": "S"})["key"]

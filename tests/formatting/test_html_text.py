@@ -1,4 +1,4 @@
-"""html_to_text, image_urls and the plain-text helpers, from tables of cases."""
+"""html_to_text, looks_like_markup and the plain-text helpers, from tables of cases."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from bot.formatting.html_text import (
     absolute_http_url,
     clean_line,
     html_to_text,
-    image_urls,
     looks_like_markup,
     plain_text,
 )
@@ -173,11 +172,6 @@ class TestHostileInput:
         """200 KB of declaration garbage reads as comments, as browsers read it, in no time."""
         assert bounded(lambda: html_to_text("Intro " + garbage)) == expected
 
-    def test_garbage_after_an_image_keeps_the_image(self) -> None:
-        """An unterminated flood of "<!--" after a picture leaves the picture found."""
-        fragment = '<img src="https://ex.com/a.jpg">' + "<!--" * (50 * KB)
-        assert bounded(lambda: image_urls(fragment, None)) == ["https://ex.com/a.jpg"]
-
     def test_garbage_after_markup_is_still_markup(self) -> None:
         """An unterminated flood of "<!--" does not hide the markup before it."""
         assert bounded(lambda: looks_like_markup("<p>x</p>" + "<!--" * (50 * KB))) is True
@@ -187,15 +181,6 @@ class TestHostileInput:
         text = bounded(lambda: html_to_text("<p>" + "word " * (200 * KB)))
         assert text.startswith("word word ")
         assert FRAGMENT_MAX_CHARS - 10 < len(text) <= FRAGMENT_MAX_CHARS
-
-    def test_images_past_the_size_cap_are_not_read(self) -> None:
-        """Only pictures within the first FRAGMENT_MAX_CHARS characters are found."""
-        fragment = (
-            '<img src="https://ex.com/early.jpg"><p>'
-            + "x" * FRAGMENT_MAX_CHARS
-            + '</p><img src="https://ex.com/late.jpg">'
-        )
-        assert bounded(lambda: image_urls(fragment, None)) == ["https://ex.com/early.jpg"]
 
     def test_deep_nesting_is_cut_at_the_start_tag_cap(self) -> None:
         """Nested lists are read up to MAX_START_TAGS start tags, in bounded time."""
@@ -222,56 +207,6 @@ class TestLooksLikeMarkup:
     def test_detects(self, text: str, *, expected: bool) -> None:
         """Only known elements that are closed, carry valued attributes or self-close count."""
         assert looks_like_markup(text) is expected
-
-
-class TestImageUrls:
-    """image_urls: absolute http(s) picture URLs in document order."""
-
-    @pytest.mark.parametrize(
-        ("fragment", "base", "expected"),
-        [
-            pytest.param('<img src="/a.jpg">', "https://ex.com/news/", ["https://ex.com/a.jpg"],
-                         id="root-relative"),
-            pytest.param('<img src="b.jpg">', "https://ex.com/news/", ["https://ex.com/news/b.jpg"],
-                         id="relative"),
-            pytest.param('<img src="//cdn.ex.com/c.jpg">', "https://ex.com/",
-                         ["https://cdn.ex.com/c.jpg"], id="scheme-relative"),
-            pytest.param('<img src="https://ex.com/d.jpg?a=1&amp;b=2">', None,
-                         ["https://ex.com/d.jpg?a=1&b=2"], id="entity-in-attribute"),
-            pytest.param('<img src="https://ex.com/d.jpg?a=1&copy=2&reg=3">', None,
-                         ["https://ex.com/d.jpg?a=1&copy=2&reg=3"],
-                         id="entity-name-without-semicolon-in-url-kept"),
-            pytest.param('<img src="data:image/gif;base64,R0lG">', None, [], id="data-uri"),
-            pytest.param('<img src="data:," data-src="https://ex.com/e.jpg">', None,
-                         ["https://ex.com/e.jpg"], id="lazy-data-src"),
-            pytest.param('<img src="https://ex.com/blank.gif" data-src="https://ex.com/f.jpg">',
-                         None, ["https://ex.com/f.jpg"], id="data-src-preferred"),
-            pytest.param('<img srcset="g-1x.jpg 1x, g-2x.jpg 2x">', "https://ex.com/",
-                         ["https://ex.com/g-1x.jpg"], id="srcset-first"),
-            pytest.param('<img src="https://t.ex.com/p.gif" width="1" height="1">', None, [],
-                         id="tracking-pixel"),
-            pytest.param('<img src="https://t.ex.com/p.gif" width="1px">', None, [],
-                         id="pixel-width-only"),
-            pytest.param('<img src="javascript:alert(1)"><img src="ftp://ex.com/x.jpg">', None, [],
-                         id="other-schemes"),
-            pytest.param('<img src="rel.jpg">', None, [], id="relative-without-base"),
-            pytest.param('<img src="https://ex.com/h.jpg"><img src="https://ex.com/h.jpg">', None,
-                         ["https://ex.com/h.jpg"], id="deduplicated"),
-            pytest.param('<p>x</p><img src="https://ex.com/1.jpg"><img src="https://ex.com/2.jpg">',
-                         None, ["https://ex.com/1.jpg", "https://ex.com/2.jpg"], id="order"),
-            pytest.param('&lt;img src="https://ex.com/de.jpg"&gt;', None, ["https://ex.com/de.jpg"],
-                         id="double-encoded"),
-            pytest.param('<p>Write &lt;img src="https://ex.com/de.jpg"&gt;</p>', None, [],
-                         id="escaped-beside-real-markup-is-text"),
-            pytest.param('<img src="https://ex.com/a.jpg" alt="x"', None, [],
-                         id="unfinished-tag"),
-            pytest.param('<img src="http://localhost/a.jpg">', None, [], id="host-without-dot"),
-            pytest.param("", None, [], id="empty"),
-        ],
-    )  # fmt: skip
-    def test_finds(self, fragment: str, base: str | None, expected: list[str]) -> None:
-        """Each fragment yields exactly the pictures a post could use."""
-        assert image_urls(fragment, base) == expected
 
 
 class TestPlainHelpers:

@@ -7,6 +7,7 @@ import io
 import pytest
 from PIL import Image
 
+from bot.formatting.html_text import FRAGMENT_MAX_CHARS
 from bot.formatting.pictures import (
     MAX_PHOTO_BYTES,
     Candidate,
@@ -19,8 +20,10 @@ from bot.formatting.pictures import (
     size_value,
 )
 from bot.pages import parse_page
+from tests.conftest import bounded
 
 BASE = "https://news.example/2024/05/story"
+KB = 1024
 
 
 def picture(kind: str, width: int = 320, height: int = 200) -> bytes:
@@ -182,6 +185,61 @@ class TestImg:
         """HTML escaped once more is looked into."""
         found = img_candidates('&lt;img src="https://ex.com/de.jpg"&gt;')
         assert [candidate.url for candidate in found] == ["https://ex.com/de.jpg"]
+
+    @pytest.mark.parametrize(
+        ("fragment", "base", "expected"),
+        [
+            pytest.param('<img src="/a.jpg">', "https://ex.com/news/", "https://ex.com/a.jpg",
+                         id="root-relative"),
+            pytest.param('<img src="b.jpg">', "https://ex.com/news/", "https://ex.com/news/b.jpg",
+                         id="relative"),
+            pytest.param('<img src="//cdn.ex.com/c.jpg">', "https://ex.com/",
+                         "https://cdn.ex.com/c.jpg", id="scheme-relative"),
+            pytest.param('<img src="https://ex.com/d.jpg?a=1&amp;b=2">', None,
+                         "https://ex.com/d.jpg?a=1&b=2", id="entity-in-attribute"),
+            pytest.param('<img src="https://ex.com/d.jpg?a=1&copy=2&reg=3">', None,
+                         "https://ex.com/d.jpg?a=1&copy=2&reg=3",
+                         id="entity-name-without-semicolon-in-url-kept"),
+            pytest.param('<img src="data:image/gif;base64,R0lG">', None, None, id="data-uri"),
+            pytest.param('<img src="https://ex.com/blank.gif" data-src="https://ex.com/f.jpg">',
+                         None, "https://ex.com/f.jpg", id="data-src-preferred"),
+            pytest.param('<img src="https://t.ex.com/p.gif" width="1" height="1">'
+                         '<img src="https://ex.com/g.jpg">', None, "https://ex.com/g.jpg",
+                         id="tracking-pixel-skipped"),
+            pytest.param('<img src="https://t.ex.com/p.gif" width="1px">', None, None,
+                         id="pixel-width-only"),
+            pytest.param('<img src="javascript:alert(1)"><img src="ftp://ex.com/x.jpg">', None,
+                         None, id="other-schemes"),
+            pytest.param('<img src="rel.jpg">', None, None, id="relative-without-base"),
+            pytest.param('<p>x</p><img src="https://ex.com/1.jpg"><img src="https://ex.com/2.jpg">',
+                         None, "https://ex.com/1.jpg", id="document-order"),
+            pytest.param('<p>Write &lt;img src="https://ex.com/de.jpg"&gt;</p>', None, None,
+                         id="escaped-beside-real-markup-is-text"),
+            pytest.param('<img src="https://ex.com/a.jpg" alt="x"', None, None,
+                         id="unfinished-tag"),
+            pytest.param('<img src="http://localhost/a.jpg">', None, None, id="host-without-dot"),
+            pytest.param("", None, None, id="empty"),
+        ],
+    )  # fmt: skip
+    def test_fragment_picture(self, fragment: str, base: str | None, expected: str | None) -> None:
+        """Each fragment gives the picture a post could use, made absolute, or none."""
+        assert choose(img_candidates(fragment), base) == expected
+
+    def test_garbage_after_an_image_keeps_the_image(self) -> None:
+        """An unterminated flood of "<!--" after a picture leaves the picture found."""
+        fragment = '<img src="https://ex.com/a.jpg">' + "<!--" * (50 * KB)
+        found = bounded(lambda: img_candidates(fragment))
+        assert [candidate.url for candidate in found] == ["https://ex.com/a.jpg"]
+
+    def test_images_past_the_size_cap_are_not_read(self) -> None:
+        """Only pictures within the first FRAGMENT_MAX_CHARS characters are found."""
+        fragment = (
+            '<img src="https://ex.com/early.jpg"><p>'
+            + "x" * FRAGMENT_MAX_CHARS
+            + '</p><img src="https://ex.com/late.jpg">'
+        )
+        found = bounded(lambda: img_candidates(fragment))
+        assert [candidate.url for candidate in found] == ["https://ex.com/early.jpg"]
 
     @pytest.mark.parametrize(
         ("value", "expected"),

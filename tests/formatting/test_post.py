@@ -10,7 +10,7 @@ import pytest
 from bot.formatting.condense import ELLIPSIS
 from bot.formatting.html_text import clean_line
 from bot.formatting.post import CAPTION_LIMIT, MESSAGE_LIMIT, Post, read_more_label, render_post
-from bot.formatting.telegram_html import parse_telegram_html
+from bot.formatting.telegram_html import parse_telegram_html, telegram_shows
 
 LINK = "https://news.example/a"
 
@@ -186,6 +186,7 @@ class TestRenderPost:
                          id="from-link-host"),
             pytest.param("", "javascript:void(0)", "(untitled)", id="nothing-left"),
             pytest.param(" \u200b ", None, "(untitled)", id="invisible-only"),
+            pytest.param("\u3164 \u2066\ufe0f", None, "(untitled)", id="ignorable-only"),
         ],
     )  # fmt: skip
     def test_empty_title_falls_back(self, summary: str, link: str | None, text: str) -> None:
@@ -193,6 +194,31 @@ class TestRenderPost:
         post = render_post("  ", summary, link)
         assert post.text == text
         assert_valid(post)
+
+    @pytest.mark.parametrize(
+        "title",
+        ["\u202e", "\u2066", "\u2069", "\u202a", "\u200e", "\u200f", "\u200c", "\u034f",
+         "\ufe0f", "\uffff", "\u3164", "\u2800", "\u200e\u2069 \u3164"],
+    )  # fmt: skip
+    def test_invisible_title_falls_back(self, title: str) -> None:
+        """A title of only characters Telegram deletes or draws as nothing is no title."""
+        assert render_post(title, "", None).text == "(untitled)"
+        post = render_post(title, "Storms hit. More tomorrow.", None)
+        assert post.text == "Storms hit.\n\nMore tomorrow."
+        assert_valid(post)
+
+    def test_invisible_summary_is_left_out(self) -> None:
+        """A summary that shows nothing is no paragraph."""
+        post = render_post("Rain", "\u3164\u2066 \ufe0f", "https://news.example/a")
+        assert post.summary == ""
+        assert post.text == "Rain\n\nRead more"
+
+    def test_text_has_nothing_telegram_would_change(self) -> None:
+        """Characters Telegram deletes or replaces are not in the post: it shows what it says."""
+        post = render_post("Rain\u202e \u200e\u200b\u200ex", "Storms\u202a hit.", None,
+                           hashtags=["\u202e", "#Wind\u2066"])  # fmt: skip
+        assert post.text == "Rain \u200c\u200ex\n\nStorms hit.\n\n#Wind\u2066"
+        assert telegram_shows(parse_telegram_html(post.html)).text == post.text
 
     @pytest.mark.parametrize(
         ("summary", "title", "expected_summary"),

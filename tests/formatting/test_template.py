@@ -82,6 +82,11 @@ class TestCompile:
             pytest.param("{% for i in range(200) %}{{ summary }}{% endfor %}",
                          "the post of a short article has", id="too-long-for-short-article"),
             pytest.param("", "line 1: the post has no visible text", id="empty"),
+            pytest.param("\u3164", "line 1: the post has no visible text (only U+3164, which "
+                         "Telegram deletes or draws as nothing)", id="hangul-filler"),
+            pytest.param("\u202e{% if link %}\u2066{% endif %}", "(only U+2066",
+                         id="bidi-controls"),
+            pytest.param("\ufe0f\u034f\u2800", "no visible text", id="ignorable-and-blank"),
             pytest.param("{{ title }} {{ published.year }}", "(for a long article",
                          id="published-none"),
         ],
@@ -151,6 +156,20 @@ class TestRenderPostWithTemplate:
         assert first == second
         assert len([r for r in caplog.records if "post template failed" in r.message]) == 1
         assert_valid(first)
+
+    @pytest.mark.parametrize(
+        "source",
+        [
+            "<b>{{ title }}</b>\n<blockquote expandable>{{ summary }}</blockquote>",
+            "<b>{{ title }}</b>\n\n{{ summary }}\n\n",
+            "<i>{{ title }} \n</i>{{ summary }}\u202e",
+        ],
+    )
+    def test_text_is_what_telegram_shows(self, source: str) -> None:
+        """Whitespace at the ends, inside tags too, and what Telegram deletes leave the post."""
+        post = render_post("Rain", "", None, template=PostTemplate.compile(source))
+        assert post.text == "Rain"
+        assert parse_telegram_html(post.html).text == "Rain"
 
     def test_render_error_falls_back(self) -> None:
         """A template that fails at render time for an article (StrictUndefined) falls back."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -11,9 +11,7 @@ from sqlalchemy import select
 from telegram.error import BadRequest
 from telegram.ext import ApplicationBuilder
 
-from bot.app import build_application
 from bot.article import ArticleDraft
-from bot.config import load_settings
 from bot.posting import Pictures, send_post
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.services import readers
@@ -22,8 +20,8 @@ from bot.services.readers import Reader
 from bot.storage.db import Database
 from bot.storage.models import Delivery, DeliveryStatus, Subscriber, utcnow
 from jobs.deliver import MAX_AGE, MAX_BACKOFF, STALE_CLAIM, Outbox
+from tests.jobs.conftest import TOKEN, statuses, subscribe
 
-TOKEN = "555000111:AAoutbox-test-token-xxxxxxxxxxxxxxxx"
 CHANNEL = "outbox_news"
 
 
@@ -31,29 +29,6 @@ CHANNEL = "outbox_news"
 def sandbox() -> Iterator[SandboxServer]:
     with SandboxServer(bot_username="outbox_bot", channels=(CHANNEL,)) as server:
         yield server
-
-
-@pytest.fixture
-async def tg(sandbox: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(sandbox.url) as client:
-        yield client
-
-
-@pytest.fixture
-async def app(sandbox: SandboxServer) -> AsyncIterator[Any]:
-    settings = load_settings(None, telegram_bot_token=TOKEN, telegram_api_url=sandbox.url)
-    application = build_application(settings)
-    async with application:
-        yield application
-
-
-async def subscribe(db: Database, tg: SandboxClient, *chat_ids: int) -> None:
-    """Readers who wrote to the bot (so the sandbox knows their chats) and subscribed."""
-    for chat_id in chat_ids:
-        await tg.send(chat_id, "/start", first_name=f"r{chat_id}")
-    async with db.session() as session, session.begin():
-        for chat_id in chat_ids:
-            await readers.subscribe(session, Reader(chat_id))
 
 
 async def publish(db: Database, n: int, *, image: str | None = None) -> int:
@@ -68,12 +43,6 @@ async def publish(db: Database, n: int, *, image: str | None = None) -> int:
         stored = await store_drafts(session, [draft], source="push", feed_id=None, publish=True)
         await enqueue(session, stored.published[0], f"@{CHANNEL}")
         return stored.published[0].id
-
-
-async def statuses(db: Database) -> dict[str, str]:
-    async with db.session() as session:
-        rows = await session.execute(select(Delivery.chat, Delivery.status))
-        return {chat: status for chat, status in rows}
 
 
 class TestOutbox:

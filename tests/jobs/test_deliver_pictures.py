@@ -8,26 +8,24 @@ chat by file id (kept with the article); one that is no photo makes text posts, 
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from bot.app import build_application
+from bot.app import Newsbot
 from bot.article import ArticleDraft
 from bot.config import load_settings
 from bot.posting import Pictures
 from bot.sandbox import FeedServer, SandboxClient, SandboxServer
-from bot.services import readers
 from bot.services.articles import enqueue, store_drafts
-from bot.services.readers import Reader
 from bot.storage.db import Database
-from bot.storage.models import Article, Delivery, DeliveryStatus
+from bot.storage.models import Article, DeliveryStatus
 from jobs.deliver import Outbox
+from tests.jobs.conftest import TOKEN, statuses, subscribe
 
-TOKEN = "555000222:AApictures-test-token-xxxxxxxxxxxxxx"
 CHANNEL = "pictures_news"
 READERS = (201, 202, 203, 204)
 
@@ -52,31 +50,9 @@ def pictures_site() -> Iterator[FeedServer]:
         yield server
 
 
-@pytest.fixture
-async def tg(sandbox: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(sandbox.url) as client:
-        yield client
-
-
-@pytest.fixture
-async def app(sandbox: SandboxServer) -> AsyncIterator[Any]:
-    settings = load_settings(None, telegram_bot_token=TOKEN, telegram_api_url=sandbox.url)
-    application = build_application(settings)
-    async with application:
-        yield application
-
-
 def outbox(db: Database) -> Outbox:
     """An outbox whose downloads may reach the picture server on 127.0.0.1."""
     return Outbox(db, pictures=Pictures(allow_private_networks=True))
-
-
-async def subscribe(db: Database, tg: SandboxClient, *chat_ids: int) -> None:
-    for chat_id in chat_ids:
-        await tg.send(chat_id, "/start", first_name=f"r{chat_id}")
-    async with db.session() as session, session.begin():
-        for chat_id in chat_ids:
-            await readers.subscribe(session, Reader(chat_id))
 
 
 async def publish(db: Database, image: str | None = None, **columns: Any) -> int:
@@ -95,12 +71,6 @@ async def publish(db: Database, image: str | None = None, **columns: Any) -> int
             await session.execute(update(Article).where(Article.id == article.id).values(columns))
         await enqueue(session, article, f"@{CHANNEL}")
         return article.id
-
-
-async def statuses(db: Database) -> dict[str, str]:
-    async with db.session() as session:
-        rows = await session.execute(select(Delivery.chat, Delivery.status))
-        return {chat: status for chat, status in rows}
 
 
 async def messages(tg: SandboxClient) -> dict[str, dict[str, Any]]:
@@ -202,6 +172,45 @@ class TestRefusedPicture:
         sent = await messages(tg)
         assert all(m["method"] == "sendMessage" for m in sent.values())
         assert set((await statuses(db)).values()) == {DeliveryStatus.SENT}
+
+
+class TestNewsbotOutbox:
+    """The running bot's outbox: its pictures honour ALLOW_PRIVATE_NETWORKS."""
+
+    @pytest.mark.parametrize(
+        ("allowed", "method"),
+        [pytest.param(True, "sendPhoto", id="allowed"),
+         pytest.param(False, "sendMessage", id="refused")],
+    )  # fmt: skip
+    async def test_private_network_setting(
+        self,
+        db: Database,
+        tg: SandboxClient,
+        sandbox: SandboxServer,
+        pictures_site: FeedServer,
+        *,
+        allowed: bool,
+        method: str,
+    ) -> None:
+        """A refused picture on 127.0.0.1 is uploaded only when private networks are allowed;
+        else the post goes out as text. Stopping the bot closes its picture fetcher."""
+        settings = load_settings(
+            None,
+            telegram_bot_token=TOKEN,
+            telegram_api_url=sandbox.url,
+            allow_private_networks=allowed,
+        )
+        await tg.refuse_photo_urls(True)
+        await publish(db, pictures_site.url_for("/pic.png"))
+        newsbot = Newsbot(settings, database=db)
+        try:
+            async with newsbot.application:
+                assert (await newsbot.drain_now()).sent == 1
+        finally:
+            await newsbot.stop()
+        [message] = await tg.bot_messages(f"@{CHANNEL}")
+        assert message["method"] == method
+        assert pictures_site.hits("/pic.png") == (1 if allowed else 0)
 
 
 class TestStyles:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.errors import FeedNotFoundError
 from bot.feeds.fetch import Fetcher
-from bot.feeds.fulltext import fetch_article_text
+from bot.feeds.fulltext import fetch_article
 from bot.feeds.workers import ParserPool
 from bot.sandbox import FeedServer
 from bot.services import readers
@@ -163,48 +163,74 @@ class TestAliases:
         assert await count(db, Delivery) == 1
 
 
+BUDGET = [
+    "The city council approved the new budget on Tuesday after a long debate.",
+    "The budget raises spending on schools and on the repair of old roads.",
+    "Members of the opposition said the plan leaves too little for public transport.",
+]
+
+
+async def poll_teaser(
+    db: Database, site: FeedServer, fetcher: Fetcher, *, head: str = "", entry: str = ""
+) -> Article:
+    """The article a teaser feed (full text on) stores for a new one-line entry whose page
+    holds :data:`BUDGET`, with ``head`` in the page's <head> and ``entry`` in the item."""
+    page = (
+        f"<html><head><title>Budget passes</title>{head}</head><body><nav>Home | World | Sport"
+        "</nav><article><h1>Budget passes</h1>"
+        + "".join(f"<p>{p}</p>" for p in BUDGET)
+        + "</article><footer>© Paper</footer></body></html>"
+    )
+    site.put("/a/budget.html", page, "text/html; charset=utf-8")
+    teaser = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{}</channel></rss>'
+    item = (
+        "<item><guid>budget</guid><title>Budget passes</title>"
+        f"<link>{site.url_for('/a/budget.html')}</link><description>Budget.</description>"
+        f"{entry}</item>"
+    )
+    site.put("/f.xml", teaser.format(""))
+    [feed_id] = await register(db, site.url_for("/f.xml"))
+    async with db.session() as session, session.begin():
+        feed = await session.get(Feed, feed_id)
+        assert feed is not None
+        feed.full_text = True
+    poller = Poller(db, fetcher, PollOptions(interval=60, channel="@news"), full_text=fetch_article)
+    await poller.poll_feed(feed_id)
+    site.put("/f.xml", teaser.format(item))
+    assert (await poller.poll_feed(feed_id)).published == 1
+    async with db.session() as session:
+        article = await session.scalar(select(Article).where(Article.title == "Budget passes"))
+    assert article is not None
+    return article
+
+
 class TestFullText:
     async def test_teaser_feed_takes_the_article_text(
         self, db: Database, site: FeedServer, fetcher: Fetcher
     ) -> None:
         """With full text on, a new entry whose feed holds one line gets its page's text."""
-        paragraphs = [
-            "The city council approved the new budget on Tuesday after a long debate.",
-            "The budget raises spending on schools and on the repair of old roads.",
-            "Members of the opposition said the plan leaves too little for public transport.",
-        ]
-        page = (
-            "<html><head><title>Budget passes</title></head><body><nav>Home | World | Sport"
-            "</nav><article><h1>Budget passes</h1>"
-            + "".join(f"<p>{p}</p>" for p in paragraphs)
-            + "</article><footer>© Paper</footer></body></html>"
-        )
-        site.put("/a/budget.html", page, "text/html; charset=utf-8")
-        teaser = (
-            '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{}</channel></rss>'
-        )
-        item = (
-            "<item><guid>budget</guid><title>Budget passes</title>"
-            f"<link>{site.url_for('/a/budget.html')}</link><description>Budget.</description></item>"
-        )
-        site.put("/f.xml", teaser.format(""))
-        [feed_id] = await register(db, site.url_for("/f.xml"))
-        async with db.session() as session, session.begin():
-            feed = await session.get(Feed, feed_id)
-            assert feed is not None
-            feed.full_text = True
-        poller = Poller(
-            db, fetcher, PollOptions(interval=60, channel="@news"), full_text=fetch_article_text
-        )
-        await poller.poll_feed(feed_id)
-        site.put("/f.xml", teaser.format(item))
-        assert (await poller.poll_feed(feed_id)).published == 1
-        async with db.session() as session:
-            article = await session.scalar(select(Article).where(Article.title == "Budget passes"))
-        assert article is not None
-        assert paragraphs[0] in article.summary
+        article = await poll_teaser(db, site, fetcher)
+        assert BUDGET[0] in article.summary
         assert "Home | World" not in article.summary
-        assert paragraphs[0] in (article.post_html or "")
+        assert BUDGET[0] in (article.post_html or "")
+        assert article.image is None
+
+    async def test_an_entry_without_a_picture_takes_the_pages(
+        self, db: Database, site: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """An entry with no picture gets its page's og:image, resolved against the page's URL."""
+        head = '<meta property="og:image" content="../img/budget.jpg">'
+        article = await poll_teaser(db, site, fetcher, head=head)
+        assert article.image == site.url_for("/img/budget.jpg")
+
+    async def test_an_entry_with_a_picture_keeps_it(
+        self, db: Database, site: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """The entry's own picture wins over its page's."""
+        head = '<meta property="og:image" content="/img/budget.jpg">'
+        own = '<enclosure url="https://cdn.example/own.jpg" type="image/jpeg" length="1"/>'
+        article = await poll_teaser(db, site, fetcher, head=head, entry=own)
+        assert article.image == "https://cdn.example/own.jpg"
 
 
 class TestManyFeeds:

@@ -71,6 +71,57 @@ async def test_invalid_html_is_a_bad_request(bot: Bot, client: SandboxClient) ->
     assert await client.bot_messages("@news") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(" \n ", id="spaces"),
+        pytest.param("<b> </b>\n", id="whitespace-in-tags"),
+        pytest.param("\u202e", id="rtlo-deleted-by-clean_input_string"),
+        pytest.param("\u200b\u200d\ufeff\u00a0", id="zero-width-strip_empty_characters"),
+        pytest.param("\u2800\u3000", id="blank-characters-strip_empty_characters"),
+        pytest.param("\r\x01", id="controls"),
+    ],
+)
+async def test_text_that_telegram_empties_is_refused(
+    bot: Bot, client: SandboxClient, text: str
+) -> None:
+    """A text tdlib cleans and strips to nothing is "message text is empty", nothing stored."""
+    with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
+        await bot.send_message("@news", text, parse_mode=ParseMode.HTML)
+    assert await client.bot_messages("@news") == []
+
+
+async def test_text_is_stored_as_telegram_cleans_and_trims_it(
+    bot: Bot, client: SandboxClient
+) -> None:
+    """Deleted characters go, the ends are trimmed, and the entities move with the text."""
+    sent = await bot.send_message(
+        "@news", "\n <b>Rain\u202e</b> &amp;\r\n<i>wind</i>\n\n", parse_mode=ParseMode.HTML
+    )
+    assert sent.text == "Rain &\nwind"
+    [stored] = await client.bot_messages("@news", wait_for=1)
+    assert stored["entities"] == [
+        {"type": "bold", "offset": 0, "length": 4},
+        {"type": "italic", "offset": 7, "length": 4},
+    ]
+
+
+async def test_invisible_but_not_empty_text_is_accepted(bot: Bot) -> None:
+    """HANGUL FILLER is no "empty character" for tdlib: Telegram sends it (and shows nothing)."""
+    sent = await bot.send_message("@news", "\u3164")
+    assert sent.text == "\u3164"
+
+
+async def test_blank_caption_is_no_caption(bot: Bot, client: SandboxClient) -> None:
+    """tdlib allows an empty caption: a photo whose caption trims to nothing has none."""
+    sent = await bot.send_photo(
+        "@news", "https://pics.example/a.jpg", caption="<b> </b>\n", parse_mode=ParseMode.HTML
+    )
+    assert sent.caption is None
+    [stored] = await client.bot_messages("@news", wait_for=1)
+    assert stored.get("caption") is None
+
+
 async def test_text_limit_counts_visible_characters(bot: Bot) -> None:
     """4096 visible characters pass whatever the markup; 4097 are "message is too long"."""
     await bot.send_message("@news", "<b>" + "x" * 4096 + "</b>", parse_mode=ParseMode.HTML)
