@@ -57,11 +57,21 @@ from bot.formatting.html_text import (
 from bot.formatting.lead import clean_lead
 from bot.formatting.pictures import Candidate, Source, choose, img_candidates, size_value
 
-__all__ = ["SUMMARY_MAX_CHARS", "DocumentKind", "ParsedFeed", "document_kind", "parse_feed"]
+__all__ = [
+    "SUMMARY_MAX_CHARS",
+    "DocumentKind",
+    "ParsedFeed",
+    "document_kind",
+    "entry_drafts",
+    "parse_feed",
+]
 
 #: What a document is, as :func:`document_kind` tells it.
 DocumentKind = Literal["html", "xml", "json", "text"]
 
+#: How much of an entry's text is cleaned as its lead, in characters kept: twice what is stored,
+#: so that repetitions and teasers near the cut are still seen.
+LEAD_BUDGET: Final = 4000
 #: The longest summary stored for an entry, in code points (cut at a word boundary).
 SUMMARY_MAX_CHARS: Final = 2000
 
@@ -152,7 +162,7 @@ def parse_feed(content: bytes, *, url: str, content_type: str | None = None) -> 
     bozo = _bozo_reason(parsed, content)
     channel = parsed.get("feed") or {}
     title = clean_line(_text(channel.get("title_detail"), channel.get("title")))
-    entries, skipped = _entries(parsed.get("entries") or [], url, (title,) if title else ())
+    entries, skipped = entry_drafts(parsed.get("entries") or [], url, (title,) if title else ())
 
     if not version and not entries:
         sniffed = _sniff(content)
@@ -529,7 +539,25 @@ def _strip_boilerplate(text: str, title: str) -> str:
     """``text`` (plain) as a lead: without datelines, bylines, captions, share buttons, blog
     engines' endings, repetitions and a repeated headline (:func:`bot.formatting.lead.clean_lead`).
     """
-    return clean_lead(text, title=title)
+    return clean_lead(text, title=title, budget=LEAD_BUDGET)
+
+
+def _richest_lead(summary: str, content: str, title: str) -> str:
+    """The richer of the entry's texts (:func:`_best_summary`), cleaned as a lead.
+
+    Cleaning only ever shortens a text, so when the longer one, cleaned, is still longer than
+    the other as it stands, the other need not be cleaned to know which wins (it costs as much
+    as the rest of the entry's formatting).
+    """
+    if len(content) > len(summary):
+        cleaned = _strip_boilerplate(content, title)
+        if len(cleaned) > len(summary):
+            return cleaned
+        return _best_summary(_strip_boilerplate(summary, title), cleaned)
+    cleaned = _strip_boilerplate(summary, title)
+    if len(cleaned) >= len(content):
+        return cleaned
+    return _best_summary(cleaned, _strip_boilerplate(content, title))
 
 
 def _best_summary(summary: str, content: str) -> str:
@@ -618,11 +646,14 @@ def _draft(
     )
     summary_detail = entry.get("summary_detail")
     content_detail = _content_detail(entry)
-    summary_text = _strip_boilerplate(_text(summary_detail, entry.get("summary")), title)
-    content_text = _strip_boilerplate(
-        _text(content_detail, (content_detail or {}).get("value")), title
+    summary = truncate(
+        _richest_lead(
+            _text(summary_detail, entry.get("summary")),
+            _text(content_detail, (content_detail or {}).get("value")),
+            title,
+        ),
+        SUMMARY_MAX_CHARS,
     )
-    summary = truncate(_best_summary(summary_text, content_text), SUMMARY_MAX_CHARS)
     if not title:
         # The summary stays whole: a post drops the sentence its headline repeats, and keeps
         # the rest of a first sentence too long for a headline.
@@ -651,7 +682,7 @@ def _draft(
     )
 
 
-def _entries(
+def entry_drafts(
     raw: Sequence[Mapping[str, Any]], url: str, site_names: Sequence[str] = ()
 ) -> tuple[list[ArticleDraft], int]:
     """Usable drafts in feed order (first of each key), and how many entries were unusable."""

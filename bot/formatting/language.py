@@ -62,6 +62,8 @@ _RANGES: Final[tuple[tuple[int, int, str], ...]] = (
     (0xFF66, 0xFF9F, "kana"),
     (0x20000, 0x2FFFF, "han"),
 )
+#: How much of a text its language is told from.
+SAMPLE_CHARS: Final = 400
 _LANGUAGE_OF: Final = {"deva": "hi", "arab": "ur", "beng": "bn", "latin": "en"}
 
 
@@ -76,9 +78,13 @@ def _script(char: str) -> str | None:
 
 
 def detect_language(text: str) -> str | None:
-    """The language of ``text`` by the script most of its letters are in, or ``None``."""
+    """The language of ``text`` by the script most of its letters are in, or ``None``.
+
+    Only the first :data:`SAMPLE_CHARS` characters are looked at: a lead's language is the
+    article's, and a 2,000-character summary would cost a post five times as much.
+    """
     counts = {"deva": 0, "arab": 0, "beng": 0, "han": 0, "kana": 0, "latin": 0, "other": 0}
-    for char in text:
+    for char in text[:SAMPLE_CHARS]:
         category = unicodedata.category(char)
         if category[0] not in "LM" or category == "Lm":  # digits, marks of punctuation…
             continue

@@ -51,6 +51,8 @@ markup so that its text is exactly what Telegram shows.
 
 from __future__ import annotations
 
+import re
+
 import bisect
 import ipaddress
 import unicodedata
@@ -682,6 +684,9 @@ _CLEAN_DELETED = frozenset([*map(chr, range(0x2028, 0x202F)), "\u0333", "\u033f"
 #: every one but the last a ZERO WIDTH NON-JOINER.
 _BIDI_MARKS = frozenset("\u200e\u200f")
 _ZWNJ = "\u200c"
+#: Any character ``clean_input_string`` changes (a control character but ``\n``, a deleted
+#: one, an LRM/RLM): a text with none is left as it is, without a look at each character.
+_TO_CLEAN = re.compile("[\x00-\x09\x0b-\x1f\u2028-\u202e\u0333\u033f\u030a\u200e\u200f]")
 #: ``strip_empty_characters`` reads these as spaces (and the tag characters U+E0000-U+E007F).
 _EMPTY_SPACES = frozenset(
     "\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f"
@@ -715,6 +720,8 @@ def _cleaned_chars(text: str) -> list[str]:
     are deleted (``""``), and then, in what is left, a run of LRM/RLM marks keeps only its last
     one, the others becoming ZERO WIDTH NON-JOINERs.
     """
+    if _TO_CLEAN.search(text) is None:  # the usual case, at C speed
+        return list(text)
     out = []
     for char in text:
         if char == "\r" or char in _CLEAN_DELETED:
@@ -739,6 +746,8 @@ def clean_input_text(text: str) -> str:
     >>> clean_input_text("a\\tb\\r\\n\\u202ec\\u200e\\u200ed")
     'a b\\nc\\u200c\\u200ed'
     """
+    if _TO_CLEAN.search(text) is None:
+        return text
     return "".join(_cleaned_chars(text))
 
 

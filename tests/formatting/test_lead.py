@@ -183,3 +183,15 @@ class TestLongText:
         text = "\n\n".join(paragraphs)
         assert len(text) > 100_000
         assert clean_lead(text) == text
+
+
+def test_every_inline_phrase_holds_a_hint() -> None:
+    """Lines are searched for inline phrases only when they hold a hint: each phrase must."""
+    from bot.formatting.lead import INLINE_HINTS, PHRASES
+
+    # In a pattern's source a literal "(" is written "\(" (a bare one opens a group).
+    written = {"(": "\\(", **{hint: hint for hint in INLINE_HINTS if hint != "("}}
+    assert set(written) == set(INLINE_HINTS)
+    for phrases in PHRASES.values():
+        for pattern in phrases.inline:
+            assert any(form in pattern for form in written.values()), pattern
