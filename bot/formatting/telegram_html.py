@@ -51,10 +51,9 @@ markup so that its text is exactly what Telegram shows.
 
 from __future__ import annotations
 
-import re
-
 import bisect
 import ipaddress
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
