@@ -72,9 +72,13 @@ _CLOSERS: Final = "\"'”’»)]}›"
 _CJK_TERMINATORS: Final = "。？！｡"
 _CJK_CLOSERS: Final = "」』）】〕》〉”’\"'"
 
+#: A run of marks is tried once, from its first mark (the lookbehinds): tried from every mark of
+#: a run that no whitespace follows ("......" × 60,000 in a hostile feed), the search would be
+#: quadratic, minutes for one entry.
 _SENTENCE_END: Final = re.compile(
-    f"[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSERS)}]*(?=\\s)"
-    f"|[{re.escape(_CJK_TERMINATORS)}]+[{re.escape(_CJK_CLOSERS)}]*"
+    f"(?<![{re.escape(_TERMINATORS)}])[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSERS)}]*(?=\\s)"
+    f"|(?<![{re.escape(_CJK_TERMINATORS)}])[{re.escape(_CJK_TERMINATORS)}]+"
+    f"[{re.escape(_CJK_CLOSERS)}]*"
 )
 #: Emoji (pictographs, flags, skin tones, ZWJ sequences) after a sentence's end mark, each run
 #: after a space: they belong to that sentence ("Big win! 🎉🇮🇳").
@@ -133,12 +137,18 @@ _GRAPHEME_CLUSTER: Final = regex.compile(r"\X")
 _DANGLING: Final = ",;:–—-/([{«“‘\"'"
 
 
+#: How many characters around a mark decide whether it ends a sentence.
+_LOOKAHEAD: Final = 64
+
+
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
     """Whether the terminator ``match`` in ``text`` (one line) really ends a sentence."""
     marks = match.group().rstrip(_CLOSERS + _CJK_CLOSERS)
     if not any(mark in _CASED_TERMINATORS for mark in marks):
         return True  # danda, Urdu full stop, CJK marks: no cases, no abbreviations
-    rest = text[match.end() :].lstrip()
+    # What follows, as far as it is looked at (a word or two: the line's whitespace is
+    # collapsed); the whole rest of a long line, for every mark in it, would be quadratic.
+    rest = text[match.end() : match.end() + _LOOKAHEAD].lstrip()
     if rest and rest[0].islower():
         return False
     if marks != ".":
@@ -157,7 +167,7 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
     if name in NUMBER_ABBREVIATIONS:
         return not (rest and rest[0].isdigit())
     if name in _AFTER_WORD:
-        before = text[:word_start].rsplit(None, 1)[-1:]
+        before = text[max(0, word_start - _LOOKAHEAD) : word_start].rsplit(None, 1)[-1:]
         return not (before and before[0].lower() in _AFTER_WORD[name])
     return True
 

@@ -9,6 +9,13 @@ CamelCased when every word starts with a cased letter (``climate change`` → ``
 else with ``_`` (``कोविड 19`` → ``कोविड_19``). A tag longer than :data:`MAX_TAG_LENGTH`, or
 without a letter (``2024``), is dropped; so are duplicates, compared case-insensitively.
 
+A category whose name holds a symbol a hashtag cannot (``C++``, ``C#``, ``.NET``, ``J&K``,
+``AT&T``, ``Disney+``) makes no tag: ``#C``, ``#NET`` or ``#JK`` would be another subject, and
+a reader tapping it would find that one. A dot inside a word only joins (``U.S.`` → ``US``,
+``Node.js`` → ``NodeJs``, ``ASP.NET`` → ``ASPNET``): the tag is the name as people write it as a
+hashtag (``#nodejs``), the same subject. ``&`` or ``+`` between spaced words
+(``Arts & Culture``) only separates them.
+
 Telegram (tdlib's ``match_hashtags``, which the Bot API server runs too) makes a hashtag entity
 only of a ``#`` followed by letters (Unicode ``L*``), decimal digits, ``_``, U+200C, U+00B7 and
 anything in the Sinhala block, with at least one letter. Marks are not among them: ``#क्रिकेट``
@@ -55,11 +62,36 @@ def is_telegram_hashtag(tag: str) -> bool:
     )
 
 
+def _meaningful_symbol(text: str) -> bool:
+    """Whether ``text`` has a symbol that is part of a name and a tag could not keep.
+
+    ``+`` or ``#`` after a letter or digit (``C++``, ``C#``, ``Disney+``), ``&`` between two
+    (``J&K``, ``AT&T``, ``R&D``), ``+`` before one, and a ``.`` starting a word (``.NET``):
+    without them the tag names something else (``#C``, ``#JK``, ``#NET``).
+    """
+    padded = f" {text} "
+    for i in range(1, len(padded) - 1):
+        before, char, after = padded[i - 1], padded[i], padded[i + 1]
+        if char in "+#" and _word_char(before):
+            return True
+        if char == "+" and _word_char(after):
+            return True
+        if char == "&" and _word_char(before) and _word_char(after):
+            return True
+        if char == "." and before.isspace() and _word_char(after):
+            return True
+    return False
+
+
 def normalize_tag(category: str) -> str | None:
-    """``category`` as a tag (without ``#``), or ``None`` when nothing usable is left."""
+    """``category`` as a tag (without ``#``), or ``None`` when nothing usable is left, or
+    when what is left would name something else (:func:`_meaningful_symbol`)."""
+    category = unicodedata.normalize("NFC", category).strip()
+    if _meaningful_symbol(category.removeprefix("#")):
+        return None
     words: list[str] = []
     current: list[str] = []
-    for char in unicodedata.normalize("NFC", category) + " ":
+    for char in category + " ":
         if _word_char(char):
             current.append(char)
         elif char not in _APOSTROPHES:

@@ -131,4 +131,23 @@ def split_headline(text: str, *, limit: int = HEADLINE_MAX_CHARS) -> tuple[str, 
     first, rest = split_first_sentence(text)
     if not first:
         return "", rest
-    return truncate(first, limit), rest
+    return truncate(_without_full_stop(first), limit), rest
+
+
+#: Full stops a headline does not end with (a question or exclamation mark it keeps).
+_FULL_STOPS: Final = ".।۔。"
+_INITIALISM_END: Final = re.compile(r"(?:^|\s)(?:[^\W\d_]\.){2,}$")
+
+
+def _without_full_stop(sentence: str) -> str:
+    """``sentence`` as a headline: without its one final full stop, as headlines are written
+    ("Council met on Monday." → "Council met on Monday"), but an ellipsis and an initialism
+    ("… in the U.S.") keep theirs."""
+    if (
+        len(sentence) > 1
+        and sentence[-1] in _FULL_STOPS
+        and sentence[-2] not in _FULL_STOPS
+        and _INITIALISM_END.search(sentence) is None
+    ):
+        return sentence[:-1].rstrip()
+    return sentence

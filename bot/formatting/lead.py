@@ -14,18 +14,25 @@ with its paragraphs and lines kept, without what a reader of a post should not s
   words, and a dateline before the first sentence makes that sentence read wrong. A place in
   capitals may end in a colon or a dash; a place in title case or in another script only in a
   colon or with a news agency in brackets (``Nadal – who won…`` is no dateline); words that
-  label rather than place (``Breaking:``, ``Watch:``, ``अपडेट:``) are not datelines.
+  label rather than place (``Breaking:``, ``Watch:``, ``अपडेट:``) are not datelines. A name
+  followed by a colon only is a dateline only when :mod:`bot.formatting.places` knows it as a
+  place (``Modi: …`` and ``NASA: …`` quote a speaker); so is a Hindi ``नई दिल्ली।``, ``नई
+  दिल्ली, एजेंसी।``, ``नई दिल्ली |``, a CJK ``【北京】``; a date, an agency in brackets or a dash
+  after capitals proves one anyway (``北京12月1日电``, ``【東京＝共同】``, ``কলকাতা, ১ ডিসেম্বর:``).
+  The story's first letter is capitalised once its dateline is gone.
 * **Bylines and time stamps**: a line ``By Jane Doe``, ``By Jane Doe | Updated: …``, ``Written
   by …``, ``Reported by …``, ``Updated: Dec 1, 2023``, ``लेखक: …``, ``… द्वारा``, ``تحریر: …``.
 * **Captions and photo credits**: a line ``Photo: Reuters``, ``File photo``, ``Representational
-  image``, ``फाइल फोटो``; ``(Image credit: …)``, ``(Photo: PTI)``, ``(File photo)`` anywhere.
+  image``, ``फाइल फोटो``, ``सौजन्य: एएनआई``, ``इनपुट: भाषा``, ``एजेंसी``; ``(Image credit: …)``,
+  ``(Photo: PTI)``, ``(File photo)``, ``(इनपुट: एजेंसी)`` anywhere.
   The post does not show the page's pictures, so their captions describe nothing.
 * **Calls to action**: share and like buttons (``Share this:``, ``Click to share on Twitter
   (Opens in new window)``, ``Like this:``, ``Like Loading...``: a ``Share this:`` or ``Like
   this:`` line ends the article), newsletter and channel invitations (``Sign up for our
   newsletter``, ``Follow us on …``, ``Join our WhatsApp channel``, ``यह भी पढ़ें``, ``ہمیں فالو
   کریں``), links to other stories (``Also read: …``, ``ALSO READ | …``), ``Advertisement``.
-* **Blog engines' endings**: ``Continue reading →``, ``Read more »``, ``The post … appeared
+* **Blog engines' endings**: ``Continue reading →``, ``Continue reading…``, ``Read more »``,
+  ``[Read more]``, ``Read the full story``, ``Click here to read more.``, ``The post … appeared
   first on …`` at the end of a line; a closing ``[…]`` becomes ``…`` (the text is still marked
   as cut, so :func:`~bot.formatting.condense.condense` can leave that sentence out).
 * **Cookie notices and script text** leaked into the page's text (``We use cookies…``,
@@ -57,6 +64,7 @@ from bot.formatting.condense import (
     split_sentences,
 )
 from bot.formatting.html_text import clean_line
+from bot.formatting.places import is_place
 
 __all__ = ["MIN_REPEAT_CHARS", "PHRASES", "Phrases", "clean_lead", "drop_repeated_title"]
 
@@ -233,7 +241,10 @@ HINDI: Final = Phrases(
         r"|लाइक करें)[^\n]{0,120}",
         r"[^\n]{0,80}(?:व्हाट्सऐप|व्हाट्सएप|वॉट्सऐप|वाट्सएप|टेलीग्राम|whatsapp|telegram)"
         r"\s*चैनल[^\n]{0,120}",
-        r"शेयर करें\s*:?|विज्ञापन|स्पॉन्सर्ड",
+        r"शेयर करें\s*:?|विज्ञापन|स्पॉन्सर्ड|एजेंसी|एजेंसियां",
+        # Credits and links to other stories: "सौजन्य: एएनआई", "(इनपुट: भाषा)", "पढ़ें: …"
+        r"\(?(?:सौजन्य|इनपुट|इनपुट्स)\s*[:ः-]\s*[^\n]{1,80}\)?",
+        r"पढ़ें\s*[:ः|]\s*[^\n]{1,300}",
         r"(?:देश-दुनिया|ताज़ा|ताजा|लेटेस्ट)[^\n]{0,40}(?:खबरें|ख़बरें|खबरों|ख़बरों|न्यूज़|अपडेट्स)"
         r"[^\n]{0,40}(?:के लिए|पढ़ें|देखें)[^\n]{0,200}",
     ),
@@ -241,6 +252,7 @@ HINDI: Final = Phrases(
     inline=(
         r"\s*\((?:फाइल फोटो|फ़ाइल फ़ोटो|फाइल फ़ोटो|फ़ाइल फोटो|सांकेतिक तस्वीर|प्रतीकात्मक तस्वीर"
         r"|सांकेतिक फोटो|प्रतीकात्मक फोटो|फोटो|फ़ोटो|तस्वीर)(?:\s*[:ः-]\s*[^()\n]{1,60})?\)",
+        r"\s*\((?:इनपुट|इनपुट्स|सौजन्य)\s*[:ः-]\s*[^()\n]{1,60}\)",
     ),
     labels=_HINDI_LABELS,
 )
@@ -297,6 +309,9 @@ _LINE_ENDS: Final = tuple(
         r"(?:\A|(?<=\s))(?i:read more) ?(?:[→»›]|\.\.\.|…)\Z",
         # Jetpack's headings, once its buttons are gone.
         _PHRASE_START + r"(?:(?i:share this|like this):\s*)+\Z",
+        # "Continue reading…", "[Read more]", "Read the full story", "Click here to read more."
+        _PHRASE_START + r"\[?(?i:continue reading|read more|read (?:the )?full (?:story|article)"
+        r"|click here to read more)\]?(?: ?(?:[→»›]|\.\.\.|…))?\.?\Z",
         # Hindi and Urdu "read more".
         _PHRASE_START + r"(?:और पढ़ें|पूरा पढ़ें|पूरी खबर पढ़ें|مزید پڑھیں)\s*[→»›]?\Z",
     )
@@ -315,36 +330,52 @@ _LEADING_CAPTION: Final = regex.compile(
 _CAPS_WORD: Final = r"\p{Lu}[\p{Lu}.'’&]*(?:-\p{Lu}[\p{Lu}.'’]*)*"
 _CAPS_PLACE: Final = rf"{_CAPS_WORD}(?:[ /]{_CAPS_WORD}){{0,3}}"
 _TITLE_WORD: Final = r"\p{Lu}[\p{Ll}'’.]+(?:-\p{Lu}?[\p{Ll}'’.]+)*"
-_TITLE_PLACE: Final = rf"{_TITLE_WORD}(?: {_TITLE_WORD}){{0,2}}"
+_TITLE_NAME: Final = rf"{_TITLE_WORD}(?: {_TITLE_WORD}){{0,2}}"
+#: A place in title case, or places joined by slashes ("Kolkata/New Delhi").
+_TITLE_PLACE: Final = rf"{_TITLE_NAME}(?:/{_TITLE_NAME}){{0,2}}"
 _INDIC: Final = (
     r"[\p{Devanagari}\p{Bengali}\p{Gurmukhi}\p{Gujarati}\p{Oriya}\p{Tamil}\p{Telugu}"
     r"\p{Kannada}\p{Malayalam}]"
 )
 _INDIC_PLACE: Final = rf"{_INDIC}+(?: {_INDIC}+){{0,2}}"
 _ARABIC_PLACE: Final = r"\p{Arabic}+(?: \p{Arabic}+){0,2}"
+_BENGALI_MONTHS: Final = (
+    r"(?:জানুয়ারি|জানুয়ারি|ফেব্রুয়ারি|ফেব্রুয়ারি|মার্চ|এপ্রিল|মে|জুন|জুলাই|আগস্ট|অগস্ট"
+    r"|সেপ্টেম্বর|অক্টোবর|নভেম্বর|ডিসেম্বর)"
+)
 _DATE: Final = (
     rf"(?i:{_MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)? (?i:{_MONTHS})"
-    rf"|[\d\p{{Devanagari}}]+ \p{{Devanagari}}+|\d{{1,2}} \p{{Arabic}}+"
+    rf"|\d{{1,2}} \p{{Devanagari}}+|\d{{1,2}} {_BENGALI_MONTHS}|\d{{1,2}} \p{{Arabic}}+"
 )
 _YEAR: Final = r"(?:,? \d{4})?"
 _AGENCY: Final = r"\([^()\n]{1,30}\)"
 _COLON: Final = r"\s*[:：]"
 _DASH: Final = r"\s+(?:--|[-–—])"
+#: What ends a Hindi dateline without a date: a danda or a bar ("नई दिल्ली। …", "नई दिल्ली | …").
+_DANDA: Final = r"\s*[।|]"
+#: A dateline. A place followed by a colon only (or, in Hindi, a danda) may be a speaker
+#: ("Modi: …"), so it counts only when :func:`~bot.formatting.places.is_place` knows it; a
+#: date (``proof``), an agency in brackets or a dash after capitals shows a dateline anyway.
 _DATELINE: Final = regex.compile(
     r"\A(?:"
     # NEW DELHI: / NEW DELHI, Dec 1 (Reuters) - / MUMBAI (PTI): / WASHINGTON — / LONDON (AP) The
-    rf"(?P<caps>{_CAPS_PLACE})(?:, (?:{_DATE}){_YEAR})?"
-    rf"(?: {_AGENCY}(?:{_COLON}|{_DASH})?|{_COLON}|{_DASH})"
-    # New Delhi: / New Delhi, Dec 1 (PTI) / Mumbai (PTI) -
-    rf"|(?P<title>{_TITLE_PLACE})(?:, (?:{_DATE}){_YEAR})?"
-    rf"(?: {_AGENCY}(?:{_COLON}|{_DASH})?|{_COLON})"
-    # नई दिल्ली: / मुंबई, 1 दिसंबर (भाषा) / اسلام آباد:
-    # (after an agency, a danda or an Urdu full stop may close it: "श्रीनगर, 25 नवंबर (भाषा)।")
-    rf"|(?P<other>{_INDIC_PLACE}|{_ARABIC_PLACE})(?:, (?:{_DATE}){_YEAR})?"
-    rf"(?: {_AGENCY}(?:{_COLON}|{_DASH}|\s*[।۔])?|{_COLON})"
+    rf"(?P<caps>{_CAPS_PLACE})(?P<cproof>, (?:{_DATE}){_YEAR})?"
+    rf"(?:(?P<cagency> {_AGENCY})(?:{_COLON}|{_DASH})?|{_COLON}|(?P<cdash>{_DASH}))"
+    # New Delhi: / New Delhi, Dec 1 (PTI) / Mumbai (PTI) - / Kolkata/New Delhi:
+    rf"|(?P<title>{_TITLE_PLACE})(?P<tproof>, (?:{_DATE}){_YEAR})?"
+    rf"(?:(?P<tagency> {_AGENCY})(?:{_COLON}|{_DASH})?|{_COLON})"
+    # नई दिल्ली: / मुंबई, 1 दिसंबर (भाषा) / اسلام آباد: / কলকাতা, ১ ডিসেম্বর:
+    # (after an agency, a danda or an Urdu full stop may close it: "श्रीनगर, 25 नवंबर (भाषा)।";
+    # a known place may end in one alone, or after a bureau: "नई दिल्ली, जागरण ब्यूरो।")
+    rf"|(?P<other>{_INDIC_PLACE}|{_ARABIC_PLACE})(?P<oproof>, (?:{_DATE}){_YEAR})?"
+    rf"(?:(?P<oagency> {_AGENCY})(?:{_COLON}|{_DASH}|\s*[।۔])?|{_COLON}"
+    rf"|(?:, (?:{_INDIC_PLACE}|{_AGENCY}))?{_DANDA})"
     # (AP) — / (Reuters) -
     rf"|{_AGENCY}(?:{_COLON}|{_DASH})"
     r")\s+(?=\S)"
+    # Xinhua's 北京12月1日电 (a date proves it), 【北京】 and Kyodo's 【東京＝共同】
+    r"|\A(?:新华社|中新社|中新网)?(?P<cjk>[\p{Han}\p{Katakana}ー]{1,8}?)\d{1,2}月\d{1,2}日电\s*"
+    r"|\A【(?P<bracket>[\p{Han}\p{Katakana}ー]{1,8})(?P<kyodo>＝[^【】\n]{1,10})?】\s*"
 )
 
 
@@ -358,8 +389,23 @@ def _strip_dateline(line: str) -> str:
         return line
     if match.group("caps") and not any(char.isalpha() for char in match.group("caps")[1:]):
         return line  # "A -" or "I:" is not a place
+    bracket = match.group("bracket")
+    proven = match.group("cjk") is not None or any(
+        match.group(name)
+        for name in ("cproof", "cagency", "cdash", "tproof", "tagency", "oproof", "oagency")
+    )
+    if bracket is not None:
+        proven = match.group("kyodo") is not None
+        place = bracket
+    if place and not proven and not is_place(place):
+        return line  # "Modi: …" quotes a speaker
     rest = line[match.end() :]
-    return rest if any(char.isalnum() for char in rest) else line
+    if not any(char.isalnum() for char in rest):
+        return line
+    # "CHENNAI — heavy rain." reads as "Heavy rain." (but "eBay" stays as it is written).
+    if "a" <= rest[0] <= "z" and not rest[1:2].isupper():
+        rest = rest[0].upper() + rest[1:]
+    return rest
 
 
 # Lines -------------------------------------------------------------------------------------

@@ -40,8 +40,9 @@ from urllib.parse import quote, urlsplit
 
 from bot.article import ArticleDraft
 from bot.errors import TemplateError
-from bot.formatting.condense import ELLIPSIS, condense, split_sentences, truncate
+from bot.formatting.condense import ELLIPSIS, condense, truncate
 from bot.formatting.hashtags import hashtags as make_hashtags
+from bot.formatting.headline import split_headline
 from bot.formatting.html_text import absolute_http_url, clean_line
 from bot.formatting.language import detect_language
 from bot.formatting.lead import drop_repeated_title
@@ -92,7 +93,7 @@ UNTITLED: Final = "(untitled)"
 #: any other. (These move to the gettext catalogues with the rest of the texts.)
 READ_MORE: Final[dict[str, str]] = {
     "en": "Read more",
-    "hi": "पूरा पढ़ें",
+    "hi": "पूरी खबर पढ़ें",
     "ur": "مزید پڑھیں",
     "bn": "আরও পড়ুন",
     "zh": "阅读全文",
@@ -141,7 +142,7 @@ def article_language(title: str, summary: str) -> str | None:
 def read_more_label(text: str, fallback: str = "") -> str:
     """The link's label in the language of ``text``, else of ``fallback`` (:data:`READ_MORE`).
 
-    Devanagari → "पूरा पढ़ें", Arabic script (Urdu) → "مزید پڑھیں", Bengali → "আরও পড়ুন",
+    Devanagari → "पूरी खबर पढ़ें", Arabic script (Urdu) → "مزید پڑھیں", Bengali → "আরও পড়ুন",
     Chinese → "阅读全文", Japanese → "続きを読む", anything else → "Read more". A text without
     letters (``"2024"``) is decided by ``fallback``.
     """
@@ -185,14 +186,14 @@ def _drop_repeated_title(title: str, summary: str) -> str:
 def _fallback_title(summary: str, link: str | None) -> tuple[str, str]:
     """The title of an article without one, and what is left of the summary after it.
 
-    The summary's first sentence (cut to :data:`FALLBACK_TITLE_LIMIT`) and the sentences after
-    it; else the link's host, else :data:`UNTITLED`, and the summary unchanged. A summary
-    with nothing visible in it (``"\u200c"``, ``"\u3164"``: see
-    :func:`~bot.formatting.telegram_html.visible`) gives no title.
+    The summary's first sentence as a headline (:func:`~bot.formatting.headline.split_headline`,
+    cut to :data:`FALLBACK_TITLE_LIMIT`) and the rest of the summary; else the link's host,
+    else :data:`UNTITLED`, and the summary unchanged. A summary with nothing visible in it
+    (``"\u200c"``, ``"\u3164"``: see :func:`~bot.formatting.telegram_html.visible`) gives no
+    title.
     """
     if visible(summary):
-        first, *rest = split_sentences(summary)
-        return truncate(first, FALLBACK_TITLE_LIMIT), " ".join(rest)
+        return split_headline(summary, limit=FALLBACK_TITLE_LIMIT)
     if link:
         host = urlsplit(link).hostname
         if host:

@@ -15,6 +15,13 @@ and ``image`` are ``""`` when the article has none, ``hashtags`` a list of ``#Ta
 :meth:`PostTemplate.compile` refuses, with the line and the reason:
 
 - Jinja syntax errors, unknown fields, filters outside :data:`FILTERS`;
+- any name that is not a field, a ``{% for %}`` variable or ``range(…)`` (``self``, ``loop``
+  outside a loop, ``range`` uncalled, ``varargs``…), and any attribute or item access
+  (``title.format``, ``title[0]``) but ``loop.index``, ``loop.index0``, ``loop.first``,
+  ``loop.last`` and ``loop.length`` inside a loop and ``hashtags`` at an integer
+  (``hashtags[0]``, ``hashtags[-1]``): what else a template could reach renders as Python's
+  ``<…>`` of an object, memory address included, and a ``{% for %}`` variable may not hide a
+  field or ``loop``;
 - what a post template has no use for and that could escape the sandbox's spirit or its
   bounds: ``{% set %}``, macros, blocks, includes and imports, ``{% autoescape %}``,
   ``{% filter %}``, ``{% with %}``, calling functions or methods (``range`` aside);
@@ -22,7 +29,9 @@ and ``image`` are ``""`` when the article has none, ``hashtags`` a list of ``#Ta
   picture and link), is not valid Telegram HTML (``parse_telegram_html(strict=True)``), has no
   visible text (nothing but spaces and characters Telegram deletes or draws as nothing, such as
   ``\u3164`` HANGUL FILLER: :func:`~bot.formatting.telegram_html.visible`), or, for a short
-  article, does not fit Telegram's limit.
+  article, does not fit Telegram's limit. An ``<a href="{{ link }}">`` that fails on the article
+  without a link (where ``link`` is ``""``) is refused saying so and suggesting
+  ``{% if link %}…{% endif %}`` (and the same for ``image``).
 
 A post's HTML is what the template renders, stripped, and then changed as Telegram changes its
 text (:func:`~bot.formatting.telegram_html.shown_html`: what tdlib deletes is deleted, leading and
@@ -48,7 +57,7 @@ from types import TracebackType
 from typing import Any, Final
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.errors import TemplateError
@@ -166,6 +175,10 @@ _ALLOWED: Final[tuple[type[nodes.Node], ...]] = (
     nodes.And,
     nodes.Or,
 )
+#: What a template may read of ``loop`` inside ``{% for %}``.
+_LOOP_ATTRS: Final = ("index", "index0", "first", "last", "length")
+#: Names a ``{% for %}`` variable may not take.
+_RESERVED: Final = frozenset({"loop", "range", "self", "varargs", "kwargs", "caller"})
 _OFFSET: Final = re.compile(r"at byte offset (\d+)")
 _UNKNOWN_FILTER: Final = re.compile(r"No filter named '([^']*)'")
 _FILENAME: Final = "<post template>"
@@ -370,19 +383,100 @@ def _check_nodes(tree: nodes.Template) -> None:
             )
 
 
-def _check_names(tree: nodes.Template) -> None:
-    unknown = meta.find_undeclared_variables(tree) - set(FIELDS) - set(_ENV.globals)
-    if not unknown:
+def _check_expressions(tree: nodes.Template) -> None:
+    """Refuse names that are not fields and any attribute or item access (see the module).
+
+    What a template can reach is only plain values: a field, a ``{% for %}`` variable, a
+    constant, ``range(…)``, ``loop.index`` and the like inside a loop, ``hashtags[0]``. Anything
+    else (``self``, ``title.format``, ``loop`` alone, ``range`` uncalled) renders, if at all,
+    as Python's ``<…>`` of an object, memory address included.
+    """
+    _check_expression(tree, frozenset(), in_loop=False)
+
+
+def _check_expression(node: nodes.Node, scope: frozenset[str], *, in_loop: bool) -> None:
+    if isinstance(node, nodes.For):
+        _check_expression(node.iter, scope, in_loop=in_loop)
+        targets = frozenset(_loop_targets(node.target))
+        if node.test is not None:  # ``loop`` is not defined in a for's ``if``
+            _check_expression(node.test, scope | targets, in_loop=False)
+        for child in node.body:
+            _check_expression(child, scope | targets, in_loop=True)
+        for child in node.else_:
+            _check_expression(child, scope, in_loop=in_loop)
         return
-    lines = {
-        node.name: node.lineno
-        for node in reversed(list(tree.find_all(nodes.Name)))
-        if node.name in unknown
-    }
-    name = min(unknown, key=lambda n: (lines.get(n, 0), n))
+    if isinstance(node, nodes.Name):
+        _check_name(node, scope, in_loop=in_loop)
+        return
+    if isinstance(node, nodes.Getattr):
+        if isinstance(node.node, nodes.Name) and _is_name(node.node, "loop", scope):
+            if in_loop and node.attr in _LOOP_ATTRS:
+                return
+            _check_name(node.node, scope, in_loop=in_loop)
+        else:
+            loop_attrs = ", ".join(f"loop.{attr}" for attr in _LOOP_ATTRS)
+            raise TemplateError(
+                f"line {node.lineno}: attribute access ('.{node.attr}') is not allowed in a post "
+                f"template (fields are plain values: use filters such as |upper or |date; "
+                f"inside {{% for %}}, {loop_attrs})"
+            )
+        return
+    if isinstance(node, nodes.Getitem):
+        if not (_is_name(node.node, "hashtags", scope) and _is_int(node.arg)):
+            raise TemplateError(
+                f"line {node.lineno}: item access ('[…]') is not allowed in a post template "
+                "(only hashtags[0] and the like; for text use |truncate, |first, |last)"
+            )
+        return
+    if isinstance(node, nodes.Call) and _is_name(node.node, "range", scope):
+        for child in node.iter_child_nodes(exclude=("node",)):
+            _check_expression(child, scope, in_loop=in_loop)
+        return
+    for child in node.iter_child_nodes():
+        _check_expression(child, scope, in_loop=in_loop)
+
+
+def _loop_targets(target: nodes.Node) -> Iterator[str]:
+    for name in target.find_all(nodes.Name) if not isinstance(target, nodes.Name) else [target]:
+        if name.name in _RESERVED or name.name in FIELDS:
+            raise TemplateError(
+                f"line {name.lineno}: a {{% for %}} variable may not be called {name.name!r} "
+                "(it would hide a field or Jinja's own)"
+            )
+        yield name.name
+
+
+def _check_name(node: nodes.Name, scope: frozenset[str], *, in_loop: bool) -> None:
+    if node.name in FIELDS or node.name in scope:
+        return
+    line = node.lineno
+    if node.name == "loop":
+        usable = ", ".join(f"loop.{attr}" for attr in _LOOP_ATTRS)
+        raise TemplateError(
+            f"line {line}: of 'loop' a template may use only {usable}"
+            if in_loop
+            else f"line {line}: 'loop' is only usable inside {{% for %}} ({usable})"
+        )
+    if node.name == "range":
+        raise TemplateError(f"line {line}: range is only usable called, as range(…)")
     raise TemplateError(
-        f"line {lines.get(name, 1)}: unknown field {name!r} (a template may use "
-        f"{', '.join(FIELDS)})"
+        f"line {line}: unknown field {node.name!r} (a template may use {', '.join(FIELDS)})"
+    )
+
+
+def _is_name(node: nodes.Node, name: str, scope: frozenset[str]) -> bool:
+    """Whether ``node`` is Jinja's or the template's own ``name``, not a loop variable."""
+    return isinstance(node, nodes.Name) and node.name == name and name not in scope
+
+
+def _is_int(node: nodes.Node) -> bool:
+    """Whether ``node`` is an integer constant, such as ``0`` or ``-1``."""
+    if isinstance(node, nodes.Neg | nodes.Pos):
+        node = node.node
+    return (
+        isinstance(node, nodes.Const)
+        and isinstance(node.value, int)
+        and not isinstance(node.value, bool)
     )
 
 
@@ -512,7 +606,7 @@ def _compile(source: str) -> PostTemplate:
     try:
         tree = _ENV.parse(source, filename=_FILENAME)
         _check_nodes(tree)
-        _check_names(tree)
+        _check_expressions(tree)
         _bound_loops(tree)
         code = _ENV.compile(tree, filename=_FILENAME)
         compiled = _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None), None)
@@ -531,7 +625,7 @@ def _compile(source: str) -> PostTemplate:
         try:
             text = parse_telegram_html(shown_html(html), strict=True).text
         except TelegramHTMLError as exc:
-            raise TemplateError(_for(_html_error(html, exc), what)) from None
+            raise TemplateError(_for(_html_error(html, exc), what, _hint(exc, sample))) from None
         if not visible(text):
             raise TemplateError(_for(_invisible_error(text), what))
         limit = _CAPTION_LIMIT if sample.image else _MESSAGE_LIMIT
@@ -559,6 +653,27 @@ def _invisible_error(text: str) -> str:
     )
 
 
-def _for(message: str, what: str) -> str:
-    """``message`` with the sample it failed on, unless it is the first, the usual article."""
-    return f"{message} (for {what})" if what else message
+def _hint(error: TelegramHTMLError, sample: TemplateFields) -> str:
+    """Why an ``<a href>`` is empty, when it fails on an article without a link or picture.
+
+    The samples come in pairs, with the link then without it (and with the picture then
+    without it), so a failure on the one without has passed on the one with.
+    """
+    if 'Tag "a" must have attribute "href"' not in error.message:
+        return ""
+    for name, value in (("link", sample.link), ("image", sample.image)):
+        if not value:
+            return (
+                f"{name} is empty for an article without "
+                f"{'a link' if name == 'link' else 'a picture'}; wrap the tag in "
+                f"{{% if {name} %}}…{{% endif %}}"
+            )
+    return ""
+
+
+def _for(message: str, what: str, hint: str = "") -> str:
+    """``message`` with the sample it failed on, unless it is the first, the usual article,
+    and ``hint``, what to do about it."""
+    if what:
+        return f"{message} (for {what}: {hint})" if hint else f"{message} (for {what})"
+    return f"{message} ({hint})" if hint else message

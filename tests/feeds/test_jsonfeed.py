@@ -75,7 +75,7 @@ class TestFixtures:
             }, id="external-url-image-attachment-modified-date"),
             pytest.param(3, {
                 "key": "note-1004",
-                "title": "Short note without a title or a link.",
+                "title": "Short note without a title or a link",
                 "summary": "Short note without a title or a link.",
                 "link": None,
                 "image": "https://img.news.example/note.jpg",

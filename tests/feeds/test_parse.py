@@ -790,7 +790,7 @@ class TestLeadsAndHeadlines:
             pytest.param("<title>Only a title</title>", "Only a title", "", None, id="title-only"),
             pytest.param("<link>https://ex.example/a</link>", "", "", "https://ex.example/a",
                          id="link-only"),
-            pytest.param("<description>Storm hits. Ferries stay.</description>", "Storm hits.",
+            pytest.param("<description>Storm hits. Ferries stay.</description>", "Storm hits",
                          "Storm hits. Ferries stay.", None, id="untitled"),
             pytest.param("<title>Tom &amp;amp Jerry</title>", "Tom & Jerry", "", None,
                          id="amp-without-semicolon"),

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from bot.formatting.condense import ELLIPSIS, condense, split_sentences, truncate
+from bot.formatting.condense import DEFAULT_LIMIT, ELLIPSIS, condense, split_sentences, truncate
+from tests.conftest import bounded
 
 
 class TestSplitSentences:
@@ -263,3 +264,25 @@ class TestParagraphsAndScripts:
     def test_condenses(self, text: str, limit: int, expected: str) -> None:
         """Sentences join with a space, none after a CJK mark, a line break after no mark."""
         assert condense(text, limit) == expected
+
+
+class TestHostileRuns:
+    """Runs of marks no whitespace follows are read once, not once per mark (which took 120 s
+    for 100,000 dots, and a feed with one such entry timed out whole)."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            pytest.param("." * 100_000, id="dots"),
+            pytest.param("?." * 50_000, id="question-dots"),
+            pytest.param("।" * 100_000, id="dandas"),
+            pytest.param("。" * 100_000, id="cjk"),
+            pytest.param('."' * 50_000, id="dot-quote"),
+            pytest.param("Storm. " + "." * 100_000 + " Next one.", id="inside-prose"),
+            pytest.param(". " * 50_000, id="dot-space"),
+        ],
+    )
+    def test_runs_of_marks_are_read_in_bounded_time(self, text: str) -> None:
+        sentences = bounded(lambda: split_sentences(text), seconds=5)
+        assert sentences
+        assert len(bounded(lambda: condense(text), seconds=5)) <= DEFAULT_LIMIT

@@ -29,6 +29,20 @@ class TestNormalizeTag:
             pytest.param(" - ", None, id="only-punctuation"),
             pytest.param("x" * (MAX_TAG_LENGTH + 1), None, id="too-long"),
             pytest.param("x" * MAX_TAG_LENGTH, "x" * MAX_TAG_LENGTH, id="longest"),
+            pytest.param("C++", None, id="plus-dropped-not-C"),
+            pytest.param("#C++", None, id="hash-and-plus"),
+            pytest.param("Disney+", None, id="trailing-plus"),
+            pytest.param("C#", None, id="sharp"),
+            pytest.param("F# programming", None, id="sharp-in-phrase"),
+            pytest.param(".NET", None, id="leading-dot"),
+            pytest.param("  .NET Core", None, id="leading-dot-after-space"),
+            pytest.param("J&K", None, id="ampersand-between-letters"),
+            pytest.param("AT&T", None, id="ampersand-in-name"),
+            pytest.param("Arts & Culture", "ArtsCulture", id="spaced-ampersand-separates"),
+            pytest.param("Sports + Fitness", "SportsFitness", id="spaced-plus-separates"),
+            pytest.param("Node.js", "NodeJs", id="dot-inside-word-joins"),
+            pytest.param("ASP.NET", "ASPNET", id="dot-inside-acronym-joins"),
+            pytest.param("...and more", "AndMore", id="ellipsis-is-not-a-leading-dot"),
         ],
     )  # fmt: skip
     def test_normalizes(self, category: str, tag: str | None) -> None:
@@ -70,6 +84,8 @@ class TestHashtags:
             pytest.param(["a1", "b2"], 0, [], id="zero-turns-off"),
             pytest.param(["2024", "क्रिकेट", "Sport"], 3, ["#Sport"], id="unusable-skipped"),
             pytest.param([], 3, [], id="none"),
+            pytest.param(["C++", "C", ".NET", "J&K", "Node.js"], 3, ["#C", "#NodeJs"],
+                         id="symbol-names-skipped"),
         ],
     )  # fmt: skip
     def test_hashtags(self, categories: list[str], limit: int, tags: list[str]) -> None:

@@ -66,9 +66,15 @@ class TestSplitHeadline:
         ("text", "expected"),
         [
             pytest.param("Storm hits. Ferries stay.\n\nMore.",
-                         ("Storm hits.", "Ferries stay.\n\nMore."), id="first-sentence"),
+                         ("Storm hits", "Ferries stay.\n\nMore."), id="first-sentence"),
             pytest.param("Heading\n\nBody text.", ("Heading", "Body text."), id="first-line"),
-            pytest.param("北京下雪了。明天更冷。", ("北京下雪了。", "明天更冷。"), id="chinese"),
+            pytest.param("北京下雪了。明天更冷。", ("北京下雪了", "明天更冷。"), id="chinese"),
+            pytest.param("Talks end in the U.S.", ("Talks end in the U.S.", ""),
+                         id="initialism-keeps-its-stop"),
+            pytest.param("Who won? Nobody.", ("Who won?", "Nobody."), id="question-kept"),
+            pytest.param("Wait for it... More.", ("Wait for it...", "More."), id="ellipsis-kept"),
+            pytest.param("घाटी में बर्फ़ गिरी। स्कूल बंद।", ("घाटी में बर्फ़ गिरी", "स्कूल बंद।"),
+                         id="danda-dropped"),
             pytest.param("", ("", ""), id="empty"),
         ],
     )  # fmt: skip

@@ -42,6 +42,48 @@ class TestDatelines:
             pytest.param("NEW DELHI:", "NEW DELHI:", id="nothing-after"),
             pytest.param("Storm hits.\n\nNEW DELHI: Later.", "Storm hits.\n\nNEW DELHI: Later.",
                          id="only-at-the-start"),
+            # A name followed by a colon only is a speaker unless it is a known place.
+            pytest.param("Trump: I will win again.", "Trump: I will win again.", id="speaker"),
+            pytest.param("Rahul Gandhi: BJP lied.", "Rahul Gandhi: BJP lied.", id="speaker-2"),
+            pytest.param("Modi: India will grow fastest.", "Modi: India will grow fastest.",
+                         id="speaker-3"),
+            pytest.param("Elon Musk: Twitter is for sale.", "Elon Musk: Twitter is for sale.",
+                         id="speaker-4"),
+            pytest.param("Delhi Police: A man was arrested.", "Delhi Police: A man was arrested.",
+                         id="speaker-place-and-word"),
+            pytest.param("Police: Man arrested after chase.", "Police: Man arrested after chase.",
+                         id="speaker-word"),
+            pytest.param("NASA: Probe lands.", "NASA: Probe lands.", id="speaker-caps"),
+            pytest.param("BJP: We will win.", "BJP: We will win.", id="speaker-caps-2"),
+            pytest.param("मोदी: भारत आगे बढ़ेगा।", "मोदी: भारत आगे बढ़ेगा।", id="speaker-hindi"),
+            pytest.param("शेयर बाजार: सेंसेक्स गिरा।", "शेयर बाजार: सेंसेक्स गिरा।",
+                         id="topic-hindi"),
+            pytest.param("New Delhi: The United States has once again asked…",
+                         "The United States has once again asked…", id="gazetteer-title"),
+            pytest.param("MUMBAI: Shares rose.", "Shares rose.", id="gazetteer-caps"),
+            pytest.param("Kolkata/New Delhi: Rain.", "Rain.", id="gazetteer-slash"),
+            pytest.param("Kolkata/Modi: Rain.", "Kolkata/Modi: Rain.", id="slash-not-places"),
+            pytest.param("NASA, Dec 1 (Reuters) - Probe lands.", "Probe lands.",
+                         id="date-proves-dateline"),
+            # Hindi datelines closed by a danda or a bar, after a bureau or agency.
+            pytest.param("नई दिल्ली। सरकार ने कहा।", "सरकार ने कहा।", id="hindi-danda"),
+            pytest.param("नई दिल्ली, एजेंसी। सरकार ने कहा।", "सरकार ने कहा।", id="hindi-agency-danda"),
+            pytest.param("नई दिल्ली, जागरण ब्यूरो। सरकार ने कहा।", "सरकार ने कहा।",
+                         id="hindi-bureau-danda"),
+            pytest.param("मुंबई, (एजेंसी)। शेयर चढ़े।", "शेयर चढ़े।", id="hindi-bracket-danda"),
+            pytest.param("नई दिल्ली | सरकार ने कहा।", "सरकार ने कहा।", id="hindi-bar"),
+            pytest.param("मोदी, भाजपा नेता। भारत जीता।", "मोदी, भाजपा नेता। भारत जीता।",
+                         id="hindi-danda-not-place"),
+            pytest.param("কলকাতা, ১ ডিসেম্বর: বৃষ্টি হয়েছে।", "বৃষ্টি হয়েছে।", id="bengali-date"),
+            pytest.param("ঢাকা: বৃষ্টি হয়েছে।", "বৃষ্টি হয়েছে।", id="bengali-colon"),
+            pytest.param("لاہور: بارش ہوئی۔", "بارش ہوئی۔", id="urdu-gazetteer"),
+            pytest.param("北京12月1日电 记者报道。", "记者报道。", id="xinhua"),
+            pytest.param("【北京】记者报道。", "记者报道。", id="cjk-bracket"),
+            pytest.param("【東京＝共同】政府は発表した。", "政府は発表した。", id="kyodo"),
+            pytest.param("【独家】记者报道。", "【独家】记者报道。", id="cjk-bracket-not-place"),
+            # The story's first word is capitalised once the dateline is gone.
+            pytest.param("CHENNAI — heavy rain.", "Heavy rain.", id="capitalised"),
+            pytest.param("MUMBAI — eBay grew.", "eBay grew.", id="camel-case-kept"),
         ],
     )  # fmt: skip
     def test_dateline(self, text: str, expected: str) -> None:
@@ -88,6 +130,24 @@ class TestBoilerplate:
                          "Storm hits.", id="appeared-first-on"),
             pytest.param("Storm hits. Continue reading →", "Storm hits.", id="continue-reading"),
             pytest.param("Storm hits. Read more »", "Storm hits.", id="read-more"),
+            pytest.param("Storm hits the coast. Continue reading…", "Storm hits the coast.",
+                         id="continue-reading-ellipsis"),
+            pytest.param("Storm hits the coast. Continue reading...", "Storm hits the coast.",
+                         id="continue-reading-dots"),
+            pytest.param("Storm hits the coast. [Read more]", "Storm hits the coast.",
+                         id="read-more-bracketed"),
+            pytest.param("Storm hits the coast. Read the full story", "Storm hits the coast.",
+                         id="read-full-story"),
+            pytest.param("Storm hits the coast. Click here to read more.", "Storm hits the coast.",
+                         id="click-here-to-read-more"),
+            pytest.param("He asked us to read more.", "He asked us to read more.",
+                         id="read-more-in-prose"),
+            pytest.param("भारत जीता।\n\nसौजन्य: एएनआई", "भारत जीता।", id="hindi-courtesy"),
+            pytest.param("भारत जीता।\n\nइनपुट: भाषा", "भारत जीता।", id="hindi-input"),
+            pytest.param("भारत जीता। (इनपुट: एजेंसी)", "भारत जीता।", id="hindi-input-inline"),
+            pytest.param("भारत जीता।\n\n(इनपुट: एजेंसी)", "भारत जीता।", id="hindi-input-line"),
+            pytest.param("भारत जीता।\n\nपढ़ें: अन्य खबर", "भारत जीता।", id="hindi-read"),
+            pytest.param("भारत जीता।\n\nएजेंसी", "भारत जीता।", id="hindi-agency-alone"),
             pytest.param("Storm hits.\n\nAlso read: Other story\n\nALSO READ | Another\n\n"
                          "More rain.", "Storm hits.\n\nMore rain.", id="also-read"),
             pytest.param("Storm hits.\n\nSign up for our newsletter to get the news.\n\nFollow "
@@ -183,6 +243,30 @@ class TestLongText:
         text = "\n\n".join(paragraphs)
         assert len(text) > 100_000
         assert clean_lead(text) == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "A" * 100_000 + ":",
+        "New " * 25_000,
+        "नई " * 25_000 + "।",
+        "Storm hits. " + "Continue reading " * 6_000,
+        "Storm hits. " + "[Read more " * 9_000,
+        "【" + "北" * 100_000,
+        "北京" + "1" * 100_000,
+        "(इनपुट: " * 12_000,
+        "Kolkata/" * 12_000 + ":",
+    ],
+    ids=["caps", "title", "danda", "continue", "bracket", "cjk", "xinhua", "input", "slash"],
+)
+def test_adversarial_line_is_fast(line: str) -> None:
+    """A 100 KB line made to trip the patterns is cleaned in well under a second."""
+    import time
+
+    start = time.perf_counter()
+    clean_lead(line)
+    assert time.perf_counter() - start < 1.0
 
 
 def test_every_inline_phrase_holds_a_hint() -> None:

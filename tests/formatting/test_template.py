@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.errors import NewsbotError, TemplateError
-from bot.formatting.post import CAPTION_LIMIT, MESSAGE_LIMIT, Post, render_post
+from bot.formatting.post import CAPTION_LIMIT, MESSAGE_LIMIT, READ_MORE, Post, render_post
 from bot.formatting.telegram_html import parse_telegram_html
 from bot.formatting.template import PostTemplate, TemplateFields
 
@@ -40,6 +40,13 @@ class TestCompile:
             pytest.param("{{ title }}{% if image %} (photo){% endif %}", id="image-test"),
             pytest.param("<blockquote>{{ summary|truncate(80) }}</blockquote>{{ title }}",
                          id="blockquote"),
+            pytest.param("{{ title }}{% for t in hashtags %}\n{{ loop.index }}/{{ loop.length }}"
+                         "{{ loop.index0 }}{% if loop.first %}^{% endif %}{% if loop.last %}$"
+                         "{% endif %} {{ t }}{% endfor %}", id="loop-attributes"),
+            pytest.param("{% for t in hashtags %}{% for i in range(loop.index) %}{{ t }}"
+                         "{% endfor %}{% endfor %}{{ title }}", id="loop-in-inner-iter"),
+            pytest.param("{{ title }} {{ hashtags[0] }} {{ hashtags[-1] }}", id="hashtags-index"),
+            pytest.param("{% for i in range(3) %}{{ i }}{% endfor %}{{ title }}", id="range"),
         ],
     )  # fmt: skip
     def test_valid(self, source: str) -> None:
@@ -61,8 +68,12 @@ class TestCompile:
             pytest.param("{{ title }}\n<b>{{ summary }}",
                          "line 2: the post is not valid Telegram HTML: Can't find end tag",
                          id="unclosed-tag"),
-            pytest.param('<a href="{{ link }}">{{ title }}</a>', "(for without a link)",
-                         id="fails-only-without-link"),
+            pytest.param('<a href="{{ link }}">{{ title }}</a>', "(for without a link: link is "
+                         "empty for an article without a link; wrap the tag in {% if link %}…"
+                         "{% endif %})", id="fails-only-without-link"),
+            pytest.param('{{ title }}<a href="{{ image }}">x</a>', "(for without a picture: "
+                         "image is empty for an article without a picture; wrap the tag in "
+                         "{% if image %}…{% endif %})", id="fails-only-without-picture"),
             pytest.param("{% set x = 1 %}{{ title }}", "line 1: {% set %} is not allowed",
                          id="set"),
             pytest.param("{% autoescape false %}{{ title }}{% endautoescape %}",
@@ -70,7 +81,42 @@ class TestCompile:
             pytest.param("{% include 'x' %}", "line 1: {% include %} is not allowed", id="include"),
             pytest.param("{{ title.upper() }}", "line 1: calling functions or methods",
                          id="method-call"),
-            pytest.param("{{ title.__class__ }}", "line 1: access to attribute", id="dunder"),
+            pytest.param("{{ title.__class__ }}", "line 1: attribute access ('.__class__') is "
+                         "not allowed", id="dunder"),
+            pytest.param("{{ title }}\n{{ self }}", "line 2: unknown field 'self'", id="self"),
+            pytest.param("{{ varargs }}", "line 1: unknown field 'varargs'", id="varargs"),
+            pytest.param("{{ kwargs }}", "line 1: unknown field 'kwargs'", id="kwargs"),
+            pytest.param("{{ caller }}", "line 1: unknown field 'caller'", id="caller"),
+            pytest.param("{{ title }}{{ range }}", "line 1: range is only usable called",
+                         id="range-uncalled"),
+            pytest.param("{{ title }}\n{{ loop.index }}",
+                         "line 2: 'loop' is only usable inside {% for %}", id="loop-outside-for"),
+            pytest.param("{% for t in hashtags %}{% else %}{{ loop.index }}{% endfor %}",
+                         "'loop' is only usable inside {% for %}", id="loop-in-for-else"),
+            pytest.param("{% for t in hashtags if loop.first %}{{ t }}{% endfor %}",
+                         "'loop' is only usable inside {% for %}", id="loop-in-for-if"),
+            pytest.param("{% for t in hashtags %}{{ loop }}{% endfor %}",
+                         "line 1: of 'loop' a template may use only loop.index", id="bare-loop"),
+            pytest.param("{% for t in hashtags %}{{ loop.cycle }}{% endfor %}",
+                         "line 1: of 'loop' a template may use only", id="loop-other-attribute"),
+            pytest.param("{% for loop in hashtags %}{% endfor %}",
+                         "line 1: a {% for %} variable may not be called 'loop'",
+                         id="loop-as-for-variable"),
+            pytest.param("{% for title in hashtags %}{{ title }}{% endfor %}",
+                         "a {% for %} variable may not be called 'title'", id="for-hides-field"),
+            pytest.param("{{ title }}\n\n{{ title.format }}",
+                         "line 3: attribute access ('.format') is not allowed", id="method-repr"),
+            pytest.param("{% for t in hashtags %}{{ t.upper }}{% endfor %}",
+                         "line 1: attribute access ('.upper')", id="for-variable-attribute"),
+            pytest.param("{{ title }}{{ range(3).start }}", "attribute access ('.start')",
+                         id="range-attribute"),
+            pytest.param("{{ title['format'] }}", "line 1: item access ('[…]') is not allowed",
+                         id="item-by-name"),
+            pytest.param("{{ hashtags['pop'] }}", "item access", id="hashtags-by-name"),
+            pytest.param("{{ title[0] }}", "item access", id="text-index"),
+            pytest.param("{{ summary[:80] }}", "item access", id="slice"),
+            pytest.param("{% for i in range(2) %}{{ hashtags[i] }}{% endfor %}", "item access",
+                         id="hashtags-variable-index"),
             pytest.param("{{ 'x' * 10**9 }}", "line 1: '*' would make more than", id="big-string"),
             pytest.param("{% for i in range(10**9) %}x{% endfor %}",
                          "line 1: range() may give at most", id="big-range"),
@@ -87,8 +133,10 @@ class TestCompile:
             pytest.param("\u202e{% if link %}\u2066{% endif %}", "(only U+2066",
                          id="bidi-controls"),
             pytest.param("\ufe0f\u034f\u2800", "no visible text", id="ignorable-and-blank"),
-            pytest.param("{{ title }} {{ published.year }}", "(for a long article",
-                         id="published-none"),
+            pytest.param("{{ title }} {{ published.year }}", "attribute access ('.year')",
+                         id="published-attribute"),
+            pytest.param("{{ title }}{{ hashtags[2] }}", "line 1: list object has no element 2",
+                         id="index-past-the-hashtags"),
         ],
     )  # fmt: skip
     def test_refused(self, source: str, message: str) -> None:
@@ -102,6 +150,15 @@ class TestCompile:
 
 class TestRender:
     """Rendering escapes fields once and is bounded."""
+
+    def test_loop_attributes(self) -> None:
+        """loop.index and the like render their numbers and flags inside a for."""
+        template = PostTemplate.compile(
+            "{{ title }}{% for t in hashtags %} {{ loop.index }}/{{ loop.length }}"
+            "{% if loop.last %}.{% endif %}{% endfor %} {{ hashtags[-1] }}"
+        )
+        fields = TemplateFields("T", "", None, None, hashtags=("#A", "#B"))
+        assert template.render(fields) == "T 1/2 2/2. #B"
 
     def test_fields_are_escaped_once(self) -> None:
         """Plain-text fields are escaped by autoescape; the link's '&' becomes '&amp;'."""
@@ -127,7 +184,7 @@ class TestRenderPostWithTemplate:
         """The editor's layout is used, with the label in the article's language."""
         template = PostTemplate.compile("<i>{{ feed }}</i> {{ title }}\n{{ read_more }}")
         post = render_post("भारत जीता", "भारत ने फाइनल जीता।", LINK, template=template, feed="F")
-        assert post.html == "<i>F</i> भारत जीता\nपूरा पढ़ें"
+        assert post.html == f"<i>F</i> भारत जीता\n{READ_MORE['hi']}"
         assert_valid(post)
 
     @pytest.mark.parametrize(
