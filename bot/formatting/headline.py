@@ -145,6 +145,7 @@ def _without_full_stop(sentence: str) -> str:
     ("… in the U.S.") keep theirs."""
     if (
         len(sentence) > 1
+        and any(char.isalnum() for char in sentence[:-1])  # the stop may be all that shows
         and sentence[-1] in _FULL_STOPS
         and sentence[-2] not in _FULL_STOPS
         and _INITIALISM_END.search(sentence) is None

@@ -75,6 +75,7 @@ class TestSplitHeadline:
             pytest.param("Wait for it... More.", ("Wait for it...", "More."), id="ellipsis-kept"),
             pytest.param("घाटी में बर्फ़ गिरी। स्कूल बंद।", ("घाटी में बर्फ़ गिरी", "स्कूल बंद।"),
                          id="danda-dropped"),
+            pytest.param("\uffff। Rest.", ("\uffff।", "Rest."), id="stop-all-that-shows"),
             pytest.param("", ("", ""), id="empty"),
         ],
     )  # fmt: skip

@@ -394,6 +394,9 @@ def regression(**changes: Any) -> example:
 
 @pytest.mark.slow
 @EXAMPLES
+# An untitled article whose first sentence is a noncharacter and a danda: the headline keeps
+# the danda, the only thing in it that shows, instead of dropping it as a headline's full stop.
+@regression(title=("text", ""), summary=("html", "\uffff। "), link=None, image=None)
 # A title of only invisible characters (here RIGHT-TO-LEFT OVERRIDE, which Telegram deletes
 # from every text, so the message is empty) is a post with nothing to see.
 @regression(title=("text", "\u202e"), summary=("text", ""), link=None)
