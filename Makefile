@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo run test test-postgres lint format bench clean
+.PHONY: install demo run test test-postgres lint format messages bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "newsbot needs Python 3.11 or newer"'
@@ -35,6 +35,14 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+I18N := bot/i18n
+
+messages: $(STAMP)      ## extract the texts from bot/ into newsbot.pot and update every newsbot.po
+	$(BIN)/pybabel extract --project=newsbot --add-comments=TRANSLATORS: --sort-by-file \
+		--no-wrap -o $(I18N)/newsbot.pot bot
+	$(BIN)/pybabel update --domain=newsbot --no-wrap --ignore-obsolete \
+		-i $(I18N)/newsbot.pot -d $(I18N)/locales
 
 bench: $(STAMP)         ## benchmarks print their figures; not part of make test
 	$(BIN)/python benchmarks/delivery_throughput.py

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self, cast
 
@@ -34,10 +35,11 @@ from bot.config import Settings
 from bot.feeds.fetch import Fetcher
 from bot.feeds.fulltext import fetch_article
 from bot.feeds.workers import ParserPool, default_workers
-from bot.handlers import register_handlers
+from bot.handlers import register_handlers, texts
 from bot.handlers.common import runtime
-from bot.handlers.texts import COMMANDS, feed_paused
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator_for
 from bot.posting import Pictures, channel_problem, picture_fetcher
+from bot.services import readers
 from bot.services.feeds import ensure_feeds
 from bot.storage.db import Database
 from jobs.deliver import DrainReport, Outbox
@@ -140,7 +142,7 @@ class Newsbot:
         app = self.application
         await app.initialize()  # getMe: a rejected token fails here
         self.username = app.bot.username
-        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        await self.set_commands()
         if self.channel:
             await self.check_channel()
         jobs = app.job_queue
@@ -161,6 +163,20 @@ class Newsbot:
             len(self.settings.feeds),
             self.settings.poll_interval,
         )
+
+    async def set_commands(self) -> None:
+        """Register the command menu in every language newsbot speaks; Telegram shows each user
+        the one for their ``language_code``, and the default language's to everyone else."""
+        bot = self.application.bot
+
+        def menu(language: str) -> list[BotCommand]:
+            return [
+                BotCommand(name, text) for name, text in texts.commands(translator_for(language))
+            ]
+
+        await bot.set_my_commands(menu(DEFAULT_LANGUAGE))
+        for language in LANGUAGES:
+            await bot.set_my_commands(menu(language), language_code=language)
 
     async def check_channel(self) -> bool:
         """Whether the bot may post to TELEGRAM_CHANNEL; if not, say so once, at start-up."""
@@ -225,15 +241,26 @@ class Newsbot:
         for result in results:
             if result.paused:
                 await self.tell_editors(
-                    feed_paused(
-                        result.feed_id, result.url, result.failures, result.error_kind, result.error
+                    functools.partial(
+                        texts.feed_paused,
+                        feed_id=result.feed_id,
+                        url=result.url,
+                        failures=result.failures,
+                        kind=result.error_kind,
+                        error=result.error,
                     )
                 )
 
-    async def tell_editors(self, text: str) -> int:
-        """Send ``text`` (Telegram HTML) to every editor in EDITOR_IDS; how many got it."""
+    async def tell_editors(self, say: str | Callable[[Translator], str]) -> int:
+        """Send a text (Telegram HTML) to every editor in EDITOR_IDS, each in their language
+        when ``say`` makes it from a translator; how many got it."""
         told = 0
         for editor in sorted(self.settings.editor_ids):
+            if isinstance(say, str):
+                text = say
+            else:
+                async with self.db.session() as session:
+                    text = say(translator_for(await readers.language_of(session, editor)))
             try:
                 await self.application.bot.send_message(editor, text, parse_mode="HTML")
             except TelegramError as exc:  # an editor who never started the bot, or blocked it

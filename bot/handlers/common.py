@@ -1,13 +1,16 @@
-"""What every handler needs: the running :class:`~bot.app.Newsbot`, and a reply that waits out
-Telegram's flood control."""
+"""What every handler needs: the running :class:`~bot.app.Newsbot`, the translator of the person
+it answers, and a reply that waits out Telegram's flood control."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from telegram import Message
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes, ExtBot
+
+from bot.i18n import Translator, translator_for
+from bot.services import readers
 
 if TYPE_CHECKING:
     from bot.app import Newsbot
@@ -21,6 +24,20 @@ REPLY_RETRIES = 2
 def runtime(context: ContextTypes.DEFAULT_TYPE) -> Newsbot:
     """The :class:`~bot.app.Newsbot` a handler or job belongs to."""
     return cast("Newsbot", context.bot_data["newsbot"])
+
+
+async def translator(update: object, context: ContextTypes.DEFAULT_TYPE) -> Translator:
+    """The translator for whoever sent ``update``: their /language choice, else the update's
+    ``language_code`` when newsbot speaks it, else English."""
+    if not isinstance(update, Update):
+        return translator_for(None)
+    user = update.effective_user
+    telegram = user.language_code if user else None
+    chat = update.effective_chat
+    if chat is None:
+        return translator_for(telegram)
+    async with runtime(context).db.session() as session:
+        return translator_for(await readers.language_of(session, chat.id, telegram))
 
 
 async def reply(

@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot.errors import NewsbotError
 from bot.formatting import render_article
 from bot.handlers import texts
-from bot.handlers.common import REPLY_RETRIES, reply, runtime
+from bot.handlers.common import REPLY_RETRIES, reply, runtime, translator
 from bot.posting import send_post
 from bot.services.push import push_url, read_page
 
@@ -27,10 +27,10 @@ async def _editor_url(
     assert message is not None
     if user is None or user.id not in runtime(context).settings.editor_ids:
         log.info("%s refused user_id=%s", command, user.id if user else None)
-        await reply(context, message, texts.EDITORS_ONLY)
+        await reply(context, message, texts.editors_only(await translator(update, context)))
         return None
     if len(context.args or []) != 1:
-        await reply(context, message, texts.usage(command))
+        await reply(context, message, texts.usage(await translator(update, context), command))
         return None
     return message, (context.args or [""])[0]
 
@@ -53,11 +53,14 @@ async def push(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     except NewsbotError as exc:
         log.info("push failed chat_id=%s url=%s error=%r", message.chat_id, url, str(exc))
-        await reply(context, message, texts.push_failed(str(exc)))
+        await reply(
+            context, message, texts.push_failed(await translator(update, context), str(exc))
+        )
         return
     newsbot.kick()
+    t = await translator(update, context)
     await reply(
-        context, message, texts.pushed(pushed.article.title, pushed.deliveries, newsbot.channel)
+        context, message, texts.pushed(t, pushed.article.title, pushed.deliveries, newsbot.channel)
     )
 
 
@@ -71,7 +74,8 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         newsbot = runtime(context)
         draft, _links = await read_page(newsbot.fetcher, url, parser=newsbot.parser)
     except NewsbotError as exc:
-        await reply(context, message, texts.preview_failed(str(exc)))
+        t = await translator(update, context)
+        await reply(context, message, texts.preview_failed(t, str(exc)))
         return
     post = render_article(draft, newsbot.post_options)
     await send_post(

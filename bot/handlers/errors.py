@@ -9,7 +9,8 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.handlers import texts
-from bot.handlers.common import reply
+from bot.handlers.common import reply, translator
+from bot.i18n import translator_for
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is not None and update.effective_chat and update.effective_chat.type == "private":
         try:
-            await reply(context, message, texts.ERROR)
+            t = await translator(update, context)
+        except Exception:  # the database may be what failed: apologise in English then
+            log.warning("no language for the apology chat_id=%s", chat_id, exc_info=True)
+            t = translator_for(None)
+        try:
+            await reply(context, message, texts.error(t))
         except TelegramError:
             log.warning("could not apologise chat_id=%s", chat_id)

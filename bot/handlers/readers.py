@@ -1,4 +1,4 @@
-"""Readers' commands: /start [campaign], /subscribe, /unsubscribe, /help."""
+"""Readers' commands: /start [campaign], /subscribe, /unsubscribe, /language [en|hi], /help."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
 from bot.handlers import texts
-from bot.handlers.common import reply, runtime
+from bot.handlers.common import reply, runtime, translator
+from bot.i18n import LANGUAGES, supported, translator_for
 from bot.services import readers
 from bot.services.readers import Reader
 
@@ -25,6 +26,18 @@ def reader_of(update: Update) -> Reader:
     )
 
 
+def language_keyboard() -> InlineKeyboardMarkup:
+    """One button per language, each named in itself."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(name, callback_data=f"{texts.LANGUAGE_CALLBACK}:{code}")
+                for code, name in LANGUAGES.items()
+            ]
+        ]
+    )
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome a reader; a deep-link payload is kept as the campaign that brought them."""
     newsbot = runtime(context)
@@ -35,18 +48,20 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with newsbot.db.session() as session, session.begin():
         row = await readers.start(session, reader, payload)
         subscribed = row.subscribed
-    markup = None
+    t = await translator(update, context)
+    language = InlineKeyboardButton(texts.language_button(t), callback_data=texts.LANGUAGE_CALLBACK)
+    buttons = [language]
     if not subscribed:
-        button = InlineKeyboardButton(
-            texts.SUBSCRIBE_BUTTON, callback_data=texts.SUBSCRIBE_CALLBACK
+        subscribe = InlineKeyboardButton(
+            texts.subscribe_button(t), callback_data=texts.SUBSCRIBE_CALLBACK
         )
-        markup = InlineKeyboardMarkup([[button]])
+        buttons.insert(0, subscribe)
     assert update.effective_message is not None
     await reply(
         context,
         update.effective_message,
-        texts.welcome(reader.first_name, subscribed),
-        reply_markup=markup,
+        texts.welcome(t, reader.first_name, subscribed),
+        reply_markup=InlineKeyboardMarkup([buttons]),
     )
 
 
@@ -54,9 +69,12 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Subscribe the reader to new articles."""
     async with runtime(context).db.session() as session, session.begin():
         new = await readers.subscribe(session, reader_of(update))
+    t = await translator(update, context)
     assert update.effective_message is not None
     await reply(
-        context, update.effective_message, texts.SUBSCRIBED if new else texts.ALREADY_SUBSCRIBED
+        context,
+        update.effective_message,
+        texts.subscribed(t) if new else texts.already_subscribed(t),
     )
 
 
@@ -66,34 +84,79 @@ async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     assert query is not None
     async with runtime(context).db.session() as session, session.begin():
         new = await readers.subscribe(session, reader_of(update))
-    await query.answer("Subscribed" if new else "Already subscribed")
-    await query.edit_message_text(texts.SUBSCRIBED if new else texts.ALREADY_SUBSCRIBED)
+    t = await translator(update, context)
+    await query.answer(texts.subscribed_answer(t, new))
+    await query.edit_message_text(texts.subscribed(t) if new else texts.already_subscribed(t))
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Unsubscribe the reader at once; nothing queued for them is sent any more."""
     async with runtime(context).db.session() as session, session.begin():
         was = await readers.unsubscribe(session, reader_of(update))
+    t = await translator(update, context)
     assert update.effective_message is not None
     await reply(
-        context, update.effective_message, texts.UNSUBSCRIBED if was else texts.NOT_SUBSCRIBED
+        context,
+        update.effective_message,
+        texts.unsubscribed(t) if was else texts.not_subscribed(t),
     )
+
+
+async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/language``: the keyboard of languages; ``/language hi`` chooses Hindi at once."""
+    message = update.effective_message
+    assert message is not None
+    asked = " ".join(context.args or []).strip()
+    code = supported(asked)
+    if code is None:
+        t = await translator(update, context)
+        text = texts.unknown_language(t, asked) if asked else texts.choose_language(t)
+        await reply(context, message, text, reply_markup=language_keyboard())
+        return
+    async with runtime(context).db.session() as session, session.begin():
+        await readers.choose_language(session, reader_of(update), code)
+    await reply(context, message, texts.language_set(translator_for(code)))
+
+
+async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button of the /language keyboard (``language:hi``), or the welcome's Language button
+    (``language``), which opens the keyboard."""
+    query = update.callback_query
+    assert query is not None
+    _, _, asked = (query.data or "").partition(":")
+    code = supported(asked)
+    if code is None:
+        t = await translator(update, context)
+        await query.answer()
+        assert update.effective_message is not None
+        await reply(
+            context,
+            update.effective_message,
+            texts.choose_language(t),
+            reply_markup=language_keyboard(),
+        )
+        return
+    async with runtime(context).db.session() as session, session.begin():
+        await readers.choose_language(session, reader_of(update), code)
+    t = translator_for(code)
+    await query.answer(texts.language_answer(t))
+    await query.edit_message_text(texts.language_set(t))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the commands; editors also see theirs."""
     user = update.effective_user
     is_editor = user is not None and user.id in runtime(context).settings.editor_ids
+    t = await translator(update, context)
     assert update.effective_message is not None
-    await reply(
-        context, update.effective_message, texts.HELP + (texts.EDITOR_HELP if is_editor else "")
-    )
+    await reply(context, update.effective_message, texts.help_text(t, editor=is_editor))
 
 
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Anything else in a private chat: point to /help."""
+    t = await translator(update, context)
     assert update.effective_message is not None
-    await reply(context, update.effective_message, texts.UNKNOWN)
+    await reply(context, update.effective_message, texts.unknown(t))
 
 
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,84 +1,187 @@
-"""What the bot says: every reply in one place, as Telegram HTML (escaped where it takes input)."""
+"""What the bot says: every reply in one place, as Telegram HTML (escaped where it takes input),
+in the reader's language (:mod:`bot.i18n`): each text takes the :class:`~bot.i18n.Translator`.
+
+The English msgids are the catalogues' keys; ``make messages`` extracts them from here.
+"""
 
 from __future__ import annotations
 
 from html import escape
 
+from bot.i18n import Translator
 from bot.links import redact_url
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "Welcome and what this bot does"),
-    ("subscribe", "Get each new article here"),
-    ("unsubscribe", "Stop getting articles"),
-    ("help", "What the bot can do"),
-)
-
-SUBSCRIBE_BUTTON = "Subscribe"
 SUBSCRIBE_CALLBACK = "subscribe"
+#: ``language:<code>``: a button of the /language keyboard.
+LANGUAGE_CALLBACK = "language"
 
 
-def welcome(first_name: str | None, subscribed: bool) -> str:
-    name = f", {escape(first_name)}" if first_name else ""
-    if subscribed:
-        return (
-            f"Welcome back{name}! You are subscribed: new articles arrive here.\n"
-            "/unsubscribe stops them at any time."
-        )
+def commands(t: Translator) -> tuple[tuple[str, str], ...]:
+    """The command menu: (command, description)."""
     return (
-        f"Hello{name}! I bring you our newsroom's articles as they are published.\n\n"
+        ("start", t.gettext("Welcome and what this bot does")),
+        ("subscribe", t.gettext("Get each new article here")),
+        ("unsubscribe", t.gettext("Stop getting articles")),
+        ("language", t.gettext("Choose the bot's language")),
+        ("help", t.gettext("What the bot can do")),
+    )
+
+
+def subscribe_button(t: Translator) -> str:
+    return t.gettext("Subscribe")
+
+
+def language_button(t: Translator) -> str:
+    # TRANSLATORS: the button that opens the language choice; keep the globe.
+    return t.gettext("🌐 Language")
+
+
+def _name(first_name: str | None) -> str:
+    return f", {escape(first_name)}" if first_name else ""
+
+
+def welcome(t: Translator, first_name: str | None, subscribed: bool) -> str:
+    # TRANSLATORS: {name} is empty or ", Asha" (a comma and the reader's first name).
+    if subscribed:
+        return t.gettext(
+            "Welcome back{name}! You are subscribed: new articles arrive here.\n"
+            "/unsubscribe stops them at any time.",
+            name=_name(first_name),
+        )
+    return t.gettext(
+        "Hello{name}! I bring you our newsroom's articles as they are published.\n\n"
         "Tap <b>Subscribe</b> or send /subscribe to get each new article here; "
+        "/unsubscribe stops them at any time.",
+        name=_name(first_name),
+    )
+
+
+def subscribed(t: Translator) -> str:
+    return t.gettext(
+        "You are subscribed. Each new article will arrive here.\n"
         "/unsubscribe stops them at any time."
     )
 
 
-SUBSCRIBED = (
-    "You are subscribed. Each new article will arrive here.\n/unsubscribe stops them at any time."
-)
-ALREADY_SUBSCRIBED = "You are already subscribed. /unsubscribe stops the articles."
-UNSUBSCRIBED = "Done: you will get no more articles. /subscribe brings them back."
-NOT_SUBSCRIBED = "You were not subscribed, so nothing changes. /subscribe starts the articles."
-
-HELP = (
-    "<b>What I do</b>\n"
-    "I send you each new article of our newsroom as soon as it is published.\n\n"
-    "/subscribe - get each new article here\n"
-    "/unsubscribe - stop getting articles\n"
-    "/help - this message"
-)
-EDITOR_HELP = (
-    "\n\n<b>For editors</b>\n"
-    "/preview URL - see the post the article at URL would make (sent to you only)\n"
-    "/push URL - send the article at URL to the channel and every subscriber now"
-)
-UNKNOWN = "I only understand commands. /help lists them."
-
-EDITORS_ONLY = "Sorry, only the newsroom's editors can do that."
-ERROR = "Sorry, something went wrong on our side. Please try again in a moment."
+def already_subscribed(t: Translator) -> str:
+    return t.gettext("You are already subscribed. /unsubscribe stops the articles.")
 
 
-def pushed(title: str, deliveries: int, channel: str | None) -> str:
-    where = f"{escape(channel)} and " if channel else ""
+def subscribed_answer(t: Translator, new: bool) -> str:
+    """The short notice on the Subscribe button once pressed."""
+    return t.gettext("Subscribed") if new else t.gettext("Already subscribed")
+
+
+def unsubscribed(t: Translator) -> str:
+    return t.gettext("Done: you will get no more articles. /subscribe brings them back.")
+
+
+def not_subscribed(t: Translator) -> str:
+    return t.gettext("You were not subscribed, so nothing changes. /subscribe starts the articles.")
+
+
+def help_text(t: Translator, *, editor: bool = False) -> str:
+    text = t.gettext(
+        "<b>What I do</b>\n"
+        "I send you each new article of our newsroom as soon as it is published.\n\n"
+        "/subscribe - get each new article here\n"
+        "/unsubscribe - stop getting articles\n"
+        "/language - choose the language I write to you in\n"
+        "/help - this message"
+    )
+    if editor:
+        text += "\n\n" + t.gettext(
+            "<b>For editors</b>\n"
+            "/preview URL - see the post the article at URL would make (sent to you only)\n"
+            "/push URL - send the article at URL to the channel and every subscriber now"
+        )
+    return text
+
+
+def unknown(t: Translator) -> str:
+    return t.gettext("I only understand commands. /help lists them.")
+
+
+def choose_language(t: Translator) -> str:
+    return t.gettext("Which language shall I write to you in?")
+
+
+def language_set(t: Translator) -> str:
+    """The confirmation, said in the language just chosen."""
+    # TRANSLATORS: said in the language just chosen: name your own language, not English.
+    return t.gettext("Done: I will write to you in English from now on.")
+
+
+def language_answer(t: Translator) -> str:
+    """The short notice on a language button once pressed."""
+    return t.gettext("Language changed")
+
+
+def unknown_language(t: Translator, asked: str) -> str:
+    return t.gettext("I do not speak “{asked}” yet. Choose one of these:", asked=escape(asked[:32]))
+
+
+def editors_only(t: Translator) -> str:
+    return t.gettext("Sorry, only the newsroom's editors can do that.")
+
+
+def error(t: Translator) -> str:
+    return t.gettext("Sorry, something went wrong on our side. Please try again in a moment.")
+
+
+def pushed(t: Translator, title: str, deliveries: int, channel: str | None) -> str:
     readers = deliveries - (1 if channel else 0)
-    return f"Pushed <b>{escape(title)}</b> to {where}{readers} reader(s)."
+    if channel:
+        return t.ngettext(
+            "Pushed <b>{title}</b> to {channel} and {count} reader.",
+            "Pushed <b>{title}</b> to {channel} and {count} readers.",
+            readers,
+            title=escape(title),
+            channel=escape(channel),
+            count=readers,
+        )
+    return t.ngettext(
+        "Pushed <b>{title}</b> to {count} reader.",
+        "Pushed <b>{title}</b> to {count} readers.",
+        readers,
+        title=escape(title),
+        count=readers,
+    )
 
 
-def usage(command: str) -> str:
-    return f"Usage: /{command} URL, e.g. /{command} https://example.com/news/article.html"
+def usage(t: Translator, command: str) -> str:
+    return t.gettext(
+        "Usage: /{command} URL, e.g. /{command} https://example.com/news/article.html",
+        command=command,
+    )
 
 
-def preview_failed(reason: str) -> str:
-    return f"No preview: {escape(reason)}"
+def preview_failed(t: Translator, reason: str) -> str:
+    return t.gettext("No preview: {reason}", reason=escape(reason))
 
 
-def push_failed(reason: str) -> str:
-    return f"Not pushed: {escape(reason)}"
+def push_failed(t: Translator, reason: str) -> str:
+    return t.gettext("Not pushed: {reason}", reason=escape(reason))
 
 
-def feed_paused(feed_id: int, url: str, failures: int, kind: str | None, error: str | None) -> str:
+def feed_paused(
+    t: Translator, feed_id: int, url: str, failures: int, kind: str | None, error: str | None
+) -> str:
     """An editor's alert: a feed failed too often in a row and is paused."""
-    return (
-        f"⚠️ <b>Feed {feed_id} is paused</b> after {failures} failed polls in a row.\n"
-        f"{escape(redact_url(url))}\n\n"
-        f"Last error ({escape(kind or 'unknown')}): {escape(error or 'unknown')}\n\n"
-        f"Once it is fixed, resume it with <code>newsbot feeds resume {feed_id}</code>."
+    unknown_reason = t.gettext("unknown")
+    return t.ngettext(
+        "⚠️ <b>Feed {feed_id} is paused</b> after {failures} failed poll in a row.\n"
+        "{url}\n\n"
+        "Last error ({kind}): {error}\n\n"
+        "Once it is fixed, resume it with <code>newsbot feeds resume {feed_id}</code>.",
+        "⚠️ <b>Feed {feed_id} is paused</b> after {failures} failed polls in a row.\n"
+        "{url}\n\n"
+        "Last error ({kind}): {error}\n\n"
+        "Once it is fixed, resume it with <code>newsbot feeds resume {feed_id}</code>.",
+        failures,
+        feed_id=feed_id,
+        failures=failures,
+        url=escape(redact_url(url)),
+        kind=escape(kind or unknown_reason),
+        error=escape(error or unknown_reason),
     )

@@ -1,4 +1,4 @@
-"""Readers: starting, subscribing, unsubscribing, and being found unreachable."""
+"""Readers: starting, subscribing, unsubscribing, choosing a language, being found unreachable."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import language_for, supported
 from bot.qr import CAMPAIGN_PATTERN
 from bot.storage.models import Delivery, DeliveryStatus, Subscriber, utcnow
 
@@ -74,6 +75,31 @@ async def unsubscribe(session: AsyncSession, reader: Reader) -> bool:
     await session.flush()
     log.info("reader unsubscribed chat_id=%s", reader.chat_id)
     return was
+
+
+async def choose_language(session: AsyncSession, reader: Reader, language: str) -> str:
+    """Keep ``language`` as the reader's own choice; every later text follows it.
+
+    Returns the language code stored (``hi-IN`` is ``hi``). Raises ``ValueError`` for a language
+    newsbot has no catalogue for.
+    """
+    code = supported(language)
+    if code is None:
+        raise ValueError(f"no catalogue for language {language!r}")
+    row = await _touch(session, reader)
+    row.chosen_language = code
+    await session.flush()
+    log.info("reader chose language chat_id=%s language=%s", reader.chat_id, code)
+    return code
+
+
+async def language_of(session: AsyncSession, chat_id: int, telegram: str | None = None) -> str:
+    """The language to write to ``chat_id`` in: their choice, else Telegram's ``language_code``
+    (``telegram``, from the update at hand, else the one last stored), else English."""
+    row = await session.get(Subscriber, chat_id)
+    if row is None:
+        return language_for(None, telegram)
+    return language_for(row.chosen_language, telegram or row.language)
 
 
 async def mark_unreachable(session: AsyncSession, chat_id: int, reason: str) -> None:

@@ -202,7 +202,10 @@ class Subscriber(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     username: Mapped[str | None] = mapped_column(String(64))
     first_name: Mapped[str | None] = mapped_column(String(128))
+    #: Telegram's ``language_code`` as of the reader's last message (refreshed on each one).
     language: Mapped[str | None] = mapped_column(String(16))
+    #: the language the reader chose with /language (``en``, ``hi``); Telegram never changes it.
+    chosen_language: Mapped[str | None] = mapped_column(String(16))
     #: the /start payload that brought the reader (first touch wins).
     campaign: Mapped[str | None] = mapped_column(String(64), index=True)
     subscribed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -127,6 +127,7 @@ async def test_whole_flow(
             "start",
             "subscribe",
             "unsubscribe",
+            "language",
             "help",
         ]
         welcome = await ask(tg, ASHA, "/start poster-metro", 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.services import readers
@@ -89,3 +90,24 @@ class TestStats:
         assert by_campaign == {"poster-a": (2, 1, 1), "poster-b": (1, 1, 0), None: (1, 0, 0)}
         assert (stats.readers, stats.subscribed) == (4, 1)
         assert "poster-a" in format_stats(stats)
+
+
+class TestLanguage:
+    async def test_choice_survives_telegram_language_code(self, db: Database) -> None:
+        """A chosen language is kept apart from Telegram's language_code, which each message
+        refreshes; the choice wins, and a Telegram language without a catalogue is English."""
+        async with db.session() as session, session.begin():
+            await readers.start(session, Reader(5, language="de"), None)
+            assert await readers.language_of(session, 5) == "en"
+            assert await readers.choose_language(session, Reader(5, language="de"), "hi-IN") == "hi"
+            await readers.subscribe(session, Reader(5, language="en"))
+            assert await readers.language_of(session, 5, "en") == "hi"
+            assert await readers.language_of(session, 404, "hi") == "hi"  # never wrote to us
+        stored = await row(db, 5)
+        assert (stored.chosen_language, stored.language) == ("hi", "en")
+
+    async def test_unknown_choice_is_refused(self, db: Database) -> None:
+        """A language with no catalogue is not stored as a choice."""
+        async with db.session() as session, session.begin():
+            with pytest.raises(ValueError, match="'xx'"):
+                await readers.choose_language(session, Reader(6), "xx")
