@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from html.entities import html5
 from typing import Final
@@ -114,7 +115,7 @@ def clean_headline(title: str, *, site_names: Sequence[str] = ()) -> str:
 
     See the module docstring for what is decoded and removed. Empty in, empty out.
     """
-    title = _decode_all(title)
+    title = unicodedata.normalize("NFC", _decode_all(title))  # as clean_lead does
     if "<" in title and looks_like_markup(title):
         title = html_to_text(title)
     title = clean_line(title)

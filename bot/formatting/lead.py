@@ -51,6 +51,7 @@ the middle of a sentence except bracketed captions and share buttons.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -236,12 +237,12 @@ HINDI: Final = Phrases(
         r"|सांकेतिक फोटो|प्रतीकात्मक फोटो|सांकेतिक चित्र|प्रतीकात्मक चित्र)\)?\.?",
         r"\(?(?:फोटो|फ़ोटो|तस्वीर|चित्र|फोटो साभार|तस्वीर साभार|साभार)\s*[:|ः-]\s*[^\n]{1,200}\)?",
         r"(?:यह|ये|इसे|इन्हें) भी (?:पढ़ें|पढ़े|देखें)\s*(?:[:|>»→ः-]\s*[^\n]{0,300})?",
-        r"(?:और|पूरी खबर|पूरा) पढ़ें[^\n]{0,60}",
+        r"(?:और|पूरी ख\u093c?बर|पूरा) पढ़ें[^\n]{0,60}",
         r"[^\n]{0,80}(?:फॉलो करें|फ़ॉलो करें|से जुड़ें|ज्वाइन करें|जॉइन करें|सब्सक्राइब करें"
         r"|लाइक करें)[^\n]{0,120}",
         r"[^\n]{0,80}(?:व्हाट्सऐप|व्हाट्सएप|वॉट्सऐप|वाट्सएप|टेलीग्राम|whatsapp|telegram)"
         r"\s*चैनल[^\n]{0,120}",
-        r"शेयर करें\s*:?|विज्ञापन|स्पॉन्सर्ड|एजेंसी|एजेंसियां",
+        r"शेयर करें\s*:?|विज्ञापन|स्पॉन्सर्ड|एजेंसी|एजेंसिया[ंँ]",
         # Credits and links to other stories: "सौजन्य: एएनआई", "(इनपुट: भाषा)", "पढ़ें: …"
         r"\(?(?:सौजन्य|इनपुट|इनपुट्स)\s*[:ः-]\s*[^\n]{1,80}\)?",
         r"पढ़ें\s*[:ः|]\s*[^\n]{1,300}",
@@ -313,7 +314,7 @@ _LINE_ENDS: Final = tuple(
         _PHRASE_START + r"\[?(?i:continue reading|read more|read (?:the )?full (?:story|article)"
         r"|click here to read more)\]?(?: ?(?:[→»›]|\.\.\.|…))?\.?\Z",
         # Hindi and Urdu "read more".
-        _PHRASE_START + r"(?:और पढ़ें|पूरा पढ़ें|पूरी खबर पढ़ें|مزید پڑھیں)\s*[→»›]?\Z",
+        _PHRASE_START + r"(?:और पढ़ें|पूरा पढ़ें|पूरी ख\u093c?बर पढ़ें|مزید پڑھیں)\s*[→»›]?\Z",
     )
 )
 #: A closing bracketed ellipsis, WordPress's mark of an excerpt: it reads as "…".
@@ -619,6 +620,10 @@ def clean_lead(text: str, *, title: str = "", budget: int | None = None) -> str:
     paragraphs up to the one that brings the kept text to ``budget`` characters are read: a
     lead is the start of an article, and the rest of a long read need not be cleaned.
     """
+    # NFC, as the phrase lists are written: a decomposed "Å" keeps its ring (Telegram deletes
+    # U+030A), and Devanagari's precomposed nukta letters (U+0958–U+095F, which NFC decomposes)
+    # match the phrases written with a nukta sign ("पढ़ें").
+    text = unicodedata.normalize("NFC", text)
     paragraphs = _clean_lines(_paragraphs(text), budget)
     cleaned = _clean_start(_text(paragraphs), clean_line(title))
     paragraphs = _without_repeated_sentences(_without_teasers(_paragraphs(cleaned)))

@@ -37,7 +37,7 @@ __all__ = [
 DOMAIN: Final = "newsbot"
 LOCALES: Final = Path(__file__).parent / "locales"
 #: The languages newsbot speaks, each named in itself (the /language keyboard shows these).
-LANGUAGES: Final[dict[str, str]] = {"en": "English", "hi": "हिन्दी"}
+LANGUAGES: Final[dict[str, str]] = {"en": "English", "hi": "हिंदी"}
 DEFAULT_LANGUAGE: Final = "en"
 
 

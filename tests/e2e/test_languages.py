@@ -87,7 +87,7 @@ async def test_hindi_reader_then_choice_of_english(
 
 
 async def test_language_keyboard_switches_to_hindi(newsbot: Newsbot, tg: SandboxClient) -> None:
-    """`/language` shows a keyboard of languages; pressing हिन्दी makes later texts Hindi even
+    """`/language` shows a keyboard of languages; pressing हिंदी makes later texts Hindi even
     for a Telegram set to English."""
     keyboard = await ask(tg, ANU, "/language", 1, language="en")
     assert keyboard["text"] == texts.choose_language(EN)
@@ -95,7 +95,7 @@ async def test_language_keyboard_switches_to_hindi(newsbot: Newsbot, tg: Sandbox
         b["text"]: b["callback_data"] for b in keyboard["reply_markup"]["inline_keyboard"][0]
     }
     assert set(buttons) == set(LANGUAGES.values())
-    await tg.press(ANU, keyboard["message_id"], buttons["हिन्दी"])
+    await tg.press(ANU, keyboard["message_id"], buttons["हिंदी"])
     [press] = await tg.callbacks(wait_answered=1, timeout=WAIT)
     assert press["answer"]["text"] == texts.language_answer(HI)
     unknown = await ask(tg, ANU, "hello", 2, language="en")

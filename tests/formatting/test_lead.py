@@ -279,3 +279,18 @@ def test_every_inline_phrase_holds_a_hint() -> None:
     for phrases in PHRASES.values():
         for pattern in phrases.inline:
             assert any(form in pattern for form in written.values()), pattern
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "यह भी पढ़ें" with the precomposed ढ़ (U+095D) is the same phrase as with ड + nukta.
+        pytest.param("बारिश हुई।\nयह भी प\u095dें: और खबर", "बारिश हुई।", id="precomposed-nukta"),
+        pytest.param("A\u030angström won.", "\u00c5ngström won.", id="decomposed-ring-kept"),
+        pytest.param("बारिश हुई।\nपूरी ख\u093cबर पढ़ें", "बारिश हुई।", id="read-more-with-nukta"),
+        pytest.param("बारिश हुई। पूरी \u0959बर पढ़ें", "बारिश हुई।", id="read-more-precomposed"),
+        pytest.param("बारिश हुई।\nएजेंसियाँ", "बारिश हुई।", id="agencies-chandrabindu"),
+    ],
+)
+def test_text_is_read_in_nfc(text: str, expected: str) -> None:
+    assert clean_lead(text) == expected
