@@ -101,26 +101,24 @@ async def run_demo(*, quiet: bool = False) -> int:
             await newsbot.poll_now()
             step("The feed is added: its 2 existing articles are marked seen, not posted")
 
-            step("A reader scans the QR code of the 'poster-metro' campaign and subscribes")
+            step("A reader scans the QR code of the 'poster-metro' campaign: one tap subscribes")
             await tg.send(READER, "/start poster-metro", first_name="Asha", username="asha")
             await tg.bot_messages(READER, wait_for=1, timeout=WAIT)
-            await tg.send(READER, "/subscribe", first_name="Asha", username="asha")
-            await tg.bot_messages(READER, wait_for=2, timeout=WAIT)
 
             step("The newsroom publishes 2 new articles (one in Hindi); the bot polls the feed")
             site.put("/feed.xml", sample("feed_v2.xml"), "application/rss+xml; charset=utf-8")
             results = await newsbot.poll_now()
             published = sum(r.published for r in results)
-            await tg.bot_messages(READER, wait_for=4, timeout=WAIT)
+            await tg.bot_messages(READER, wait_for=3, timeout=WAIT)
 
             step("An editor pushes a breaking story by hand with /push")
             await tg.send(EDITOR, f"/push {site.url_for('/story.html')}", first_name="Ravi")
             await tg.bot_messages(EDITOR, wait_for=1, timeout=WAIT)
-            await tg.bot_messages(READER, wait_for=5, timeout=WAIT)
+            await tg.bot_messages(READER, wait_for=4, timeout=WAIT)
 
             step("The reader unsubscribes")
             await tg.send(READER, "/unsubscribe", first_name="Asha")
-            reader = await tg.messages(READER, wait_for=6, timeout=WAIT)
+            reader = await tg.messages(READER, wait_for=5, timeout=WAIT)
             channel = await tg.messages(f"@{CHANNEL}", wait_for=3, timeout=WAIT)
             editor = await tg.messages(EDITOR, wait_for=1, timeout=WAIT)
 
@@ -132,7 +130,7 @@ async def run_demo(*, quiet: bool = False) -> int:
         print(transcript("the editor's chat", editor, bold=bold))
         channel_posts = [m for m in channel if m.get("from_bot")]
         reader_posts = [m for m in reader if m.get("from_bot")]
-        ok = published == 2 and len(channel_posts) == 3 and len(reader_posts) == 6
+        ok = published == 2 and len(channel_posts) == 3 and len(reader_posts) == 5
         print()
         print(
             f"{'OK' if ok else 'UNEXPECTED'}: {published} articles published, "

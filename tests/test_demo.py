@@ -14,7 +14,7 @@ class TestDemo:
         """The demo exits 0 and prints the channel's posts and the reader's chat."""
         assert await run_demo(quiet=True) == 0
         out = capsys.readouterr().out
-        assert "OK: 2 articles published, 3 channel posts, 6 messages to the reader." in out
+        assert "OK: 2 articles published, 3 channel posts, 5 messages to the reader." in out
         assert "घाटी में पहली बर्फ़ गिरी" in out
         assert "Read more → https://courier.example/2026/11/storm-warning" in out
         # The posts read as an editor's: no dateline, site name, share buttons or blog footer;

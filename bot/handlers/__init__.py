@@ -14,7 +14,7 @@ from telegram.ext import (
 )
 
 from bot.handlers import editors, errors, readers
-from bot.handlers.texts import LANGUAGE_CALLBACK, SUBSCRIBE_CALLBACK
+from bot.handlers.texts import LANGUAGE_CALLBACK, SUBSCRIBE_CALLBACK, UNDO_CALLBACK
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -23,6 +23,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(CommandHandler("start", readers.start, filters=private))
     application.add_handler(CommandHandler("subscribe", readers.subscribe, filters=private))
     application.add_handler(CommandHandler("unsubscribe", readers.unsubscribe, filters=private))
+    application.add_handler(CommandHandler("latest", readers.latest, filters=private))
     application.add_handler(CommandHandler("language", readers.language, filters=private))
     application.add_handler(CommandHandler("help", readers.help_command, filters=private))
     application.add_handler(CommandHandler("push", editors.push, filters=private, block=False))
@@ -35,6 +36,8 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(
         CallbackQueryHandler(readers.language_button, pattern=f"^{LANGUAGE_CALLBACK}(:|$)")
     )
+    application.add_handler(CallbackQueryHandler(readers.undo_button, pattern=f"^{UNDO_CALLBACK}$"))
     application.add_handler(ChatMemberHandler(readers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(MessageHandler(private & filters.COMMAND, readers.unknown_command))
     application.add_handler(MessageHandler(private, readers.unknown))  # anything else
     application.add_error_handler(errors.on_error)

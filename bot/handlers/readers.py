@@ -1,15 +1,16 @@
-"""Readers' commands: /start [campaign], /subscribe, /unsubscribe, /language [en|hi], /help."""
+"""Readers' commands: /start [campaign], /subscribe, /unsubscribe, /latest, /language [en|hi],
+/help; an unknown /command and free text."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
 from bot.handlers import texts
 from bot.handlers.common import reply, runtime, translator
 from bot.i18n import LANGUAGES, supported, translator_for
-from bot.services import readers
+from bot.services import articles, readers
 from bot.services.readers import Reader
 
 
@@ -39,16 +40,31 @@ def language_keyboard() -> InlineKeyboardMarkup:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Welcome a reader; a deep-link payload is kept as the campaign that brought them."""
+    """Welcome a reader; from a campaign link (``/start poster-metro``), subscribe them at once
+    with an Undo button, and keep the campaign that brought them."""
     newsbot = runtime(context)
     reader = reader_of(update)
-    # A deep link's payload is one word; typed text after /start is not a campaign (the
-    # service ignores anything that is not a valid payload).
-    payload = " ".join(context.args) if context.args else None
+    # A deep link's payload is one word; typed text after /start is not a campaign.
+    campaign = readers.campaign_of(" ".join(context.args) if context.args else None)
     async with newsbot.db.session() as session, session.begin():
-        row = await readers.start(session, reader, payload)
-        subscribed = row.subscribed
+        if campaign is not None:
+            joined = await readers.join(session, reader, campaign)
+            subscribed = True
+        else:
+            joined = False
+            subscribed = (await readers.start(session, reader, None)).subscribed
     t = await translator(update, context)
+    name = readers.clean_text(reader.first_name)
+    assert update.effective_message is not None
+    if joined:
+        undo = InlineKeyboardButton(texts.undo_button(t), callback_data=texts.UNDO_CALLBACK)
+        await reply(
+            context,
+            update.effective_message,
+            texts.joined(t, name),
+            reply_markup=InlineKeyboardMarkup([[undo]]),
+        )
+        return
     language = InlineKeyboardButton(texts.language_button(t), callback_data=texts.LANGUAGE_CALLBACK)
     buttons = [language]
     if not subscribed:
@@ -56,11 +72,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             texts.subscribe_button(t), callback_data=texts.SUBSCRIBE_CALLBACK
         )
         buttons.insert(0, subscribe)
-    assert update.effective_message is not None
     await reply(
         context,
         update.effective_message,
-        texts.welcome(t, reader.first_name, subscribed),
+        texts.welcome(t, name, subscribed),
         reply_markup=InlineKeyboardMarkup([buttons]),
     )
 
@@ -87,6 +102,17 @@ async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     t = await translator(update, context)
     await query.answer(texts.subscribed_answer(t, new))
     await query.edit_message_text(texts.subscribed(t) if new else texts.already_subscribed(t))
+
+
+async def undo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The Undo button under a campaign's "you are subscribed": the same as /unsubscribe."""
+    query = update.callback_query
+    assert query is not None
+    async with runtime(context).db.session() as session, session.begin():
+        was = await readers.unsubscribe(session, reader_of(update))
+    t = await translator(update, context)
+    await query.answer(texts.unsubscribed_answer(t))
+    await query.edit_message_text(texts.unsubscribed(t) if was else texts.not_subscribed(t))
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -152,8 +178,33 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await reply(context, update.effective_message, texts.help_text(t, editor=is_editor))
 
 
+async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The last five published articles as one message of links."""
+    async with runtime(context).db.session() as session:
+        found = [(a.title, a.link) for a in await articles.latest(session, 5)]
+    t = await translator(update, context)
+    assert update.effective_message is not None
+    await reply(
+        context,
+        update.effective_message,
+        texts.latest(t, found),
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A /command the bot does not know: the list of those it does."""
+    t = await translator(update, context)
+    assert update.effective_message is not None
+    await reply(context, update.effective_message, texts.command_list(t))
+
+
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Anything else in a private chat: point to /help."""
+    """Anything else in a private chat: point to /help, at most once an hour per reader."""
+    async with runtime(context).db.session() as session, session.begin():
+        due = await readers.hint_due(session, reader_of(update))
+    if not due:
+        return
     t = await translator(update, context)
     assert update.effective_message is not None
     await reply(context, update.effective_message, texts.unknown(t))

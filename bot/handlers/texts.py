@@ -12,6 +12,8 @@ from bot.i18n import Translator
 from bot.links import redact_url
 
 SUBSCRIBE_CALLBACK = "subscribe"
+#: The Undo button under "you are subscribed" after a /start from a campaign link.
+UNDO_CALLBACK = "undo-subscribe"
 #: ``language:<code>``: a button of the /language keyboard.
 LANGUAGE_CALLBACK = "language"
 
@@ -22,8 +24,19 @@ def commands(t: Translator) -> tuple[tuple[str, str], ...]:
         ("start", t.gettext("Welcome and what this bot does")),
         ("subscribe", t.gettext("Get each new article here")),
         ("unsubscribe", t.gettext("Stop getting articles")),
+        ("latest", t.gettext("The last five articles")),
         ("language", t.gettext("Choose the bot's language")),
         ("help", t.gettext("What the bot can do")),
+    )
+
+
+def command_list(t: Translator) -> str:
+    """The answer to a /command the bot does not know: the menu, in the reader's language."""
+    lines = [f"/{name} - {escape(text)}" for name, text in commands(t)]
+    return (
+        t.gettext("I do not know that command. These are the ones I know:")
+        + "\n\n"
+        + ("\n".join(lines))
     )
 
 
@@ -56,6 +69,25 @@ def welcome(t: Translator, first_name: str | None, subscribed: bool) -> str:
     )
 
 
+def joined(t: Translator, first_name: str | None) -> str:
+    """The answer to a /start from a campaign link, which subscribes at once."""
+    # TRANSLATORS: {name} is empty or ", Asha" (a comma and the reader's first name).
+    return t.gettext(
+        "Welcome{name}! You are subscribed: each new article will arrive here.\n"
+        "Did not mean to? Tap <b>Undo</b>; /unsubscribe stops them at any time.",
+        name=_name(first_name),
+    )
+
+
+def undo_button(t: Translator) -> str:
+    return t.gettext("Undo")
+
+
+def unsubscribed_answer(t: Translator) -> str:
+    """The short notice on the Undo button once pressed."""
+    return t.gettext("Unsubscribed")
+
+
 def subscribed(t: Translator) -> str:
     return t.gettext(
         "You are subscribed. Each new article will arrive here.\n"
@@ -86,6 +118,7 @@ def help_text(t: Translator, *, editor: bool = False) -> str:
         "I send you each new article of our newsroom as soon as it is published.\n\n"
         "/subscribe - get each new article here\n"
         "/unsubscribe - stop getting articles\n"
+        "/latest - the last five articles\n"
         "/language - choose the language I write to you in\n"
         "/help - this message"
     )
@@ -100,6 +133,20 @@ def help_text(t: Translator, *, editor: bool = False) -> str:
 
 def unknown(t: Translator) -> str:
     return t.gettext("I only understand commands. /help lists them.")
+
+
+def latest(t: Translator, articles: list[tuple[str, str | None]]) -> str:
+    """/latest: the last articles as (title, link) pairs, each title linked to its article."""
+    if not articles:
+        return t.gettext("Nothing has been published yet. /subscribe to get the first article.")
+    untitled = t.gettext("(untitled)")
+    lines = []
+    for number, (title, link) in enumerate(articles, 1):
+        shown = escape(title.strip() or untitled)
+        if link:
+            shown = f'<a href="{escape(link, quote=True)}">{shown}</a>'
+        lines.append(f"{number}. {shown}")
+    return t.gettext("<b>Latest articles</b>") + "\n\n" + "\n".join(lines)
 
 
 def choose_language(t: Translator) -> str:

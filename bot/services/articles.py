@@ -539,3 +539,14 @@ async def enqueue_many(
         count += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
     log.info("articles queued articles=%d deliveries=%d", len(article_ids), count)
     return count
+
+
+async def latest(session: AsyncSession, limit: int = 5) -> list[Article]:
+    """The last ``limit`` published articles, newest first (for /latest)."""
+    rows = await session.scalars(
+        select(Article)
+        .where(Article.status == ArticleStatus.PUBLISHED)
+        .order_by(Article.created_at.desc(), Article.id.desc())
+        .limit(limit)
+    )
+    return list(rows)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +15,19 @@ from bot.qr import CAMPAIGN_PATTERN
 from bot.storage.models import Delivery, DeliveryStatus, Subscriber, utcnow
 
 log = logging.getLogger(__name__)
+
+#: How often free text earns a reader the hint that the bot only understands commands.
+HINT_EVERY = timedelta(hours=1)
+
+
+def clean_text(value: str | None, limit: int | None = None) -> str | None:
+    """``value`` without control characters (NUL, the rest of C0 and DEL, C1), cut to ``limit``
+    characters; ``None`` when nothing is left. PostgreSQL refuses NUL in text, and no name or
+    deep-link payload needs any of them; everything else (any script, emoji) is kept."""
+    if value is None:
+        return None
+    cleaned = "".join(c for c in value if unicodedata.category(c) != "Cc")[:limit]
+    return cleaned or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +46,9 @@ async def _touch(session: AsyncSession, reader: Reader) -> Subscriber:
     if row is None:
         row = Subscriber(chat_id=reader.chat_id, subscribed=False, active=True, started_at=utcnow())
         session.add(row)
-    row.username = reader.username
-    row.first_name = reader.first_name
-    row.language = reader.language
+    row.username = clean_text(reader.username, 64)
+    row.first_name = clean_text(reader.first_name, 128)
+    row.language = clean_text(reader.language, 16)
     if not row.active:
         row.active = True
         row.inactive_since = None
@@ -43,11 +58,41 @@ async def _touch(session: AsyncSession, reader: Reader) -> Subscriber:
 async def start(session: AsyncSession, reader: Reader, payload: str | None) -> Subscriber:
     """Record a /start; a valid payload becomes the reader's campaign unless one is kept."""
     row = await _touch(session, reader)
-    if payload and CAMPAIGN_PATTERN.fullmatch(payload) and row.campaign is None:
+    payload = campaign_of(payload)
+    if payload and row.campaign is None:
         row.campaign = payload
     await session.flush()
     log.info("reader started chat_id=%s campaign=%s", reader.chat_id, row.campaign)
     return row
+
+
+def campaign_of(payload: str | None) -> str | None:
+    """The campaign a /start payload names (control characters dropped), if it is one."""
+    payload = clean_text(payload)
+    return payload if payload and CAMPAIGN_PATTERN.fullmatch(payload) else None
+
+
+async def join(session: AsyncSession, reader: Reader, campaign: str) -> bool:
+    """A /start from a campaign link: record it as :func:`start` does and subscribe at once.
+
+    False when the reader was already subscribed.
+    """
+    await start(session, reader, campaign)
+    return await subscribe(session, reader)
+
+
+async def hint_due(session: AsyncSession, reader: Reader, now: datetime | None = None) -> bool:
+    """Whether the reader's free text earns the hint now: at most once per :data:`HINT_EVERY`.
+
+    Records the reader (as any message does) and, when True, when they were hinted.
+    """
+    now = now or utcnow()
+    row = await _touch(session, reader)
+    if row.hinted_at is not None and now - row.hinted_at < HINT_EVERY:
+        return False
+    row.hinted_at = now
+    await session.flush()
+    return True
 
 
 async def subscribe(session: AsyncSession, reader: Reader) -> bool:

@@ -215,6 +215,8 @@ class Subscriber(Base):
     subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     inactive_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when free text last earned the reader the "commands only" hint (once an hour at most).
+    hinted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Delivery(Base):

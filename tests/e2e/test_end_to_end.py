@@ -127,12 +127,13 @@ async def test_whole_flow(
             "start",
             "subscribe",
             "unsubscribe",
+            "latest",
             "language",
             "help",
         ]
-        welcome = await ask(tg, ASHA, "/start poster-metro", 1)
-        assert "/subscribe" in welcome["text"]
-        assert "subscribed" in (await ask(tg, ASHA, "/subscribe", 2))["text"]
+        welcome = await ask(tg, ASHA, "/start poster-metro", 1)  # a campaign subscribes at once
+        assert "You are subscribed" in welcome["text"]
+        assert "already subscribed" in (await ask(tg, ASHA, "/subscribe", 2))["text"]
         await ask(tg, BEN, "/start", 1)
         await ask(tg, BEN, "/subscribe", 2)
         await ask(tg, CHEN, "/start flyer-7", 1)

@@ -256,3 +256,19 @@ class TestPostColumns:
         [article] = stored.published
         assert article.post_html == "<i>News</i>: Headline 1"
         assert (article.post_dm_html, article.post_style, article.image) == (None, "photo", image)
+
+
+class TestLatest:
+    async def test_latest_published_newest_first(self, db: Database) -> None:
+        """The last published articles, newest first; seen-only ones are not among them."""
+        from bot.services.articles import latest
+
+        async with db.session() as session:
+            assert await latest(session) == []
+        async with db.session() as session, session.begin():
+            for n in range(1, 8):
+                await store_drafts(session, [draft(n)], source="push", feed_id=None, publish=True)
+            await store_drafts(session, [draft(8)], source="push", feed_id=None, publish=False)
+        async with db.session() as session:
+            titles = [a.title for a in await latest(session, 5)]
+        assert titles == [f"Headline {n}" for n in (7, 6, 5, 4, 3)]

@@ -111,3 +111,62 @@ class TestLanguage:
         async with db.session() as session, session.begin():
             with pytest.raises(ValueError, match="'xx'"):
                 await readers.choose_language(session, Reader(6), "xx")
+
+
+class TestControlCharacters:
+    @pytest.mark.parametrize(
+        ("value", "cleaned"),
+        [
+            ("Asha", "Asha"),
+            ("A\x00sha", "Asha"),
+            ("\x1b[31mAsha\x7f", "[31mAsha"),
+            ("As\u0085ha\u009f", "Asha"),
+            ("प्रिया 🌼", "प्रिया 🌼"),
+            ("\x00\x01", None),
+            ("", None),
+            (None, None),
+        ],
+    )
+    def test_clean_text(self, value: str | None, cleaned: str | None) -> None:
+        """NUL and the other C0, DEL and C1 controls are dropped; any script and emoji kept."""
+        assert readers.clean_text(value) == cleaned
+
+    async def test_names_and_payload_with_nul_are_stored(self, db: Database) -> None:
+        """A name, username and /start payload with NUL are stored cleaned (PostgreSQL refuses
+        NUL), long ones cut to their columns."""
+        reader = Reader(8, username="as\x00ha", first_name="A\x00sha\x07" + "x" * 200)
+        async with db.session() as session, session.begin():
+            await readers.start(session, reader, "poster\x00-metro")
+        stored = await row(db, 8)
+        assert stored.username == "asha"
+        assert stored.first_name == "Asha" + "x" * 124
+        assert stored.campaign == "poster-metro"
+
+
+class TestJoinAndHint:
+    async def test_join_subscribes_and_counts_the_campaign(self, db: Database) -> None:
+        """A campaign /start subscribes at once and counts as a sign-up; again, nothing new."""
+        async with db.session() as session, session.begin():
+            assert await readers.join(session, Reader(9), "poster-a") is True
+        async with db.session() as session, session.begin():
+            assert await readers.join(session, Reader(9), "poster-b") is False
+        stored = await row(db, 9)
+        assert (stored.subscribed, stored.campaign) == (True, "poster-a")
+        async with db.session() as session:
+            stats = await collect(session)
+        assert [(c.campaign, c.signed_up) for c in stats.campaigns] == [("poster-a", 1)]
+
+    async def test_hint_at_most_once_an_hour(self, db: Database) -> None:
+        """Free text earns the hint once, then again only an hour later."""
+        from datetime import timedelta
+
+        from bot.storage.models import utcnow
+
+        start = utcnow()
+        due = []
+        for minutes in (0, 1, 59, 60, 61):
+            async with db.session() as session, session.begin():
+                due.append(
+                    await readers.hint_due(session, Reader(10), start + timedelta(minutes=minutes))
+                )
+        assert due == [True, False, False, True, False]
