@@ -59,6 +59,7 @@ __all__ = [
     "absolute_http_url",
     "clean_line",
     "decode_references",
+    "fragment_tree",
     "html_to_text",
     "lenient_plain_text",
     "looks_like_markup",
@@ -418,6 +419,18 @@ def lenient_plain_text(text: str) -> str:
     if looks_like_markup(text):
         return html_to_text(text)
     return plain_text(_decode_leftover_references(text))
+
+
+def fragment_tree(fragment: str) -> LexborHTMLParser:
+    """A feed's HTML fragment parsed, as :func:`html_to_text` reads it: a fragment with no
+    element at all whose text is markup (escaped once more) is parsed again, once."""
+    tree = _parse_fragment(fragment)
+    body = tree.body
+    if body is not None and not _has_element(body):
+        raw = body.text()
+        if looks_like_markup(raw):
+            return _parse_fragment(raw)
+    return tree
 
 
 def _parse_fragment(fragment: str) -> LexborHTMLParser:

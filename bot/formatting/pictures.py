@@ -34,18 +34,12 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from itertools import islice
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
-from bot.formatting.html_text import (
-    FRAGMENT_MAX_CHARS,
-    absolute_http_url,
-    looks_like_markup,
-    parse_html,
-)
+from bot.formatting.html_text import absolute_http_url, fragment_tree
 
 __all__ = [
     "MAX_PHOTO_BYTES",
@@ -316,14 +310,7 @@ def img_candidates(fragment: str) -> list[Candidate]:
     """
     if not fragment:
         return []
-    tree = parse_html(fragment, max_chars=FRAGMENT_MAX_CHARS, fragment=True)
-    images = tree.css("img")
-    body = tree.body
-    if not images and body is not None and next(islice(body.traverse(), 1, None), None) is None:
-        raw = body.text()
-        if looks_like_markup(raw):
-            images = parse_html(raw, max_chars=FRAGMENT_MAX_CHARS, fragment=True).css("img")
-    found = (img_candidate(image.attributes) for image in images)
+    found = (img_candidate(image.attributes) for image in fragment_tree(fragment).css("img"))
     return [candidate for candidate in found if candidate is not None]
 
 

@@ -146,7 +146,11 @@ def read_more_label(text: str, fallback: str = "") -> str:
     Chinese → "阅读全文", Japanese → "続きを読む", anything else → "Read more". A text without
     letters (``"2024"``) is decided by ``fallback``.
     """
-    language = detect_language(text) or detect_language(fallback)
+    return label_in(detect_language(text) or detect_language(fallback))
+
+
+def label_in(language: str | None) -> str:
+    """The "Read more" label in ``language`` (:data:`READ_MORE`), English for any other."""
     return READ_MORE.get(language or "en", READ_MORE["en"])
 
 
@@ -253,7 +257,7 @@ def render_post(
         title, summary = _fallback_title(clean_line(summary), link)
     summary = clean_input_text(summary) if visible(summary) else ""
     language = article_language(title, summary)
-    label = READ_MORE.get(language or "en", READ_MORE["en"])
+    label = label_in(language)
     tags = tuple(
         dict.fromkeys(
             "#" + tag

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -69,12 +69,6 @@ def site() -> Iterator[FeedServer]:
         server.put("/feed.xml", rss(OLD), "application/rss+xml")
         server.put("/breaking.html", PAGE, "text/html; charset=utf-8")
         yield server
-
-
-@pytest.fixture
-async def tg(sandbox: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(sandbox.url) as client:
-        yield client
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ error and how to resume it (the real Application against the sandbox)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -29,12 +29,6 @@ def sandbox() -> Iterator[SandboxServer]:
 def site() -> Iterator[FeedServer]:
     with FeedServer() as server:
         yield server
-
-
-@pytest.fixture
-async def tg(sandbox: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(sandbox.url) as client:
-        yield client
 
 
 def alerts(messages: list[dict[str, object]]) -> list[str]:

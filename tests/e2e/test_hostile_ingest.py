@@ -13,7 +13,7 @@ import gzip
 import io
 import logging
 import resource
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -163,12 +163,6 @@ def hostile() -> Iterator[HostileServer]:
 def sandbox() -> Iterator[SandboxServer]:
     with SandboxServer(bot_username="hostile_bot", channels=("hostile_news",)) as server:
         yield server
-
-
-@pytest.fixture
-async def tg(sandbox: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(sandbox.url) as client:
-        yield client
 
 
 async def poll_while_a_reader_writes(

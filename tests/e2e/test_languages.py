@@ -32,12 +32,6 @@ def sandbox() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-async def tg(sandbox: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(sandbox.url) as client:
-        yield client
-
-
-@pytest.fixture
 async def newsbot(sandbox: SandboxServer, db: Database) -> AsyncIterator[Newsbot]:
     settings = load_settings(
         None,
