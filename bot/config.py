@@ -15,10 +15,12 @@ with its line and reason); :meth:`Settings.post_options` gives what the formatte
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -41,6 +43,50 @@ _DRIVERS = {
     "postgresql": "postgresql+asyncpg",
     "postgresql+asyncpg": "postgresql+asyncpg",
 }
+
+
+#: An edition's code: a language tag such as ``en``, ``hi`` or ``pt-br``.
+EDITION_CODE_PATTERN = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})?")
+_FEED_ENTRY = re.compile(r"([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)=(.*)", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class EditionConfig:
+    """One edition as EDITIONS names it: its code (which is its language) and its channel."""
+
+    code: str
+    channel: str | None = None
+
+    @classmethod
+    def parse(cls, code: str, channel: str | None) -> EditionConfig:
+        """An edition from ``code`` and ``channel`` as written; ValueError naming the fault."""
+        code = code.strip().lower().replace("_", "-")
+        if not EDITION_CODE_PATTERN.fullmatch(code):
+            raise ValueError(
+                f"{code[:32]!r} is not an edition code; use a language code such as en or hi"
+            )
+        return cls(code, check_channel(channel))
+
+
+def split_feed_entry(entry: str) -> tuple[str | None, str]:
+    """A FEEDS entry as (edition code or ``None``, URL): ``hi=https://…`` or ``https://…``."""
+    match = _FEED_ENTRY.fullmatch(entry.strip())
+    if match is None:
+        return None, entry.strip()
+    return match.group(1).lower().replace("_", "-"), match.group(2)
+
+
+def check_channel(value: Any) -> str | None:
+    """A channel as Telegram takes it (``@name`` or ``-100…``), ``None`` for empty; else
+    ValueError."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip()
+    if not text.startswith(("@", "-")):
+        text = "@" + text
+    if not CHANNEL_PATTERN.fullmatch(text):
+        raise ValueError("must be a channel @username (5-32 characters) or a -100… chat id")
+    return text
 
 
 def _split(value: Any) -> Any:
@@ -71,9 +117,16 @@ class Settings(BaseSettings):
         default=DEFAULT_DATABASE_URL,
         description="SQLite file, or `postgresql+asyncpg://user:password@host/dbname`.",
     )
+    editions: Annotated[list[EditionConfig], NoDecode] = Field(
+        default_factory=list,
+        description="The publisher's editions as `code=@channel`, separated by commas, the"
+        " default first: `en=@revoi_en,hi=@revoi_hi` (a code is its language; the channel may be"
+        " left out). Empty: one edition, `en`, posting to TELEGRAM_CHANNEL.",
+    )
     feeds: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Feed URLs, separated by commas or spaces, added on start.",
+        description="Feed URLs, separated by commas or spaces, added on start; `hi=URL` puts a"
+        " feed in edition `hi` (else it is the default edition's).",
     )
     poll_interval: int = Field(
         default=300,
@@ -113,6 +166,23 @@ class Settings(BaseSettings):
         default=False, description="Allow feeds and pages on loopback/private addresses."
     )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    timezone: str = Field(
+        default="Asia/Kolkata",
+        description="The publisher's time zone (IANA name): readers' digest hours are in it.",
+    )
+    publisher_name: str | None = Field(
+        default=None,
+        description="The publisher's name, as readers are welcomed with it. Empty: the bot's"
+        " own name.",
+    )
+    welcome_en: str | None = Field(
+        default=None,
+        description="Welcome text for readers in English, in place of newsbot's (plain text).",
+    )
+    welcome_hi: str | None = Field(
+        default=None,
+        description="Welcome text for readers in Hindi, in place of newsbot's (plain text).",
+    )
     post_style: str = Field(
         default="photo",
         description="`photo` (the picture, the post as its caption), `preview` (a message with"
@@ -153,14 +223,7 @@ class Settings(BaseSettings):
     @field_validator("telegram_channel", mode="before")
     @classmethod
     def _check_channel(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        text = str(value).strip()
-        if not text.startswith(("@", "-")):
-            text = "@" + text
-        if not CHANNEL_PATTERN.fullmatch(text):
-            raise ValueError("must be a channel @username (5-32 characters) or a -100… chat id")
-        return text
+        return check_channel(value)
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -175,6 +238,20 @@ class Settings(BaseSettings):
     def _check_database_url(cls, value: str) -> str:
         return normalize_database_url(value)
 
+    @field_validator("editions", mode="before")
+    @classmethod
+    def _parse_editions(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        editions: list[EditionConfig] = []
+        for part in _split(value):
+            code, _, channel = part.partition("=")
+            editions.append(EditionConfig.parse(code, channel))
+        codes = [edition.code for edition in editions]
+        if len(set(codes)) != len(codes):
+            raise ValueError("names an edition twice")
+        return editions
+
     @field_validator("feeds", mode="before")
     @classmethod
     def _split_feeds(cls, value: Any) -> Any:
@@ -183,7 +260,8 @@ class Settings(BaseSettings):
     @field_validator("feeds")
     @classmethod
     def _check_feeds(cls, value: list[str]) -> list[str]:
-        for url in value:
+        for entry in value:
+            _, url = split_feed_entry(entry)
             if not re.fullmatch(r"https?://\S+", url):
                 raise ValueError(f"{redact_url(url)!r} is not an http(s) URL")
             if has_credentials(url):
@@ -204,6 +282,65 @@ class Settings(BaseSettings):
                 if not re.fullmatch(r"-?\d+", str(part)):
                     raise ValueError(f"{part!r} is not a numeric Telegram user id")
         return parts
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        name = value.strip()
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{name[:64]!r} is not a time zone; use an IANA name such as Asia/Kolkata"
+            ) from None
+        return name
+
+    @field_validator("publisher_name", "welcome_en", "welcome_hi", mode="before")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value).strip()
+        if len(text) > 1000:
+            raise ValueError("is longer than 1000 characters")
+        return text
+
+    @model_validator(mode="after")
+    def _check_edition_feeds(self) -> Self:
+        codes = {edition.code for edition in self.edition_configs()}
+        for entry in self.feeds:
+            code, url = split_feed_entry(entry)
+            if code is not None and code not in codes:
+                raise ValueError(
+                    f"FEEDS: {redact_url(url)!r} names edition {code!r}, which EDITIONS does not"
+                    f" have (it has {', '.join(sorted(codes))})"
+                )
+        if self.editions and self.telegram_channel:
+            first = self.editions[0]
+            if first.channel is None or first.channel != self.telegram_channel:
+                raise ValueError(
+                    "TELEGRAM_CHANNEL: is set beside EDITIONS; give each edition its channel in"
+                    " EDITIONS and leave TELEGRAM_CHANNEL empty"
+                )
+        return self
+
+    def edition_configs(self) -> list[EditionConfig]:
+        """The editions configured, the default first: EDITIONS, else ``en`` posting to
+        TELEGRAM_CHANNEL."""
+        return list(self.editions) or [EditionConfig("en", self.telegram_channel)]
+
+    def feed_entries(self) -> list[tuple[str | None, str]]:
+        """FEEDS as (edition code or ``None`` for the default edition, URL) pairs."""
+        return [split_feed_entry(entry) for entry in self.feeds]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """TIMEZONE as a time zone."""
+        return ZoneInfo(self.timezone)
+
+    def welcome_text(self, language: str) -> str | None:
+        """The operator's own welcome in ``language`` (WELCOME_EN, WELCOME_HI), if set."""
+        return {"en": self.welcome_en, "hi": self.welcome_hi}.get(language)
 
     @field_validator("log_level")
     @classmethod
@@ -346,4 +483,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Set
         error = exc.errors()[0]
         key = str(error["loc"][0]).upper() if error["loc"] else "configuration"
         message = str(error["msg"]).removeprefix("Value error, ")
+        named, _, rest = message.partition(": ")
+        if not error["loc"] and rest and re.fullmatch(r"[A-Z_]+", named):  # a check across keys
+            key, message = named, rest
         raise ConfigError(key, message) from None
