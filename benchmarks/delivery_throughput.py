@@ -27,7 +27,11 @@ from sqlalchemy import func, insert, select
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
 from bot.article import ArticleDraft
-from bot.services.articles import enqueue, store_drafts
+from bot.config import EditionConfig
+from bot.services.articles import store_drafts
+from bot.services.editions import default_edition_id, ensure_editions
+from bot.services.routing import enqueue
+from bot.services.subscriptions import follow_many
 from bot.storage.db import Database
 from bot.storage.models import Subscriber, utcnow
 from jobs.deliver import Outbox
@@ -104,6 +108,11 @@ async def main() -> None:
                         for n in range(args.readers)
                     ],
                 )
+                await follow_many(
+                    session,
+                    [10_000 + n for n in range(args.readers)],
+                    await default_edition_id(session),
+                )
                 draft = ArticleDraft(
                     key="bench",
                     title="Benchmark",
@@ -113,7 +122,8 @@ async def main() -> None:
                 stored = await store_drafts(
                     session, [draft], source="push", feed_id=None, publish=True
                 )
-                queued = await enqueue(session, stored.published[0], "@bench")
+                await ensure_editions(session, [EditionConfig("en", "@bench")])
+                queued = await enqueue(session, stored.published[0])
 
             limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
             app = (

@@ -119,7 +119,7 @@ async def newsbot_poller(
         )
 
     parser = ParserPool(workers=default_workers() if workers is None else workers)
-    options = PollOptions(interval=INTERVAL, channel=CHANNEL)
+    options = PollOptions(interval=INTERVAL)
     if concurrency is not None:
         options = dataclasses.replace(options, concurrency=concurrency)
     poller = Poller(db, fetcher, options, parser=parser)
@@ -142,8 +142,11 @@ async def newsbot_rig(
     from sqlalchemy import insert, text
     from sqlalchemy.ext.asyncio import create_async_engine
 
+    from bot.config import EditionConfig
     from bot.feeds.fetch import Fetcher
+    from bot.services.editions import default_edition_id, ensure_editions
     from bot.services.feeds import ensure_feeds
+    from bot.services.subscriptions import follow_many
     from bot.storage.db import Database
     from bot.storage.models import Subscriber, utcnow
 
@@ -166,6 +169,7 @@ async def newsbot_rig(
             await db.migrate()
             now = utcnow()
             async with db.session() as session, session.begin():
+                await ensure_editions(session, [EditionConfig("en", CHANNEL)])
                 await ensure_feeds(session, feed_urls)
                 if readers:
                     await session.execute(
@@ -180,6 +184,11 @@ async def newsbot_rig(
                             }
                             for n in range(readers)
                         ],
+                    )
+                    await follow_many(
+                        session,
+                        [10_000 + n for n in range(readers)],
+                        await default_edition_id(session),
                     )
             async with Fetcher(allow_private_networks=True) as fetcher:
                 yield db, fetcher

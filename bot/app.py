@@ -5,8 +5,8 @@
     async with Newsbot(settings) as newsbot:   # migrate, getMe, commands, long polling, jobs
         await stop_event.wait()
 
-:func:`build_application` builds the PTB side and nothing else; :class:`Newsbot` owns the
-database, the fetchers (one for feeds and pages, one for pictures), the outbox and its
+:func:`build_application` builds the PTB side and nothing else; :class:`Newsbot` adds it to
+the PTB-free :class:`~bot.core.Core` (database, fetcher, editions), with the outbox and its
 pictures, and is what handlers and jobs reach through ``context.bot_data["newsbot"]``.
 """
 
@@ -32,15 +32,14 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.feeds.fetch import Fetcher
+from bot.core import Core
 from bot.feeds.fulltext import fetch_article
-from bot.feeds.workers import ParserPool, default_workers
 from bot.handlers import register_handlers, texts
 from bot.handlers.common import runtime
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator_for
 from bot.posting import Pictures, channel_problem, picture_fetcher
 from bot.services import readers
-from bot.services.feeds import ensure_feeds
+from bot.services.editions import Editions
 from bot.storage.db import Database
 from jobs.deliver import DrainReport, Outbox
 from jobs.poll import Poller, PollOptions, PollResult
@@ -91,16 +90,12 @@ class Newsbot:
 
     def __init__(self, settings: Settings, *, database: Database | None = None) -> None:
         self.settings = settings
-        self.db = database or Database(settings.database_url)
-        self.fetcher = Fetcher(
-            allow_private_networks=settings.allow_private_networks,
-            timeout=settings.fetch_timeout,
-            max_connections=max(settings.poll_concurrency * 2, 16),
-        )
-        workers = settings.parse_workers
-        #: how articles become posts (POST_STYLE, HASHTAGS_MAX, UTM_SOURCE, POST_TEMPLATE).
-        self.post_options = settings.post_options()
-        self.parser = ParserPool(workers=default_workers() if workers is None else workers)
+        #: what handlers, jobs and the CLI share, without Telegram (database, fetcher, editions).
+        self.core = Core(settings, database=database, wake=self.kick)
+        self.db = self.core.db
+        self.fetcher = self.core.fetcher
+        self.parser = self.core.parser
+        self.post_options = self.core.post_options
         self.poller = Poller(
             self.db,
             self.fetcher,
@@ -108,7 +103,6 @@ class Newsbot:
                 interval=settings.poll_interval,
                 concurrency=settings.poll_concurrency,
                 pause_after=settings.feed_pause_after,
-                channel=settings.telegram_channel,
                 post=self.post_options,
             ),
             parser=self.parser,
@@ -131,20 +125,18 @@ class Newsbot:
         self._poll_lock = asyncio.Lock()
 
     @property
-    def channel(self) -> str | None:
-        return self.settings.telegram_channel
+    def editions(self) -> Editions:
+        return self.core.editions
 
     async def start(self) -> None:
-        """Migrate, greet Telegram, register commands and feeds, start polling and the jobs."""
-        await self.db.migrate()  # the outbox recovers stale claims at each drain
-        async with self.db.session() as session, session.begin():
-            await ensure_feeds(session, self.settings.feeds)
+        """Migrate, make editions and feeds, greet Telegram, register commands, check the
+        channels, start polling and the jobs."""
+        await self.core.open()  # the outbox recovers stale claims at each drain
         app = self.application
         await app.initialize()  # getMe: a rejected token fails here
         self.username = app.bot.username
         await self.set_commands()
-        if self.channel:
-            await self.check_channel()
+        await self.check_channels()
         jobs = app.job_queue
         assert jobs is not None, "python-telegram-bot[job-queue] is a dependency"
         job_kwargs = {"max_instances": 1, "coalesce": True}
@@ -157,9 +149,9 @@ class Newsbot:
         assert app.updater is not None
         await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         log.info(
-            "newsbot started bot=@%s channel=%s feeds=%d poll_interval=%ds",
+            "newsbot started bot=@%s editions=%s feeds=%d poll_interval=%ds",
             self.username,
-            self.channel,
+            ",".join(f"{e.code}:{e.channel or '-'}" for e in self.editions.configured),
             len(self.settings.feeds),
             self.settings.poll_interval,
         )
@@ -178,13 +170,23 @@ class Newsbot:
         for language in LANGUAGES:
             await bot.set_my_commands(menu(language), language_code=language)
 
-    async def check_channel(self) -> bool:
-        """Whether the bot may post to TELEGRAM_CHANNEL; if not, say so once, at start-up."""
-        assert self.channel is not None
-        problem = await channel_problem(self.application.bot, self.channel)
-        if problem is not None:
-            log.warning("channel unusable channel=%s problem=%r", self.channel, problem)
-        return problem is None
+    async def check_channels(self) -> dict[str, str]:
+        """Whether the bot may post to each edition's channel; each problem is said once, at
+        start-up. The problems, by channel."""
+        problems = {}
+        for edition in self.editions.configured:
+            if edition.channel is None:
+                continue
+            problem = await channel_problem(self.application.bot, edition.channel)
+            if problem is not None:
+                log.warning(
+                    "channel unusable edition=%s channel=%s problem=%r",
+                    edition.code,
+                    edition.channel,
+                    problem,
+                )
+                problems[edition.channel] = problem
+        return problems
 
     async def stop(self) -> None:
         """Stop polling and the jobs, let running work finish, close everything."""
@@ -197,10 +199,8 @@ class Newsbot:
                 await app.stop()
             await app.shutdown()
         finally:
-            await self.fetcher.aclose()
             await self.picture_fetcher.aclose()
-            await self.parser.aclose()
-            await self.db.dispose()
+            await self.core.aclose()
             if self.username is not None:
                 log.info("newsbot stopped bot=@%s", self.username)
 

@@ -59,8 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--json", action="store_true", help="print a JSON list of posts")
     preview.add_argument("--limit", type=int, default=0, help="at most this many posts")
 
-    push = sub.add_parser("push", help="send the article at URL to the channel and subscribers")
+    push = sub.add_parser(
+        "push", help="send the article at URL to its edition's channel and readers"
+    )
     push.add_argument("url")
+    push.add_argument(
+        "--edition",
+        metavar="CODE",
+        help="the edition (en, hi…) it belongs to; default: the one in the page's language",
+    )
 
     add_feeds_parser(sub)
 
@@ -105,10 +112,15 @@ def _database_error(db: Database, exc: Exception) -> CommandError:
 
 
 async def _open_database(settings: Settings) -> Database:
-    """The migrated database, or a one-line error naming DATABASE_URL."""
+    """The migrated database, its editions as EDITIONS says, or a one-line error naming
+    DATABASE_URL."""
+    from bot.services.editions import ensure_editions
+
     db = Database(settings.database_url)
     try:
         await db.migrate()
+        async with db.session() as session, session.begin():
+            await ensure_editions(session, settings.edition_configs())
     except (SQLAlchemyError, OSError) as exc:
         await db.dispose()
         raise _database_error(db, exc) from None
@@ -197,18 +209,25 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
 
     url = _url_argument(args.url)
     settings.require_token()
-    channel = settings.telegram_channel
+    configs = settings.edition_configs()
+    if args.edition is not None:
+        configs = [c for c in configs if c.code == args.edition.strip().lower()]
+        if not configs:
+            known = ", ".join(c.code for c in settings.edition_configs())
+            raise CommandError(f"there is no edition {args.edition!r}; the editions are {known}", 2)
     db = await _open_database(settings)
     try:
 
         async def push_and_deliver(app: Any) -> int:
-            # The bot is greeted and the channel checked first: a rejected token or a channel
+            # The bot is greeted and the channels checked first: a rejected token or a channel
             # the bot may not post to stops here, before the article is stored as published.
-            if channel and (problem := await channel_problem(app.bot, channel)):
-                raise CommandError(
-                    f"configuration error: TELEGRAM_CHANNEL: cannot post to {channel}: {problem}",
-                    2,
-                )
+            for config in configs:
+                if config.channel and (problem := await channel_problem(app.bot, config.channel)):
+                    key = "EDITIONS" if settings.editions else "TELEGRAM_CHANNEL"
+                    raise CommandError(
+                        f"configuration error: {key}: cannot post to {config.channel}: {problem}",
+                        2,
+                    )
             async with (
                 Fetcher(
                     allow_private_networks=settings.allow_private_networks,
@@ -220,7 +239,7 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
                     db,
                     fetcher,
                     url,
-                    channel=channel,
+                    edition=args.edition,
                     parser=parser,
                     options=settings.post_options(),
                 )

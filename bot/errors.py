@@ -175,6 +175,21 @@ class FeedExistsError(FeedError):
         self.feed_id = feed_id
 
 
+class EditionError(NewsbotError):
+    """An edition named that newsbot does not have (``--edition xx``); the message lists them."""
+
+    def __init__(self, code: str, known: list[str]) -> None:
+        super().__init__(
+            f"there is no edition {code[:32]!r}; the editions are {', '.join(known) or 'none'}"
+        )
+        self.code = code
+        self.known = known
+
+
+class SectionError(NewsbotError):
+    """A section cannot be made, renamed or found as asked; the message says why."""
+
+
 class AlreadyPostedError(NewsbotError):
     """Article ``article_id`` has this link and was posted before; it is not sent again."""
 

@@ -43,8 +43,9 @@ from bot.feeds.schedule import next_after_failure, next_after_success
 from bot.feeds.workers import ParserPool
 from bot.formatting.post import PostOptions
 from bot.links import redact_url
-from bot.services.articles import StoreRequest, enqueue_many, identity, known_identities, store_many
+from bot.services.articles import StoreRequest, identity, known_identities, store_many
 from bot.services.feeds import read_feed
+from bot.services.routing import delivery_counts, enqueue_many
 from bot.storage.db import Database
 from bot.storage.models import Feed, RemovedFeed, utcnow
 
@@ -66,7 +67,6 @@ class PollOptions:
     interval: int = 300
     concurrency: int = 32
     pause_after: int = 10
-    channel: str | None = None
     post: PostOptions = field(default_factory=PostOptions)
 
 
@@ -378,8 +378,8 @@ class Poller:
             requests.append(StoreRequest(entries, f"feed:{feed.id}", feed.id, feed.primed))
         stored = await store_many(session, requests, options=self.options.post)
         published = [article_id for one in stored for article_id in one.published]
-        deliveries = await enqueue_many(session, published, self.options.channel)
-        each = deliveries // len(published) if published else 0  # every article, same chats
+        await enqueue_many(session, published)
+        queued = await delivery_counts(session, published)
         results = []
         for (outcome, parsed, values), one in zip(changed, stored, strict=True):
             feed = outcome.feed
@@ -401,7 +401,7 @@ class Poller:
                     feed.id,
                     published=len(one.published),
                     seen=one.seen,
-                    deliveries=each * len(one.published),
+                    deliveries=sum(queued.get(article_id, 0) for article_id in one.published),
                     url=feed.url,
                 )
             )

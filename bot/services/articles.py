@@ -2,8 +2,8 @@
 
 An article's identity is a hash of its source (a feed id, or "push") and its entry key, kept in
 a unique column: storing the same entry twice is impossible, whatever the caller does.
-Publishing renders the post once (every chat gets the same) and queues one delivery row per
-target chat with a single INSERT … SELECT over the subscribers. The post is rendered by
+Publishing renders the post once (every chat gets the same); :mod:`bot.services.routing` then
+queues one delivery row per target chat. The post is rendered by
 :func:`bot.formatting.post.render_article` under the settings' :class:`PostOptions` and the
 feed's own template and title; with UTM parameters on, readers' chats get a second rendering
 (``post_dm_html``, campaign ``dm``).
@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from sqlalchemy import String, cast, insert, literal, select, true
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,15 +27,13 @@ from bot.formatting.post import Post, PostOptions, article_language, render_arti
 from bot.formatting.template import PostTemplate
 from bot.formatting.utm import DM_CAMPAIGN
 from bot.links import link_key
+from bot.services.editions import Editions, load_editions
 from bot.storage.models import (
     Article,
     ArticleStatus,
     ArticleURL,
     Base,
-    Delivery,
-    DeliveryStatus,
     Feed,
-    Subscriber,
     utcnow,
 )
 
@@ -66,7 +64,7 @@ class Stored:
     seen: int
 
 
-def _chunks(values: Sequence[_T]) -> Iterator[Sequence[_T]]:
+def chunks(values: Sequence[_T]) -> Iterator[Sequence[_T]]:
     for start in range(0, len(values), IN_CHUNK):
         yield values[start : start + IN_CHUNK]
 
@@ -74,7 +72,7 @@ def _chunks(values: Sequence[_T]) -> Iterator[Sequence[_T]]:
 async def known_identities(session: AsyncSession, identities: Sequence[str]) -> set[str]:
     """Which of ``identities`` are already stored (one query per thousand)."""
     known: set[str] = set()
-    for chunk in _chunks(identities):
+    for chunk in chunks(identities):
         known.update(
             await session.scalars(select(Article.identity).where(Article.identity.in_(chunk)))
         )
@@ -85,7 +83,7 @@ async def url_owners(session: AsyncSession, keys: Sequence[str]) -> dict[str, _O
     """For each of the URL ``keys`` (:func:`link_key`) some article was seen under: that
     article's id, feed and status (one query per thousand)."""
     found: dict[str, _Owner] = {}
-    for chunk in _chunks(sorted(set(keys))):
+    for chunk in chunks(sorted(set(keys))):
         rows = await session.execute(
             select(ArticleURL.url_key, Article.id, Article.feed_id, Article.status)
             .join(Article, Article.id == ArticleURL.article_id)
@@ -113,7 +111,7 @@ def _url_keys(draft: ArticleDraft) -> dict[str, str]:
 async def _listed_links(session: AsyncSession, keys: Sequence[str]) -> set[tuple[str, int]]:
     """Which feeds listed each of the link ``keys``: (link key, feed id) pairs."""
     found: set[tuple[str, int]] = set()
-    for chunk in _chunks(sorted(set(keys))):
+    for chunk in chunks(sorted(set(keys))):
         rows = await session.execute(
             select(Article.link_key, Article.feed_id).where(
                 Article.link_key.in_(chunk), Article.feed_id.is_not(None)
@@ -133,7 +131,7 @@ async def published_links(session: AsyncSession, links: Sequence[str | None]) ->
         for key, owner in owners.items()
         if owner.status == ArticleStatus.PUBLISHED
     }
-    for chunk in _chunks([key for key in keys if keys[key] not in found]):
+    for chunk in chunks([key for key in keys if keys[key] not in found]):
         rows = await session.execute(
             select(Article.published_link, Article.id).where(Article.published_link.in_(chunk))
         )
@@ -148,6 +146,7 @@ class FeedLayout:
 
     title: str = ""
     template: PostTemplate | None = None
+    edition_id: int | None = None
 
 
 def _render(
@@ -171,6 +170,7 @@ def _row(
     published: bool,
     options: PostOptions | None = None,
     layout: FeedLayout | None = None,
+    edition_id: int | None = None,
 ) -> dict[str, Any]:
     # Only a published article is ever sent, so only its post is rendered.
     options = options or PostOptions()
@@ -198,6 +198,7 @@ def _row(
         "post_style": post.style if post else None,
         "categories": list(draft.categories) or None,
         "language": post.language if post else article_language(draft.title, draft.summary),
+        "edition_id": edition_id,
         "published_at": draft.published,
         "created_at": utcnow(),
     }
@@ -214,11 +215,11 @@ async def feed_layouts(session: AsyncSession, feed_ids: Sequence[int]) -> dict[i
     left out: the global template, else newsbot's layout, is used.
     """
     layouts: dict[int, FeedLayout] = {}
-    for chunk in _chunks(sorted(set(feed_ids))):
+    for chunk in chunks(sorted(set(feed_ids))):
         rows = await session.execute(
-            select(Feed.id, Feed.title, Feed.template).where(Feed.id.in_(chunk))
+            select(Feed.id, Feed.title, Feed.template, Feed.edition_id).where(Feed.id.in_(chunk))
         )
-        for feed_id, title, source in rows:
+        for feed_id, title, source, edition_id in rows:
             template = None
             if source:
                 try:
@@ -231,11 +232,11 @@ async def feed_layouts(session: AsyncSession, feed_ids: Sequence[int]) -> dict[i
                             feed_id,
                             str(exc),
                         )
-            layouts[feed_id] = FeedLayout(title or "", template)
+            layouts[feed_id] = FeedLayout(title or "", template, edition_id)
     return layouts
 
 
-def _insert_ignoring_duplicates(session: AsyncSession, model: type[Base] = Article) -> Any:
+def insert_ignoring_duplicates(session: AsyncSession, model: type[Base] = Article) -> Any:
     """``INSERT … ON CONFLICT DO NOTHING`` into ``model``'s table, in the session's dialect."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -257,6 +258,8 @@ class StoreRequest:
     source: str
     feed_id: int | None
     publish: bool
+    #: the edition of a push (a feed's articles are its feed's edition's); ``None``: default.
+    edition_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,13 +278,14 @@ async def store_drafts(
     feed_id: int | None,
     publish: bool,
     options: PostOptions | None = None,
+    edition_id: int | None = None,
 ) -> Stored:
     """Store the drafts not stored before; publish them, oldest first, when ``publish``.
 
     :func:`store_many` for one source, with the published articles loaded.
     """
     [stored] = await store_many(
-        session, [StoreRequest(drafts, source, feed_id, publish)], options=options
+        session, [StoreRequest(drafts, source, feed_id, publish, edition_id)], options=options
     )
     published = (
         list(
@@ -378,15 +382,15 @@ async def store_many(
             (request, to_publish, relinked + [d for d in fresh if id(d) not in publishing])
         )
 
-    layouts = await feed_layouts(
-        session, [r.feed_id for r, to_publish, _ in plans if to_publish and r.feed_id is not None]
-    )
+    layouts = await feed_layouts(session, [r.feed_id for r, _, _ in plans if r.feed_id is not None])
+    editions = await load_editions(session)
     published_ids = await _insert(
         session,
         [(r, d) for r, to_publish, _ in plans for d in to_publish],
         publish=True,
         options=options,
         layouts=layouts,
+        editions=editions,
     )
     # A draft whose link or identity another source (in this batch, or a concurrent poller)
     # took first is kept as seen.
@@ -398,6 +402,8 @@ async def store_many(
         session,
         [(r, d) for (r, _, _), seen in zip(plans, seen_lists, strict=True) for d in seen],
         publish=False,
+        layouts=layouts,
+        editions=editions,
     )
     ids = published_ids | seen_ids
     await _remember_urls(
@@ -426,25 +432,35 @@ async def _insert(
     publish: bool,
     options: PostOptions | None = None,
     layouts: dict[int, FeedLayout] | None = None,
+    editions: Editions | None = None,
 ) -> dict[str, int]:
     """Insert ``drafts`` (one executemany, which SQLAlchemy sends as multi-row INSERTs),
     skipping any whose identity or published link is taken; return the identity → id of
-    those inserted."""
+    those inserted. Each article is its feed's edition's (a push: its request's; else the
+    default edition's), and its post names that edition's channel (UTM campaign)."""
     if not drafts:
         return {}
     layouts = layouts or {}
-    rows = [
-        _row(
-            d,
-            source=request.source,
-            feed_id=request.feed_id,
-            published=publish,
-            options=options,
-            layout=layouts.get(request.feed_id) if request.feed_id is not None else None,
+    options = options or PostOptions()
+    rows = []
+    for request, d in drafts:
+        layout = layouts.get(request.feed_id) if request.feed_id is not None else None
+        edition_id = (layout.edition_id if layout else None) or request.edition_id
+        edition = None
+        if editions is not None:
+            edition = (editions.by_id.get(edition_id) if edition_id else None) or editions.default
+        rows.append(
+            _row(
+                d,
+                source=request.source,
+                feed_id=request.feed_id,
+                published=publish,
+                options=replace(options, channel=edition.channel) if edition else options,
+                layout=layout,
+                edition_id=edition.id if edition else edition_id,
+            )
         )
-        for request, d in drafts
-    ]
-    statement = _insert_ignoring_duplicates(session).returning(Article.identity, Article.id)
+    statement = insert_ignoring_duplicates(session).returning(Article.identity, Article.id)
     result = await session.execute(statement, rows)
     return {ident: article_id for ident, article_id in result}
 
@@ -462,83 +478,7 @@ async def _remember_urls(
     if not rows:
         return
     unique = list({row["url_key"]: row for row in reversed(rows)}.values())[::-1]
-    await session.execute(_insert_ignoring_duplicates(session, ArticleURL), unique)
-
-
-async def enqueue(session: AsyncSession, article: Article, channel: str | None) -> int:
-    """Queue one delivery of ``article`` to ``channel`` and to every active subscriber.
-
-    Returns how many deliveries were queued. Readers who subscribe later do not get it.
-    """
-    return await enqueue_many(session, [article.id], channel)
-
-
-async def enqueue_many(
-    session: AsyncSession, article_ids: Sequence[int], channel: str | None
-) -> int:
-    """Queue the deliveries of every article in ``article_ids``: to ``channel`` and to every
-    active subscriber, in two statements whatever the number of articles and readers.
-
-    Returns how many deliveries were queued.
-    """
-    if not article_ids:
-        return 0
-    now = utcnow()
-    count = 0
-    if channel:
-        await session.execute(
-            insert(Delivery),
-            [
-                {
-                    "article_id": article_id,
-                    "chat": channel,
-                    "kind": "channel",
-                    "status": DeliveryStatus.PENDING.value,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-                for article_id in article_ids
-            ],
-        )
-        count += len(article_ids)
-    for chunk in _chunks(article_ids):
-        readers = (
-            select(
-                Article.id,
-                cast(Subscriber.chat_id, String(64)),
-                literal("reader"),
-                literal(DeliveryStatus.PENDING.value),
-                literal(0),
-                literal(now, Delivery.next_attempt_at.type),
-                literal(now, Delivery.created_at.type),
-            )
-            .select_from(Article)
-            .join(Subscriber, true())
-            .where(
-                Article.id.in_(chunk),
-                Subscriber.subscribed.is_(True),
-                Subscriber.active.is_(True),
-            )
-            .order_by(Article.id, Subscriber.chat_id)
-        )
-        result = await session.execute(
-            insert(Delivery).from_select(
-                [
-                    "article_id",
-                    "chat",
-                    "kind",
-                    "status",
-                    "attempts",
-                    "next_attempt_at",
-                    "created_at",
-                ],
-                readers,
-            )
-        )
-        count += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
-    log.info("articles queued articles=%d deliveries=%d", len(article_ids), count)
-    return count
+    await session.execute(insert_ignoring_duplicates(session, ArticleURL), unique)
 
 
 async def latest(session: AsyncSession, limit: int = 5) -> list[Article]:

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import (
+    EditionError,
     ErrorKind,
     FeedExistsError,
     FeedNotFoundError,
@@ -29,6 +30,7 @@ from bot.feeds.workers import ParserPool
 from bot.formatting.template import PostTemplate
 from bot.links import redact_url
 from bot.services.articles import store_drafts
+from bot.services.editions import Editions, load_editions
 from bot.storage.db import Database
 from bot.storage.models import Article, Feed, RemovedFeed, utcnow
 
@@ -104,16 +106,27 @@ async def find_by_url(session: AsyncSession, url: str) -> Feed | None:
 
 
 async def add_feed(
-    db: Database, fetcher: Fetcher, url: str, *, parser: ParserPool | None = None
+    db: Database,
+    fetcher: Fetcher,
+    url: str,
+    *,
+    parser: ParserPool | None = None,
+    edition: str | None = None,
 ) -> FeedAdded:
-    """Read ``url`` and store it as a feed, its current entries marked seen.
+    """Read ``url`` and store it as a feed of ``edition`` (a code; ``None``: the default
+    edition), its current entries marked seen.
 
-    Raises :class:`FeedExistsError`, :class:`FetchError` or :class:`FeedParseError`; nothing is
-    stored then. No transaction is open while the feed is fetched.
+    Raises :class:`EditionError`, :class:`FeedExistsError`, :class:`FetchError` or
+    :class:`FeedParseError`; nothing is stored then. No transaction is open while the feed is
+    fetched.
     """
     url = _check_url(url)
     async with db.session() as session:
         existing = await find_by_url(session, url)
+        editions = await load_editions(session)
+    chosen = editions.get(edition) if edition is not None else editions.default
+    if chosen is None or not chosen.configured:
+        raise EditionError(edition or "", [e.code for e in editions.configured])
     if existing is not None:
         raise FeedExistsError(url, existing.id)
     page: str | None = None
@@ -140,12 +153,16 @@ async def add_feed(
         if existing is not None:
             raise FeedExistsError(url, existing.id)
         await session.execute(delete(RemovedFeed).where(RemovedFeed.url == url))
-        added = await _store_new_feed(session, url, fetched, parsed)
+        added = await _store_new_feed(session, url, fetched, parsed, chosen.id)
     return replace(added, discovered_from=page)
 
 
 async def _store_new_feed(
-    session: AsyncSession, url: str, fetched: FetchResult | None, parsed: ParsedFeed
+    session: AsyncSession,
+    url: str,
+    fetched: FetchResult | None,
+    parsed: ParsedFeed,
+    edition_id: int,
 ) -> FeedAdded:
     now = utcnow()
     feed = Feed(
@@ -158,6 +175,7 @@ async def _store_new_feed(
         last_polled_at=now,
         last_success_at=now,
         error_count=0,
+        edition_id=edition_id,
     )
     session.add(feed)
     await session.flush()
@@ -168,18 +186,27 @@ async def _store_new_feed(
     return FeedAdded(feed, stored.seen)
 
 
-async def ensure_feeds(session: AsyncSession, urls: list[str]) -> list[Feed]:
-    """Make sure each of ``urls`` (from FEEDS) is a feed; new ones are primed on first poll.
+async def ensure_feeds(
+    session: AsyncSession,
+    entries: Sequence[tuple[str | None, str]] | Sequence[str],
+    editions: Editions | None = None,
+) -> list[Feed]:
+    """Make sure each URL of ``entries`` (FEEDS: (edition code or ``None``, URL) pairs, or plain
+    URLs) is a feed; new ones are primed on first poll. A new feed belongs to the edition its
+    entry names, else the default; an entry naming an edition moves an existing feed to it.
 
     A URL an operator removed with ``newsbot feeds remove`` is not brought back (it is logged);
     ``newsbot feeds add`` adds it again.
     """
+    pairs = [(None, entry) if isinstance(entry, str) else entry for entry in entries]
+    editions = editions or await load_editions(session)
+    urls = [url for _, url in pairs]
     removed = {
         row.url: row
         for row in await session.scalars(select(RemovedFeed).where(RemovedFeed.url.in_(urls)))
     }
     feeds = []
-    for url in urls:
+    for code, url in pairs:
         if url in removed:
             if removed[url].moved_to is not None:
                 log.info(
@@ -194,11 +221,22 @@ async def ensure_feeds(session: AsyncSession, urls: list[str]) -> list[Feed]:
                     redact_url(url),
                 )
             continue
+        edition = editions.get(code) or editions.default
         feed = await find_by_url(session, url)
         if feed is None:
-            feed = Feed(url=url, title="", active=True, primed=False, error_count=0)
+            feed = Feed(
+                url=url,
+                title="",
+                active=True,
+                primed=False,
+                error_count=0,
+                edition_id=edition.id,
+            )
             session.add(feed)
-            log.info("feed registered url=%s", redact_url(url))
+            log.info("feed registered url=%s edition=%s", redact_url(url), edition.code)
+        elif code is not None and feed.edition_id != edition.id:
+            feed.edition_id = edition.id
+            log.info("feed moved feed_id=%s edition=%s", feed.id, edition.code)
         feeds.append(feed)
     await session.flush()
     return feeds
@@ -219,6 +257,7 @@ async def import_feeds(session: AsyncSession, entries: Sequence[OpmlFeed]) -> Im
     added: list[Feed] = []
     skipped: list[tuple[str, str]] = []
     seen: set[str] = set()
+    default = (await load_editions(session)).default
     for entry in entries:
         try:
             url = _check_url(entry.xml_url)
@@ -234,7 +273,14 @@ async def import_feeds(session: AsyncSession, entries: Sequence[OpmlFeed]) -> Im
             skipped.append((url, f"already feed {existing.id}"))
             continue
         await session.execute(delete(RemovedFeed).where(RemovedFeed.url == url))
-        feed = Feed(url=url, title=entry.title or "", active=True, primed=False, error_count=0)
+        feed = Feed(
+            url=url,
+            title=entry.title or "",
+            active=True,
+            primed=False,
+            error_count=0,
+            edition_id=default.id,
+        )
         session.add(feed)
         added.append(feed)
     await session.flush()

@@ -9,12 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.article import ArticleDraft
-from bot.errors import AlreadyPostedError, FetchError, PageParseError
+from bot.errors import AlreadyPostedError, EditionError, FetchError, PageParseError
 from bot.feeds.fetch import PAGE_ACCEPT, Fetcher
 from bot.feeds.workers import ParserPool
-from bot.formatting.post import PostOptions
+from bot.formatting.post import PostOptions, article_language
 from bot.pages import page_draft
-from bot.services.articles import enqueue, identity, published_links, store_drafts
+from bot.services.articles import identity, published_links, store_drafts
+from bot.services.editions import EditionInfo, load_editions
+from bot.services.routing import enqueue
 from bot.storage.db import Database
 from bot.storage.models import Article
 
@@ -53,19 +55,45 @@ async def push_url(
     fetcher: Fetcher,
     url: str,
     *,
-    channel: str | None,
+    edition: str | None = None,
     parser: ParserPool | None = None,
     options: PostOptions | None = None,
 ) -> Pushed:
-    """Fetch the page at ``url``, store it as an article and queue its deliveries; its post is
+    """Fetch the page at ``url``, store it as an article of ``edition`` (a code; ``None``: the
+    edition in the page's language, else the default) and queue its deliveries; its post is
     rendered under ``options`` (the settings' :meth:`~bot.config.Settings.post_options`).
 
-    Raises :class:`FetchError`, :class:`PageParseError` or, when an article with the same
-    link was already published, :class:`AlreadyPostedError` (nothing is sent twice).
+    Raises :class:`EditionError` for an unknown ``edition``, :class:`FetchError`,
+    :class:`PageParseError` or, when an article with the same link was already published,
+    :class:`AlreadyPostedError` (nothing is sent twice).
     """
+    if edition is not None:
+        async with db.session() as session:
+            await edition_named(session, edition)  # refused before anything is fetched
     draft, links = await read_page(fetcher, url, parser=parser)  # no transaction open meanwhile
     async with db.session() as session, session.begin():
-        return await publish_page(session, draft, links, channel=channel, options=options)
+        chosen = (
+            await edition_named(session, edition)
+            if edition is not None
+            else await edition_for(session, draft)
+        )
+        return await publish_page(session, draft, links, edition=chosen, options=options)
+
+
+async def edition_named(session: AsyncSession, code: str) -> EditionInfo:
+    """The configured edition ``code``; :class:`EditionError` listing them if there is none."""
+    editions = await load_editions(session)
+    found = editions.get(code)
+    if found is None or not found.configured:
+        raise EditionError(code, [e.code for e in editions.configured])
+    return found
+
+
+async def edition_for(session: AsyncSession, draft: ArticleDraft) -> EditionInfo:
+    """The edition a pushed page belongs to: the one in the page's language, else the
+    default."""
+    language = article_language(draft.title, draft.summary)
+    return (await load_editions(session)).for_language(language)
 
 
 async def publish_page(
@@ -73,7 +101,7 @@ async def publish_page(
     draft: ArticleDraft,
     links: list[str],
     *,
-    channel: str | None,
+    edition: EditionInfo | None = None,
     options: PostOptions | None = None,
 ) -> Pushed:
     """Store a pushed article and queue its deliveries, unless one of ``links`` went out."""
@@ -83,7 +111,13 @@ async def publish_page(
         raise AlreadyPostedError(link, article_id)
     draft = replace(draft, urls=tuple(links))  # the article is known by each of them
     stored = await store_drafts(
-        session, [draft], source="push", feed_id=None, publish=True, options=options
+        session,
+        [draft],
+        source="push",
+        feed_id=None,
+        publish=True,
+        options=options,
+        edition_id=edition.id if edition else None,
     )
     if not stored.published:
         existing = await session.scalar(
@@ -91,7 +125,7 @@ async def publish_page(
         )
         raise AlreadyPostedError(draft.link or draft.key, existing or 0)
     article = stored.published[0]
-    deliveries = await enqueue(session, article, channel)
+    deliveries = await enqueue(session, article)
     log.info(
         "article pushed article_id=%s link=%s deliveries=%d", article.id, article.link, deliveries
     )

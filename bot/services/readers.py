@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import language_for, supported
 from bot.qr import CAMPAIGN_PATTERN
+from bot.services import subscriptions
+from bot.services.editions import load_editions
 from bot.storage.models import Delivery, DeliveryStatus, Subscriber, utcnow
 
 log = logging.getLogger(__name__)
@@ -95,31 +97,38 @@ async def hint_due(session: AsyncSession, reader: Reader, now: datetime | None =
     return True
 
 
-async def subscribe(session: AsyncSession, reader: Reader) -> bool:
-    """Subscribe the reader; False when they already were."""
+async def subscribe(session: AsyncSession, reader: Reader, edition_id: int | None = None) -> bool:
+    """Subscribe the reader to all of an edition: ``edition_id``, else the one in their
+    language (their /language choice, else Telegram's), else the default. False when they
+    already were subscribed (to anything, when no edition is named)."""
     row = await _touch(session, reader)
-    if row.subscribed:
-        return False
-    row.subscribed = True
-    row.subscribed_at = utcnow()
-    await session.flush()
-    log.info("reader subscribed chat_id=%s", reader.chat_id)
-    return True
+    if edition_id is None:
+        if row.subscribed:
+            return False
+        editions = await load_editions(session)
+        edition_id = editions.for_language(row.chosen_language or row.language).id
+    new = await subscriptions.follow(session, row, edition_id)
+    if new:
+        log.info("reader subscribed chat_id=%s edition_id=%s", reader.chat_id, edition_id)
+    return new
 
 
 async def unsubscribe(session: AsyncSession, reader: Reader) -> bool:
-    """Unsubscribe the reader at once, cancelling what is still queued for them.
-
-    False when they were not subscribed.
-    """
+    """Unsubscribe the reader from everything at once, cancelling what is still queued for
+    them. False when they were not subscribed."""
     row = await _touch(session, reader)
     was = row.subscribed
-    row.subscribed = False
-    row.unsubscribed_at = utcnow()
+    await subscriptions.unfollow(session, row)
     await _cancel_pending(session, reader.chat_id)
     await session.flush()
     log.info("reader unsubscribed chat_id=%s", reader.chat_id)
     return was
+
+
+async def touch(session: AsyncSession, reader: Reader) -> Subscriber:
+    """The reader's row, created or refreshed from the update (any message proves the chat
+    is reachable)."""
+    return await _touch(session, reader)
 
 
 async def choose_language(session: AsyncSession, reader: Reader, language: str) -> str:

@@ -1,4 +1,5 @@
-"""The tables: feeds, articles, subscribers and deliveries (the outbox).
+"""The tables: editions, feeds, sections, articles, subscribers, their subscriptions and
+deliveries (the outbox).
 
 Every step after "store" is driven by these rows, so a crash or restart resumes where it
 stopped: an article row says whether it was published, and each (article, chat) pair has at
@@ -93,6 +94,33 @@ class DeliveryStatus(StrEnum):
     UNKNOWN = "unknown"  # the process stopped while sending; never retried, never sent twice
 
 
+class DeliveryMode(StrEnum):
+    """How a subscription's articles reach the reader."""
+
+    INSTANT = "instant"  # each article as it is published
+    DIGEST = "digest"  # one message of links a day, at the reader's hour
+
+
+class Edition(Base):
+    """One edition of the publisher: a language and the channel its articles go to.
+
+    Made from ``EDITIONS`` at start (:func:`bot.services.editions.ensure_editions`); an edition
+    no longer configured is kept, with its feeds and readers, and posts to no channel.
+    """
+
+    __tablename__ = "editions"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - SQLAlchemy reads it once
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``en``, ``hi``: the code EDITIONS and ``--edition`` name it by, and its language.
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    language: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(64))
+    #: the order EDITIONS lists it in (0: the default edition); ``None``: not configured.
+    position: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Feed(Base):
     """A feed newsbot polls, with its own schedule and health."""
 
@@ -125,6 +153,30 @@ class Feed(Base):
     #: the feed's own post template (Jinja2, see :mod:`bot.formatting.template`); ``None``:
     #: the global POST_TEMPLATE, else newsbot's layout.
     template: Mapped[str | None] = mapped_column(Text)
+    #: the edition the feed's articles belong to.
+    edition_id: Mapped[int | None] = mapped_column(ForeignKey("editions.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Section(Base):
+    """A part of an edition a reader can follow: one feed's articles, or one category's.
+
+    Editors make them (``newsbot sections add``); ``key`` is ``feed:<id>`` or
+    ``category:<name>`` (the category casefolded), unique within the edition.
+    """
+
+    __tablename__ = "sections"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "key", name="uq_sections_edition_id_key"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(160))
+    #: what readers see on the /sections keyboard.
+    name: Mapped[str] = mapped_column(String(64))
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -174,8 +226,24 @@ class Article(Base):
     categories: Mapped[list[str] | None] = mapped_column(JSON)
     #: the article's language as detected from its text (``en``, ``hi``, ``ur``…), if known.
     language: Mapped[str | None] = mapped_column(String(16))
+    #: the edition whose channel and readers get the article.
+    edition_id: Mapped[int | None] = mapped_column(ForeignKey("editions.id"), index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ArticleSection(Base):
+    """An article is in a section (its feed's, or one of its categories'): written when the
+    article is published, read by the routing of its deliveries and by digests."""
+
+    __tablename__ = "article_sections"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    section_id: Mapped[int] = mapped_column(
+        ForeignKey("sections.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class ArticleURL(Base):
@@ -208,6 +276,8 @@ class Subscriber(Base):
     chosen_language: Mapped[str | None] = mapped_column(String(16))
     #: the /start payload that brought the reader (first touch wins).
     campaign: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: whether the reader has any :class:`Subscription` (kept with them by
+    #: :mod:`bot.services.subscriptions`): counted in stats, checked before each send.
     subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
     #: False once Telegram says the chat is unreachable (blocked, deleted); True again on contact.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -217,6 +287,45 @@ class Subscriber(Base):
     inactive_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: when free text last earned the reader the "commands only" hint (once an hour at most).
     hinted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: nothing is sent before this (``/pause``); far in the future: until ``/resume``.
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the hour (0-23, in ``timezone``) of the reader's daily digest.
+    digest_hour: Mapped[int | None] = mapped_column(Integer)
+    #: the reader's time zone (IANA); ``None``: the publisher's TIMEZONE.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    #: when the last digest was queued: the next one holds what was published since.
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Subscription(Base):
+    """A reader follows an edition: all of it (``section_id`` ``None``) or one section, each
+    instantly or in the daily digest. A reader with no row is not subscribed."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        Index("ix_subscriptions_edition_id_mode", "edition_id", "mode"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.chat_id", ondelete="CASCADE"), index=True
+    )
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"))
+    mode: Mapped[str] = mapped_column(String(8), default=DeliveryMode.INSTANT)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ForgottenReaders(Base):
+    """Readers who asked to be forgotten (``/forget``), counted per campaign and nothing else:
+    a campaign's sign-ups still count after its readers are gone (``""``: no campaign)."""
+
+    __tablename__ = "forgotten_readers"
+
+    campaign: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started: Mapped[int] = mapped_column(Integer, default=0)
+    signed_up: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Delivery(Base):
@@ -229,10 +338,13 @@ class Delivery(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    #: the article sent; ``None`` for a digest, whose text is ``html``.
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     #: "@channel", "-100…" or a reader's numeric chat id, as text.
     chat: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # "channel" or "reader"
+    kind: Mapped[str] = mapped_column(String(16))  # "channel", "reader" or "digest"
+    #: the message itself when it is no article's post (a digest), Telegram HTML.
+    html: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
     claim: Mapped[str | None] = mapped_column(String(32))
     #: when the row was last claimed: a claim older than any send is left over from a crash.

@@ -12,11 +12,14 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationBuilder
 
 from bot.article import ArticleDraft
+from bot.config import EditionConfig
 from bot.posting import Pictures, send_post
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.services import readers
-from bot.services.articles import enqueue, store_drafts
+from bot.services.articles import store_drafts
+from bot.services.editions import ensure_editions
 from bot.services.readers import Reader
+from bot.services.routing import enqueue
 from bot.storage.db import Database
 from bot.storage.models import Delivery, DeliveryStatus, Subscriber, utcnow
 from jobs.deliver import MAX_AGE, MAX_BACKOFF, STALE_CLAIM, Outbox
@@ -41,7 +44,8 @@ async def publish(db: Database, n: int, *, image: str | None = None) -> int:
     )
     async with db.session() as session, session.begin():
         stored = await store_drafts(session, [draft], source="push", feed_id=None, publish=True)
-        await enqueue(session, stored.published[0], f"@{CHANNEL}")
+        await ensure_editions(session, [EditionConfig("en", f"@{CHANNEL}")])
+        await enqueue(session, stored.published[0])
         return stored.published[0].id
 
 

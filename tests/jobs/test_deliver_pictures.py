@@ -17,10 +17,12 @@ from sqlalchemy import update
 
 from bot.app import Newsbot
 from bot.article import ArticleDraft
-from bot.config import load_settings
+from bot.config import EditionConfig, load_settings
 from bot.posting import Pictures
 from bot.sandbox import FeedServer, SandboxClient, SandboxServer
-from bot.services.articles import enqueue, store_drafts
+from bot.services.articles import store_drafts
+from bot.services.editions import ensure_editions
+from bot.services.routing import enqueue
 from bot.storage.db import Database
 from bot.storage.models import Article, DeliveryStatus
 from jobs.deliver import Outbox
@@ -69,7 +71,8 @@ async def publish(db: Database, image: str | None = None, **columns: Any) -> int
         article = stored.published[0]
         if columns:
             await session.execute(update(Article).where(Article.id == article.id).values(columns))
-        await enqueue(session, article, f"@{CHANNEL}")
+        await ensure_editions(session, [EditionConfig("en", f"@{CHANNEL}")])
+        await enqueue(session, article)
         return article.id
 
 

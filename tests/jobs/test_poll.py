@@ -17,6 +17,7 @@ from bot.services.readers import Reader
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Feed
 from jobs.poll import Poller, PollOptions, PollResult
+from tests.helpers import use_editions
 
 
 def rss(*guids: str) -> str:
@@ -33,17 +34,17 @@ def rss(*guids: str) -> str:
 async def poll_feed(
     db: Database, fetcher: Fetcher, feed_id: int, *, channel: str | None, interval: int
 ) -> PollResult:
-    """Poll feed ``feed_id`` now."""
-    return await Poller(db, fetcher, PollOptions(interval=interval, channel=channel)).poll_feed(
-        feed_id
-    )
+    """Poll feed ``feed_id`` now, its edition posting to ``channel``."""
+    await use_editions(db, ("en", channel))
+    return await Poller(db, fetcher, PollOptions(interval=interval)).poll_feed(feed_id)
 
 
 async def poll_due(
     db: Database, fetcher: Fetcher, *, channel: str | None, interval: int
 ) -> list[PollResult]:
     """Poll every due feed."""
-    return await Poller(db, fetcher, PollOptions(interval=interval, channel=channel)).poll_due()
+    await use_editions(db, ("en", channel))
+    return await Poller(db, fetcher, PollOptions(interval=interval)).poll_due()
 
 
 @pytest.fixture
@@ -186,7 +187,7 @@ class TestSameArticleInTwoFeeds:
         await poll_due(db, fetcher, channel="@news", interval=60)  # both primed
         for path in ("/all.xml", "/section.xml"):
             site.put(path, rss("shared", "old"))
-        results = await Poller(db, fetcher, PollOptions(interval=60, channel="@news")).poll_all()
+        results = await Poller(db, fetcher, PollOptions(interval=60)).poll_all()
         assert sorted(r.published for r in results) == [0, 1]
         async with db.session() as session:
             assert await session.scalar(select(func.count()).select_from(Delivery)) == 1

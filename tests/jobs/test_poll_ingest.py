@@ -20,6 +20,7 @@ from bot.services.readers import Reader
 from bot.storage.db import Database
 from bot.storage.models import Article, ArticleStatus, ArticleURL, Delivery, Feed
 from jobs.poll import Poller, PollOptions
+from tests.helpers import use_editions
 
 
 def rss(*items: tuple[str, str], guid_is_url: bool = False) -> str:
@@ -137,9 +138,10 @@ class TestAliases:
         )
         site.put("/f.xml", rss(("old", "https://paper.example/old")))
         [feed_id] = await register(db, site.url_for("/f.xml"))
-        poller = Poller(db, fetcher, PollOptions(interval=60, channel="@news"))
+        await use_editions(db, ("en", "@news"))
+        poller = Poller(db, fetcher, PollOptions(interval=60))
         await poller.poll_feed(feed_id)  # primed
-        pushed = await push_url(db, fetcher, site.url_for("/short/b"), channel="@news")
+        pushed = await push_url(db, fetcher, site.url_for("/short/b"))
         site.put(
             "/f.xml",
             rss(
@@ -194,7 +196,7 @@ async def poll_teaser(
         feed = await session.get(Feed, feed_id)
         assert feed is not None
         feed.full_text = True
-    poller = Poller(db, fetcher, PollOptions(interval=60, channel="@news"), full_text=fetch_article)
+    poller = Poller(db, fetcher, PollOptions(interval=60), full_text=fetch_article)
     await poller.poll_feed(feed_id)
     site.put("/f.xml", teaser.format(item))
     assert (await poller.poll_feed(feed_id)).published == 1
@@ -244,6 +246,7 @@ class TestManyFeeds:
         for i in range(n):
             site.put(f"/f{i}.xml", rss((f"{i}-old", f"https://n.example/{i}/old")))
         ids = await register(db, *(site.url_for(f"/f{i}.xml") for i in range(n)))
+        await use_editions(db, ("en", "@news"))
         async with db.session() as session, session.begin():
             for chat in range(3):
                 await readers.subscribe(session, Reader(100 + chat))
@@ -252,7 +255,7 @@ class TestManyFeeds:
             poller = Poller(
                 db,
                 fetcher,
-                PollOptions(interval=60, concurrency=32, channel="@news"),
+                PollOptions(interval=60, concurrency=32),
                 parser=parser,
             )
             assert all(r.error is None for r in await poller.poll_all())

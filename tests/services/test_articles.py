@@ -5,15 +5,17 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.article import ArticleDraft
+from bot.config import EditionConfig
 from bot.services import readers
 from bot.services.articles import (
     MAX_NEW_PER_POLL,
-    enqueue,
     identity,
     known_identities,
     store_drafts,
 )
+from bot.services.editions import ensure_editions
 from bot.services.readers import Reader
+from bot.services.routing import enqueue
 from bot.storage.db import Database
 from bot.storage.models import Article, ArticleStatus, Delivery, Feed
 
@@ -189,7 +191,8 @@ class TestEnqueue:
             stored = await store_drafts(
                 session, [draft(1)], source="push", feed_id=None, publish=True
             )
-            count = await enqueue(session, stored.published[0], "@news")
+            await ensure_editions(session, [EditionConfig("en", "@news")])
+            count = await enqueue(session, stored.published[0])
         async with db.session() as session:
             chats = set(await session.scalars(select(Delivery.chat)))
         assert count == 2
@@ -204,12 +207,13 @@ class TestEnqueue:
             stored = await store_drafts(
                 session, [draft(1)], source="push", feed_id=None, publish=True
             )
-            await enqueue(session, stored.published[0], "@news")
+            await ensure_editions(session, [EditionConfig("en", "@news")])
+            await enqueue(session, stored.published[0])
         async with db.session() as session:
             article = await session.get(Article, stored.published[0].id)
             assert article is not None
             with pytest.raises(IntegrityError):
-                await enqueue(session, article, "@news")
+                await enqueue(session, article)
 
 
 class TestPostColumns:
@@ -221,9 +225,10 @@ class TestPostColumns:
         from bot.formatting.telegram_html import parse_telegram_html
 
         feed_id = await make_feed(db)
-        options = PostOptions(utm_source="newsbot", channel="@revoi_en")
+        options = PostOptions(utm_source="newsbot")
         hindi = draft(1, summary="भारत ने फाइनल जीता।", categories=("Sport", "2024"))
         async with db.session() as session, session.begin():
+            await ensure_editions(session, [EditionConfig("en", "@revoi_en")])  # the campaign
             stored = await store_drafts(
                 session, [hindi], source=f"feed:{feed_id}", feed_id=feed_id, publish=True,
                 options=options,

@@ -60,7 +60,8 @@ class TestReaders:
 
     async def test_unsubscribe_cancels_queued_deliveries(self, db: Database) -> None:
         """Leaving works at once: what was queued for the reader is cancelled."""
-        from bot.services.articles import enqueue, store_drafts
+        from bot.services.articles import store_drafts
+        from bot.services.routing import enqueue
         from tests.services.test_articles import draft
 
         async with db.session() as session, session.begin():
@@ -68,7 +69,7 @@ class TestReaders:
             stored = await store_drafts(
                 session, [draft(1)], source="push", feed_id=None, publish=True
             )
-            await enqueue(session, stored.published[0], None)
+            await enqueue(session, stored.published[0])
             await readers.unsubscribe(session, Reader(5))
         async with db.session() as session:
             statuses = list(await session.scalars(select(Delivery.status)))

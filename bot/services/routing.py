@@ -1,0 +1,178 @@
+"""Routing: who gets a published article — its edition's channel and the readers who follow the
+edition, or one of the sections the article is in, instantly.
+
+::
+
+    await enqueue(session, article)              # one article (a push)
+    await enqueue_many(session, article_ids)     # a poll's worth, a few statements in all
+
+Everything is read from the article itself (its edition, feed and categories), so jobs and
+handlers never name a channel. Each delivery is one outbox row (``deliveries``; the unique
+(article, chat) pair keeps it one); readers are chosen by a single ``INSERT … SELECT`` over the
+subscriptions per thousand articles, whatever the number of readers. A reader who follows
+several matching sections still gets the article once; a paused reader, a digest reader and
+an unreachable one get nothing now (a digest collects it later, see
+:mod:`bot.services.digests`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, cast, exists, func, insert, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.articles import chunks, insert_ignoring_duplicates
+from bot.services.editions import load_editions
+from bot.services.sections import keys_of, matching
+from bot.storage.models import (
+    Article,
+    ArticleSection,
+    Delivery,
+    DeliveryMode,
+    DeliveryStatus,
+    Section,
+    Subscriber,
+    Subscription,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+
+async def enqueue(session: AsyncSession, article: Article) -> int:
+    """Queue the deliveries of ``article``: its edition's channel and its readers.
+
+    Returns how many deliveries were queued. Readers who subscribe later do not get it.
+    """
+    return await enqueue_many(session, [article.id])
+
+
+def reader_is_listening(now: datetime) -> object:
+    """The SQL condition "this subscriber may be sent to now": reachable, not paused."""
+    return (Subscriber.active.is_(True)) & or_(
+        Subscriber.paused_until.is_(None), Subscriber.paused_until <= now
+    )
+
+
+async def enqueue_many(session: AsyncSession, article_ids: Sequence[int]) -> int:
+    """Queue the deliveries of every article in ``article_ids`` (each to its edition's channel
+    and to its readers), in a few statements whatever the number of articles and readers.
+
+    Returns how many deliveries were queued.
+    """
+    if not article_ids:
+        return 0
+    now = utcnow()
+    editions = await load_editions(session)
+    for chunk in chunks(article_ids):  # an article of no edition is the default edition's
+        await session.execute(
+            update(Article)
+            .where(Article.id.in_(chunk), Article.edition_id.is_(None))
+            .values(edition_id=editions.default.id)
+        )
+    await _file_in_sections(session, article_ids)
+    count = 0
+    channel_rows: list[dict[str, Any]] = []
+    for chunk in chunks(article_ids):
+        for article_id, edition_id in await session.execute(
+            select(Article.id, Article.edition_id).where(Article.id.in_(chunk))
+        ):
+            edition = editions.by_id.get(edition_id) if edition_id is not None else None
+            if edition is not None and edition.channel:
+                channel_rows.append(
+                    {
+                        "article_id": article_id,
+                        "chat": edition.channel,
+                        "kind": "channel",
+                        "status": DeliveryStatus.PENDING.value,
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    }
+                )
+    if channel_rows:
+        await session.execute(insert(Delivery), sorted(channel_rows, key=lambda r: r["article_id"]))
+        count += len(channel_rows)
+    in_section = exists().where(
+        ArticleSection.article_id == Article.id,
+        ArticleSection.section_id == Subscription.section_id,
+    )
+    for chunk in chunks(article_ids):
+        readers = (
+            select(
+                Article.id,
+                cast(Subscriber.chat_id, String(64)),
+                literal("reader"),
+                literal(DeliveryStatus.PENDING.value),
+                literal(0),
+                literal(now, Delivery.next_attempt_at.type),
+                literal(now, Delivery.created_at.type),
+            )
+            .select_from(Article)
+            .join(Subscription, Subscription.edition_id == Article.edition_id)
+            .join(Subscriber, Subscriber.chat_id == Subscription.chat_id)
+            .where(
+                Article.id.in_(chunk),
+                Subscription.mode == DeliveryMode.INSTANT.value,
+                or_(Subscription.section_id.is_(None), in_section),
+                reader_is_listening(now),  # type: ignore[arg-type]
+            )
+            .group_by(Article.id, Subscriber.chat_id)
+            .order_by(Article.id, Subscriber.chat_id)
+        )
+        result = await session.execute(
+            insert(Delivery).from_select(
+                [
+                    "article_id",
+                    "chat",
+                    "kind",
+                    "status",
+                    "attempts",
+                    "next_attempt_at",
+                    "created_at",
+                ],
+                readers,
+            )
+        )
+        count += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    log.info("articles queued articles=%d deliveries=%d", len(article_ids), count)
+    return count
+
+
+async def _file_in_sections(session: AsyncSession, article_ids: Sequence[int]) -> None:
+    """Record which sections each article is in (``article_sections``), from its feed and
+    categories, before the readers of those sections are chosen."""
+    sections = list(await session.scalars(select(Section)))
+    if not sections:
+        return
+    rows = []
+    for chunk in chunks(article_ids):
+        for article_id, edition_id, feed_id, categories in await session.execute(
+            select(Article.id, Article.edition_id, Article.feed_id, Article.categories).where(
+                Article.id.in_(chunk)
+            )
+        ):
+            keys = keys_of(feed_id, categories)
+            rows += [
+                {"article_id": article_id, "section_id": section_id}
+                for section_id in matching(sections, edition_id, keys)
+            ]
+    if rows:
+        await session.execute(insert_ignoring_duplicates(session, ArticleSection), rows)
+
+
+async def delivery_counts(session: AsyncSession, article_ids: Sequence[int]) -> dict[int, int]:
+    """How many deliveries each of ``article_ids`` has queued (or sent)."""
+    counts: dict[int, int] = {}
+    for chunk in chunks(article_ids):
+        rows = await session.execute(
+            select(Delivery.article_id, func.count())
+            .where(Delivery.article_id.in_(chunk))
+            .group_by(Delivery.article_id)
+        )
+        counts.update({article_id: int(count) for article_id, count in rows if article_id})
+    return counts
