@@ -93,8 +93,9 @@ class Database:
             await connection.exec_driver_sql("BEGIN IMMEDIATE")
             yield session
 
-    async def migrate(self) -> None:
-        """Bring the schema to the newest migration (``alembic upgrade head``)."""
+    async def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to the newest migration (``alembic upgrade head``), or to
+        ``revision``."""
 
         if self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:"):
             await asyncio.to_thread(_make_parent, self.url.database or "")
@@ -102,7 +103,7 @@ class Database:
         def upgrade(connection: Connection) -> None:
             config = alembic_config(self.url.render_as_string(hide_password=False))
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, revision)
 
         async with self.engine.begin() as connection:
             await connection.run_sync(upgrade)
