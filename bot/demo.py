@@ -1,10 +1,12 @@
 """``newsbot demo``: the whole system on embedded defaults, start to finish, then exit 0.
 
 A Bot API sandbox and a feed server run locally (nothing reaches the internet or Telegram), the
-database is a SQLite file in a temporary folder, the feed is the bundled sample in
-``bot/demo_data``. A scripted reader arrives through a poster's QR code and subscribes, the feed
-publishes two articles, an editor pushes a third, the reader leaves; then the posts each chat
-received are printed as a reader would read them.
+database is a SQLite file in a temporary folder, the feeds are the bundled samples in
+``bot/demo_data``. The publisher has two editions, English and Hindi, each with its channel and
+feed. A scripted reader arrives through a poster's QR code and is subscribed in one tap; a
+second, whose Telegram is in Hindi, is welcomed in Hindi and subscribes to the Hindi edition.
+The feeds publish two English articles and one Hindi, an editor pushes a fourth, the first
+reader leaves; then the posts each chat received are printed as a reader would read them.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from bot.sandbox import FeedServer, SandboxClient, SandboxServer
 
 DEMO_TOKEN = "123456789:AAdemo-token-for-the-local-sandbox00"  # noqa: S105 - sandbox only
 CHANNEL = "valley_courier"
+HINDI_CHANNEL = "valley_courier_hindi"
 READER = 5550001
 EDITOR = 5550002
+HINDI_READER = 5550003
 WAIT = 20.0  # seconds; generous for a slow machine, and the demo fails loudly if exceeded
 
 
@@ -79,61 +83,91 @@ async def run_demo(*, quiet: bool = False) -> int:
 
     with (
         tempfile.TemporaryDirectory(prefix="newsbot-demo-") as tmp,
-        SandboxServer(bot_username="valley_courier_bot", channels=(CHANNEL,)) as sandbox,
+        SandboxServer(
+            bot_username="valley_courier_bot", channels=(CHANNEL, HINDI_CHANNEL)
+        ) as sandbox,
         FeedServer() as site,
     ):
-        site.put("/feed.xml", sample("feed_v1.xml"), "application/rss+xml; charset=utf-8")
+        rss = "application/rss+xml; charset=utf-8"
+        site.put("/feed.xml", sample("feed_v1.xml"), rss)
+        site.put("/hindi/feed.xml", sample("feed_hi_v1.xml"), rss)
         site.put("/story.html", sample("article.html"), "text/html; charset=utf-8")
         settings = load_settings(
             None,
             telegram_bot_token=DEMO_TOKEN,
-            telegram_channel=f"@{CHANNEL}",
+            editions=f"en=@{CHANNEL},hi=@{HINDI_CHANNEL}",
             telegram_api_url=sandbox.url,
             database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}",
-            feeds=[site.url_for("/feed.xml")],
+            feeds=f"{site.url_for('/feed.xml')},hi={site.url_for('/hindi/feed.xml')}",
             poll_interval=3600,
             editor_ids=[EDITOR],
+            publisher_name="The Valley Courier",
             allow_private_networks=True,  # the demo's feed server is on 127.0.0.1
             log_level="WARNING",
         )
-        step(f"Bot API sandbox at {sandbox.url}, feed at {site.url_for('/feed.xml')}")
+        step(f"Bot API sandbox at {sandbox.url}, feeds at {site.url_for('/')}")
         async with SandboxClient(sandbox.url) as tg, Newsbot(settings) as newsbot:
             await newsbot.poll_now()
-            step("The feed is added: its 2 existing articles are marked seen, not posted")
+            step(
+                "Two editions, English (@valley_courier) and Hindi (@valley_courier_hindi), a "
+                "feed each: the articles they already hold are marked seen, not posted"
+            )
 
             step("A reader scans the QR code of the 'poster-metro' campaign: one tap subscribes")
             await tg.send(READER, "/start poster-metro", first_name="Asha", username="asha")
             await tg.bot_messages(READER, wait_for=1, timeout=WAIT)
 
-            step("The newsroom publishes 2 new articles (one in Hindi); the bot polls the feed")
-            site.put("/feed.xml", sample("feed_v2.xml"), "application/rss+xml; charset=utf-8")
+            step("A reader whose Telegram is in Hindi starts the bot and subscribes")
+            await tg.send(HINDI_READER, "/start", first_name="Meera", language_code="hi")
+            await tg.bot_messages(HINDI_READER, wait_for=1, timeout=WAIT)
+            await tg.send(HINDI_READER, "/subscribe", first_name="Meera", language_code="hi")
+            await tg.bot_messages(HINDI_READER, wait_for=2, timeout=WAIT)
+
+            step("The newsroom publishes 2 English articles and 1 Hindi; the bot polls the feeds")
+            site.put("/feed.xml", sample("feed_v2.xml"), rss)
+            site.put("/hindi/feed.xml", sample("feed_hi_v2.xml"), rss)
             results = await newsbot.poll_now()
             published = sum(r.published for r in results)
             await tg.bot_messages(READER, wait_for=3, timeout=WAIT)
+            await tg.bot_messages(HINDI_READER, wait_for=3, timeout=WAIT)
 
             step("An editor pushes a breaking story by hand with /push")
             await tg.send(EDITOR, f"/push {site.url_for('/story.html')}", first_name="Ravi")
             await tg.bot_messages(EDITOR, wait_for=1, timeout=WAIT)
             await tg.bot_messages(READER, wait_for=4, timeout=WAIT)
 
-            step("The reader unsubscribes")
+            step("The first reader unsubscribes")
             await tg.send(READER, "/unsubscribe", first_name="Asha")
             reader = await tg.messages(READER, wait_for=5, timeout=WAIT)
+            hindi_reader = await tg.messages(HINDI_READER, wait_for=3, timeout=WAIT)
             channel = await tg.messages(f"@{CHANNEL}", wait_for=3, timeout=WAIT)
+            hindi_channel = await tg.messages(f"@{HINDI_CHANNEL}", wait_for=1, timeout=WAIT)
             editor = await tg.messages(EDITOR, wait_for=1, timeout=WAIT)
 
-        print()
-        print(transcript(f"channel @{CHANNEL}", channel, bold=bold))
-        print()
-        print(transcript("Asha's private chat with the bot", reader, bold=bold))
-        print()
-        print(transcript("the editor's chat", editor, bold=bold))
-        channel_posts = [m for m in channel if m.get("from_bot")]
-        reader_posts = [m for m in reader if m.get("from_bot")]
-        ok = published == 2 and len(channel_posts) == 3 and len(reader_posts) == 5
+        for title, messages in (
+            (f"English channel @{CHANNEL}", channel),
+            (f"Hindi channel @{HINDI_CHANNEL}", hindi_channel),
+            ("Asha's private chat with the bot", reader),
+            ("Meera's private chat with the bot (Hindi)", hindi_reader),
+            ("the editor's chat", editor),
+        ):
+            print()
+            print(transcript(title, messages, bold=bold))
+        posts = {
+            name: len([m for m in chat if m.get("from_bot")])
+            for name, chat in (
+                ("channel", channel),
+                ("hindi_channel", hindi_channel),
+                ("reader", reader),
+                ("hindi_reader", hindi_reader),
+            )
+        }
+        expected = {"channel": 3, "hindi_channel": 1, "reader": 5, "hindi_reader": 3}
+        ok = published == 3 and posts == expected
         print()
         print(
-            f"{'OK' if ok else 'UNEXPECTED'}: {published} articles published, "
-            f"{len(channel_posts)} channel posts, {len(reader_posts)} messages to the reader."
+            f"{'OK' if ok else 'UNEXPECTED'}: {published} articles published; "
+            f"{posts['channel']} posts in the English channel, {posts['hindi_channel']} in the "
+            f"Hindi one; {posts['reader']} messages to Asha, {posts['hindi_reader']} to Meera."
         )
         return 0 if ok else 1

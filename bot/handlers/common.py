@@ -9,7 +9,7 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes, ExtBot
 
-from bot.i18n import Translator, translator_for
+from bot.i18n import Translator, supported, translator_for
 from bot.services import readers
 
 if TYPE_CHECKING:
@@ -28,16 +28,18 @@ def runtime(context: ContextTypes.DEFAULT_TYPE) -> Newsbot:
 
 async def translator(update: object, context: ContextTypes.DEFAULT_TYPE) -> Translator:
     """The translator for whoever sent ``update``: their /language choice, else the update's
-    ``language_code`` when newsbot speaks it, else English."""
+    ``language_code`` when newsbot speaks it, else the default edition's language."""
+    newsbot = runtime(context)
+    default = newsbot.editions.default.language
     if not isinstance(update, Update):
-        return translator_for(None)
+        return translator_for(default)
     user = update.effective_user
     telegram = user.language_code if user else None
     chat = update.effective_chat
     if chat is None:
-        return translator_for(telegram)
-    async with runtime(context).db.session() as session:
-        return translator_for(await readers.language_of(session, chat.id, telegram))
+        return translator_for(telegram if supported(telegram) else default)
+    async with newsbot.db.session() as session:
+        return translator_for(await readers.language_of(session, chat.id, telegram, default))
 
 
 async def reply(

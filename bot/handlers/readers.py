@@ -1,5 +1,10 @@
 """Readers' commands: /start [campaign], /subscribe, /unsubscribe, /latest, /language [en|hi],
-/help; an unknown /command and free text."""
+/help; an unknown /command and free text.
+
+Updates are handled concurrently (:mod:`bot.update_order`), so each use case that writes opens
+its own transaction with ``db.writing()``: on SQLite a transaction that reads and then writes
+would otherwise fail when another reader's write landed in between.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from telegram.ext import ContextTypes
 from bot.handlers import texts
 from bot.handlers.common import reply, runtime, translator
 from bot.i18n import LANGUAGES, supported, translator_for
-from bot.services import articles, readers
+from bot.services import articles, readers, subscriptions
 from bot.services.readers import Reader
 
 
@@ -46,7 +51,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     reader = reader_of(update)
     # A deep link's payload is one word; typed text after /start is not a campaign.
     campaign = readers.campaign_of(" ".join(context.args) if context.args else None)
-    async with newsbot.db.session() as session, session.begin():
+    async with newsbot.db.writing() as session:
         if campaign is not None:
             joined = await readers.join(session, reader, campaign)
             subscribed = True
@@ -82,7 +87,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Subscribe the reader to new articles."""
-    async with runtime(context).db.session() as session, session.begin():
+    async with runtime(context).db.writing() as session:
         new = await readers.subscribe(session, reader_of(update))
     t = await translator(update, context)
     assert update.effective_message is not None
@@ -97,7 +102,7 @@ async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     """The welcome's Subscribe button: the same as /subscribe."""
     query = update.callback_query
     assert query is not None
-    async with runtime(context).db.session() as session, session.begin():
+    async with runtime(context).db.writing() as session:
         new = await readers.subscribe(session, reader_of(update))
     t = await translator(update, context)
     await query.answer(texts.subscribed_answer(t, new))
@@ -108,7 +113,7 @@ async def undo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """The Undo button under a campaign's "you are subscribed": the same as /unsubscribe."""
     query = update.callback_query
     assert query is not None
-    async with runtime(context).db.session() as session, session.begin():
+    async with runtime(context).db.writing() as session:
         was = await readers.unsubscribe(session, reader_of(update))
     t = await translator(update, context)
     await query.answer(texts.unsubscribed_answer(t))
@@ -117,7 +122,7 @@ async def undo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Unsubscribe the reader at once; nothing queued for them is sent any more."""
-    async with runtime(context).db.session() as session, session.begin():
+    async with runtime(context).db.writing() as session:
         was = await readers.unsubscribe(session, reader_of(update))
     t = await translator(update, context)
     assert update.effective_message is not None
@@ -139,7 +144,7 @@ async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = texts.unknown_language(t, asked) if asked else texts.choose_language(t)
         await reply(context, message, text, reply_markup=language_keyboard())
         return
-    async with runtime(context).db.session() as session, session.begin():
+    async with runtime(context).db.writing() as session:
         await readers.choose_language(session, reader_of(update), code)
     await reply(context, message, texts.language_set(translator_for(code)))
 
@@ -162,7 +167,7 @@ async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             reply_markup=language_keyboard(),
         )
         return
-    async with runtime(context).db.session() as session, session.begin():
+    async with runtime(context).db.writing() as session:
         await readers.choose_language(session, reader_of(update), code)
     t = translator_for(code)
     await query.answer(texts.language_answer(t))
@@ -179,9 +184,16 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The last five published articles as one message of links."""
-    async with runtime(context).db.session() as session:
-        found = [(a.title, a.link) for a in await articles.latest(session, 5)]
+    """The last five published articles of the reader's editions (not subscribed: of the
+    edition in their language) as one message of links."""
+    newsbot = runtime(context)
+    reader = reader_of(update)
+    async with newsbot.db.session() as session:
+        editions = list(await subscriptions.following(session, reader.chat_id))
+        if not editions:
+            language = await readers.language_of(session, reader.chat_id, reader.language)
+            editions = [newsbot.editions.for_language(language).id]
+        found = [(a.title, a.link) for a in await articles.latest(session, 5, editions)]
     t = await translator(update, context)
     assert update.effective_message is not None
     await reply(
@@ -201,7 +213,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Anything else in a private chat: point to /help, at most once an hour per reader."""
-    async with runtime(context).db.session() as session, session.begin():
+    async with runtime(context).db.writing() as session:
         due = await readers.hint_due(session, reader_of(update))
     if not due:
         return
@@ -216,7 +228,7 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if change is None or change.chat.type != ChatType.PRIVATE:
         return
     blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
-    async with runtime(context).db.session() as session, session.begin():
+    async with runtime(context).db.writing() as session:
         if blocked:
             await readers.mark_unreachable(session, change.chat.id, "blocked the bot")
         else:

@@ -481,12 +481,15 @@ async def _remember_urls(
     await session.execute(insert_ignoring_duplicates(session, ArticleURL), unique)
 
 
-async def latest(session: AsyncSession, limit: int = 5) -> list[Article]:
-    """The last ``limit`` published articles, newest first (for /latest)."""
+async def latest(
+    session: AsyncSession, limit: int = 5, edition_ids: Sequence[int] | None = None
+) -> list[Article]:
+    """The last ``limit`` published articles (of ``edition_ids`` only, if given), newest first
+    (for /latest)."""
+    query = select(Article).where(Article.status == ArticleStatus.PUBLISHED)
+    if edition_ids is not None:
+        query = query.where(Article.edition_id.in_(list(edition_ids)))
     rows = await session.scalars(
-        select(Article)
-        .where(Article.status == ArticleStatus.PUBLISHED)
-        .order_by(Article.created_at.desc(), Article.id.desc())
-        .limit(limit)
+        query.order_by(Article.created_at.desc(), Article.id.desc()).limit(limit)
     )
     return list(rows)

@@ -147,13 +147,15 @@ async def choose_language(session: AsyncSession, reader: Reader, language: str) 
     return code
 
 
-async def language_of(session: AsyncSession, chat_id: int, telegram: str | None = None) -> str:
+async def language_of(
+    session: AsyncSession, chat_id: int, telegram: str | None = None, default: str | None = None
+) -> str:
     """The language to write to ``chat_id`` in: their choice, else Telegram's ``language_code``
-    (``telegram``, from the update at hand, else the one last stored), else English."""
+    (``telegram``, from the update at hand, else the one last stored), else ``default`` (the
+    default edition's language), each when newsbot speaks it; else English."""
     row = await session.get(Subscriber, chat_id)
-    if row is None:
-        return language_for(None, telegram)
-    return language_for(row.chosen_language, telegram or row.language)
+    chosen, known = (row.chosen_language, row.language) if row is not None else (None, None)
+    return supported(chosen) or supported(telegram or known) or language_for(default, None)
 
 
 async def mark_unreachable(session: AsyncSession, chat_id: int, reason: str) -> None:
