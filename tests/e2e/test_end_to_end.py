@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Newsbot
-from bot.config import Settings, load_settings
+from bot.config import EditionConfig, Settings, load_settings
 from bot.logs import configure_logging
 from bot.sandbox import FeedServer, SandboxClient, SandboxServer, parse_telegram_html
 from bot.storage.db import Database
@@ -235,11 +235,14 @@ async def test_block_is_noticed_before_any_send(
 async def test_unusable_channel_is_reported_at_start(
     db: Database, sandbox: SandboxServer, site: FeedServer, log_stream: io.StringIO
 ) -> None:
-    """A TELEGRAM_CHANNEL the bot cannot post to is named in a warning when newsbot starts."""
-    settings = settings_for(sandbox, site).model_copy(update={"telegram_channel": "@nowhere_news"})
+    """An edition's channel the bot cannot post to is named in a warning when newsbot starts;
+    the other edition's, which works, is not."""
+    editions = [EditionConfig("en", f"@{CHANNEL}"), EditionConfig("hi", "@nowhere_news")]
+    settings = settings_for(sandbox, site).model_copy(
+        update={"telegram_channel": None, "editions": editions}
+    )
     async with Newsbot(settings, database=db) as newsbot:
-        assert await newsbot.check_channel() is False
-        good = settings.model_copy(update={"telegram_channel": f"@{CHANNEL}"})
-        newsbot.settings = good
-        assert await newsbot.check_channel() is True
-    assert "channel unusable channel=@nowhere_news" in log_stream.getvalue()
+        assert list(await newsbot.check_channels()) == ["@nowhere_news"]
+    logged = log_stream.getvalue()
+    assert "channel unusable edition=hi channel=@nowhere_news" in logged
+    assert f"channel=@{CHANNEL} problem" not in logged
