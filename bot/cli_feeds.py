@@ -51,7 +51,10 @@ def add_feeds_parser(sub: Any) -> None:
         "add", help="add a feed (or a site's page: its feed is found); what it holds is seen"
     )
     add.add_argument("url")
-    actions.add_parser("list", help="list feeds with their schedule and health")
+    add.add_argument(
+        "--edition", metavar="CODE", help="the edition (en, hi…) it feeds; default: the first"
+    )
+    actions.add_parser("list", help="list feeds with their edition, schedule and health")
     for name, text in (("remove", "remove"), ("pause", "stop polling"), ("resume", "poll again")):
         action = actions.add_parser(name, help=f"{text} a feed (by its id or its URL)")
         action.add_argument("feed", metavar="ID|URL")
@@ -63,6 +66,9 @@ def add_feeds_parser(sub: Any) -> None:
         metavar="SECONDS",
         default=argparse.SUPPRESS,
         help="seconds between two polls of this feed (60-86400), or 'default' for POLL_INTERVAL",
+    )
+    configure.add_argument(
+        "--edition", metavar="CODE", help="move the feed to this edition (its new articles)"
     )
     configure.add_argument(
         "--full-text",
@@ -92,6 +98,7 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
     from bot.feeds.opml import parse_opml, render_opml
     from bot.feeds.workers import ParserPool
     from bot.services import feeds
+    from bot.services.editions import load_editions
 
     action = args.feeds_command
     if action == "add":
@@ -102,12 +109,15 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
             ) as fetcher,
             ParserPool(workers=1) as parser,
         ):
-            added = await feeds.add_feed(db, fetcher, args.url, parser=parser)
+            added = await feeds.add_feed(db, fetcher, args.url, parser=parser, edition=args.edition)
         if added.discovered_from:
             page = redact_url(added.discovered_from)
             print(f"Found the feed {redact_url(added.feed.url)} on {page}")
+        async with db.session() as session:
+            edition = (await load_editions(session)).by_id.get(added.feed.edition_id or 0)
         print(
-            f"Added feed {added.feed.id}: {added.feed.title or added.feed.url} "
+            f"Added feed {added.feed.id} to edition {edition.code if edition else '?'}: "
+            f"{added.feed.title or added.feed.url} "
             f"({added.seen} existing article(s) marked seen; new ones will be posted)"
         )
         return 0
@@ -130,7 +140,10 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
         return 0
     async with db.writing() as session:
         if action == "list":
-            print(format_feeds(await feeds.list_feeds(session), now=utcnow()))
+            editions = await load_editions(session)
+            codes = {edition.id: edition.code for edition in editions.all}
+            feed_rows = await feeds.list_feeds(session)
+            print(format_feeds(feed_rows, now=utcnow(), editions=codes))
         elif action == "remove":
             feed = await feeds.remove_feed(session, args.feed)
             print(f"Removed feed {feed.id}: {redact_url(feed.url)} (FEEDS will not add it again)")
@@ -138,9 +151,10 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
             interval = getattr(args, "interval", ...)
             template = await read_template(args.template)
             clear = args.no_template or args.template == ""
-            if interval is ... and args.full_text is None and template is None and not clear:
+            nothing = interval is ... and args.full_text is None and args.edition is None
+            if nothing and template is None and not clear:
                 raise FeedSettingError(
-                    "nothing to set: give --interval, --full-text and/or --template"
+                    "nothing to set: give --interval, --full-text, --template and/or --edition"
                 )
             try:
                 feed = await feeds.configure_feed(
@@ -151,13 +165,18 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
                     full_text=args.full_text,
                     template=template,
                     clear_template=clear,
+                    edition=args.edition,
                 )
             except TemplateError as exc:
                 raise TemplateError(f"template {args.template} refused: {exc}") from None
             every = f"every {feed.interval} s" if feed.interval else "every POLL_INTERVAL"
             text = "on" if feed.full_text else "off"
             layout = "its own" if feed.template else "POST_TEMPLATE's (or newsbot's)"
-            print(f"Feed {feed.id}: polled {every}, full text {text}, template {layout}")
+            edition = (await load_editions(session)).by_id.get(feed.edition_id or 0)
+            print(
+                f"Feed {feed.id}: edition {edition.code if edition else '?'}, polled {every}, "
+                f"full text {text}, template {layout}"
+            )
         else:
             active = action == "resume"
             feed = await feeds.set_active(session, args.feed, active)
@@ -203,22 +222,27 @@ def _state(feed: Feed) -> str:
     return "paused!" if feed.paused_reason == "failures" else "paused"
 
 
-def format_feeds(rows: Sequence[tuple[Feed, int]], *, now: datetime) -> str:
-    """The feed table ``newsbot feeds list`` prints: title, last success, last error (kind and
-    message), next check, articles seen."""
+def format_feeds(
+    rows: Sequence[tuple[Feed, int]], *, now: datetime, editions: dict[int, str] | None = None
+) -> str:
+    """The feed table ``newsbot feeds list`` prints: edition (``editions``: code by id), title,
+    last success, last error (kind and message), next check, articles seen."""
     if not rows:
         return "No feeds yet. Add one with: newsbot feeds add URL"
+    editions = editions or {}
     lines = [
-        f"{'ID':>4}  {'STATE':<7}  {'ARTICLES':>8}  {'LAST SUCCESS':<12}  {'NEXT CHECK':<12}  "
-        f"{'FAILURES':>8}  TITLE / URL"
+        f"{'ID':>4}  {'ED.':<5}  {'STATE':<7}  {'ARTICLES':>8}  {'LAST SUCCESS':<12}  "
+        f"{'NEXT CHECK':<12}  {'FAILURES':>8}  TITLE / URL"
     ]
     for feed, count in rows:
         next_check = _ago(feed.next_poll_at, now) if feed.active else "-"
         if feed.active and feed.next_poll_at is None:
             next_check = "now"
+        edition = editions.get(feed.edition_id or 0, "-")
         lines.append(
-            f"{feed.id:>4}  {_state(feed):<7}  {count:>8}  {_ago(feed.last_success_at, now):<12}"
-            f"  {next_check:<12}  {feed.error_count:>8}  {feed.title or '(no title yet)'}"
+            f"{feed.id:>4}  {edition:<5}  {_state(feed):<7}  {count:>8}  "
+            f"{_ago(feed.last_success_at, now):<12}  {next_check:<12}  {feed.error_count:>8}  "
+            f"{feed.title or '(no title yet)'}"
         )
         options = []
         if feed.interval:

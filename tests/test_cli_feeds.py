@@ -181,3 +181,26 @@ class TestTemplate:
         missing = newsbot("feeds", "set", "1", "--template", nope, cwd=tmp_path)
         assert missing.returncode == 1
         assert "cannot be read" in missing.stderr
+
+
+class TestEditions:
+    def test_add_to_an_edition_move_and_list(self, tmp_path: Path, site: FeedServer) -> None:
+        """feeds add --edition puts the feed in that edition, set --edition moves it, list
+        shows it; an edition EDITIONS does not name is one clear line."""
+        env = {**PRIVATE, "EDITIONS": "en=@revoi_en,hi=@revoi_hi"}
+        url = site.url_for("/f.xml")
+        added = newsbot("feeds", "add", url, "--edition", "hi", cwd=tmp_path, **env)
+        assert added.returncode == 0, added.stderr
+        assert "Added feed 1 to edition hi" in added.stdout
+        listed = newsbot("feeds", "list", cwd=tmp_path, **env).stdout
+        assert "ED." in listed
+        assert "   1  hi     active" in listed
+        moved = newsbot("feeds", "set", "1", "--edition", "en", cwd=tmp_path, **env)
+        assert moved.returncode == 0, moved.stderr
+        assert "Feed 1: edition en" in moved.stdout
+        for argv in (("feeds", "set", "1", "--edition", "ta"),
+                     ("feeds", "add", site.url_for("/g.xml"), "--edition", "ta")):  # fmt: skip
+            refused = newsbot(*argv, cwd=tmp_path, **env)
+            assert refused.returncode == 1, argv
+            assert "there is no edition 'ta'; the editions are en, hi" in refused.stderr
+            assert errors(refused.stderr) == 1

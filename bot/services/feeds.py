@@ -354,14 +354,23 @@ async def configure_feed(
     full_text: bool | None = None,
     template: str | None = None,
     clear_template: bool = False,
+    edition: str | None = None,
 ) -> Feed:
     """Set feed ``feed_id``'s own poll interval (seconds; ``default_interval``: POLL_INTERVAL
-    again), whether it reads each new article's page (teaser feeds), and its own post
-    ``template`` (``clear_template``: POST_TEMPLATE again). A template is compiled and tried
-    first: a bad one raises :class:`~bot.errors.TemplateError` and nothing is changed."""
+    again), whether it reads each new article's page (teaser feeds), its own post
+    ``template`` (``clear_template``: POST_TEMPLATE again) and its ``edition`` (a code: its new
+    articles go there). A template is compiled and tried first: a bad one raises
+    :class:`~bot.errors.TemplateError`, an unknown edition :class:`EditionError`, and nothing
+    is changed."""
     if template is not None:
         PostTemplate.compile(template)
     feed = await get_feed(session, feed_id)
+    if edition is not None:
+        editions = await load_editions(session)
+        chosen = editions.get(edition)
+        if chosen is None or not chosen.configured:
+            raise EditionError(edition, [e.code for e in editions.configured])
+        feed.edition_id = chosen.id
     if interval is not None:
         if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
             raise FeedSettingError(
