@@ -38,11 +38,15 @@ format: $(STAMP)
 
 I18N := bot/i18n
 
-messages: $(STAMP)      ## extract the texts from bot/ into newsbot.pot and update every newsbot.po
+messages: $(STAMP)      ## extract the texts from bot/ into newsbot.pot and posts.pot; update every .po
 	$(BIN)/pybabel extract --project=newsbot --add-comments=TRANSLATORS: --sort-by-file \
 		--no-wrap -o $(I18N)/newsbot.pot bot
 	$(BIN)/pybabel update --domain=newsbot --no-wrap --ignore-obsolete \
 		-i $(I18N)/newsbot.pot -d $(I18N)/locales
+	$(BIN)/pybabel extract --project=newsbot --add-comments=TRANSLATORS: --sort-by-file \
+		--no-wrap --no-default-keywords --keyword=post_text -o $(I18N)/posts.pot bot
+	$(BIN)/pybabel update --domain=posts --no-wrap --ignore-obsolete \
+		-i $(I18N)/posts.pot -d $(I18N)/locales
 
 bench: $(STAMP)         ## benchmarks print their figures; not part of make test
 	$(BIN)/python benchmarks/delivery_throughput.py

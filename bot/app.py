@@ -41,6 +41,7 @@ from bot.posting import Pictures, channel_problem, picture_fetcher
 from bot.services import readers
 from bot.services.editions import Editions
 from bot.storage.db import Database
+from bot.update_order import UPDATE_CONCURRENCY, PerChatUpdateProcessor
 from jobs.deliver import DrainReport, Outbox
 from jobs.poll import Poller, PollOptions, PollResult
 
@@ -69,6 +70,8 @@ def build_application(settings: Settings) -> NewsbotApplication:
         # No retries inside the limiter: a flood wait there would hold up the whole outbox round
         # and the shutdown; the outbox reschedules a RetryAfter row itself.
         .rate_limiter(AIORateLimiter(max_retries=0))
+        # Readers' updates concurrently (bounded), each chat's own in order: see bot.update_order.
+        .concurrent_updates(PerChatUpdateProcessor(UPDATE_CONCURRENCY))
         .build()
     )
     register_handlers(application)
@@ -260,7 +263,10 @@ class Newsbot:
                 text = say
             else:
                 async with self.db.session() as session:
-                    text = say(translator_for(await readers.language_of(session, editor)))
+                    language = await readers.language_of(
+                        session, editor, default=self.editions.default.language
+                    )
+                    text = say(translator_for(language))
             try:
                 await self.application.bot.send_message(editor, text, parse_mode="HTML")
             except TelegramError as exc:  # an editor who never started the bot, or blocked it

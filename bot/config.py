@@ -399,6 +399,7 @@ class Settings(BaseSettings):
         UTM_SOURCE, POST_TEMPLATE, TELEGRAM_CHANNEL)."""
         from bot.formatting.post import PostOptions
         from bot.formatting.template import PostTemplate
+        from bot.i18n import post_labels
 
         style: PostStyle = "photo"
         if self.post_style in ("preview", "text"):
@@ -409,6 +410,7 @@ class Settings(BaseSettings):
             utm_source=self.utm_source,
             template=PostTemplate.compile(self.post_template) if self.post_template else None,
             channel=self.telegram_channel,
+            labels=post_labels,
         )
 
     @property

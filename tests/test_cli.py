@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.sandbox import FeedServer, SandboxServer
+from bot.sandbox import FeedServer, SandboxClient, SandboxServer
 from tests.conftest import FIXTURES
 
 TOKEN = "123456789:AAcli-test-token-that-stays-secret0"
@@ -34,7 +36,7 @@ def newsbot(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[st
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(bot_username="cli_news_bot", channels=("cli_news",)) as server:
+    with SandboxServer(bot_username="cli_news_bot", channels=("cli_news", "cli_news_hi")) as server:
         yield server
 
 
@@ -345,3 +347,54 @@ class TestPush:
                         TELEGRAM_CHANNEL="@cli_news")  # fmt: skip
         assert right.returncode == 0, right.stderr
         assert "1 of 1 chat(s) reached" in right.stdout
+
+
+def channel_messages(sandbox: SandboxServer, chat: str) -> list[dict[str, Any]]:
+    """What the bot posted in ``chat``, read through the sandbox's control API."""
+
+    async def read() -> list[dict[str, Any]]:
+        async with SandboxClient(sandbox.url) as tg:
+            return await tg.messages(chat)
+
+    return asyncio.run(read())
+
+
+class TestPushEditions:
+    HINDI_PAGE = (
+        '<html lang="hi"><head><meta property="og:title" content="घाटी में पहली बर्फ़ गिरी">'
+        '<meta property="og:description" content="घाटी में इस मौसम की पहली बर्फ़ गिरी। स्कूल दो'
+        ' दिन बंद रहेंगे।"><meta property="og:url" content="https://p.example/hi/barf">'
+        "</head><body></body></html>"
+    )
+
+    def env(self, sandbox: SandboxServer) -> dict[str, str]:
+        return {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": sandbox.url,
+            "EDITIONS": "en=@cli_news,hi=@cli_news_hi",
+            "ALLOW_PRIVATE_NETWORKS": "true",
+        }
+
+    def test_the_pages_language_chooses_the_edition(
+        self, tmp_path: Path, sandbox: SandboxServer, site: FeedServer
+    ) -> None:
+        """A Hindi page goes to the Hindi edition's channel; --edition overrides the guess."""
+        site.put("/hi.html", self.HINDI_PAGE, "text/html; charset=utf-8")
+        site.put("/a.html", (FIXTURES / "pages" / "article.html").read_bytes(), "text/html")
+        pushed = newsbot("push", site.url_for("/hi.html"), cwd=tmp_path, **self.env(sandbox))
+        assert pushed.returncode == 0, pushed.stderr
+        assert "1 of 1 chat(s) reached" in pushed.stdout
+        forced = newsbot("push", site.url_for("/a.html"), "--edition", "hi", cwd=tmp_path,
+                         **self.env(sandbox))  # fmt: skip
+        assert forced.returncode == 0, forced.stderr
+        assert len(channel_messages(sandbox, "@cli_news_hi")) == 2
+        assert channel_messages(sandbox, "@cli_news") == []
+
+    def test_an_unknown_edition_is_refused_before_anything(
+        self, tmp_path: Path, sandbox: SandboxServer, site: FeedServer
+    ) -> None:
+        result = newsbot("push", site.url_for("/x.html"), "--edition", "ta", cwd=tmp_path,
+                         **self.env(sandbox))  # fmt: skip
+        assert result.returncode == 2
+        assert "there is no edition 'ta'; the editions are en, hi" in result.stderr
+        assert "Traceback" not in result.stderr

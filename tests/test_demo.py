@@ -11,11 +11,24 @@ from bot.sandbox import parse_telegram_html
 class TestDemo:
     @pytest.mark.slow
     async def test_demo_succeeds(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """The demo exits 0 and prints the channel's posts and the reader's chat."""
+        """The demo exits 0 and prints each edition's channel and each reader's chat: English
+        articles in the English channel and to Asha, the Hindi one in the Hindi channel and to
+        Meera, who is welcomed in Hindi."""
         assert await run_demo(quiet=True) == 0
         out = capsys.readouterr().out
-        assert "OK: 2 articles published, 3 channel posts, 5 messages to the reader." in out
-        assert "घाटी में पहली बर्फ़ गिरी" in out
+        assert (
+            "OK: 3 articles published; 3 posts in the English channel, 1 in the Hindi one; "
+            "5 messages to Asha, 3 to Meera." in out
+        )
+        english, hindi = out.split("━━ Hindi channel")[0], out.split("━━ Hindi channel")[1]
+        hindi_channel = hindi.split("━━ Asha's")[0]
+        assert "घाटी में पहली बर्फ़ गिरी" in hindi_channel
+        assert "घाटी" not in english
+        assert "Rail link" not in hindi_channel
+        meera = out.split("━━ Meera's private chat")[1].split("━━ the editor's")[0]
+        assert "नमस्ते, Meera!" in meera
+        assert "The Valley Courier" in meera  # PUBLISHER_NAME, not "our newsroom"
+        assert "पूरी खबर पढ़ें" in meera
         assert "Read more → https://courier.example/2026/11/storm-warning" in out
         # The posts read as an editor's: no dateline, site name, share buttons or blog footer;
         # the doubly escaped headline decoded once; the categories as hashtags.

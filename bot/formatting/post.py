@@ -18,7 +18,9 @@ with the post as its caption (1024), ``preview`` a message (4096) whose link Tel
 its large preview, ``text`` a message without picture or preview. ``photo`` for an article
 without a usable picture is a ``preview`` (``text`` without a link either). Hashtags come on
 their own line before the link; the link's label is in the article's language
-(:func:`bot.formatting.language.detect_language` of the summary, else the title). An editor's
+(:func:`bot.formatting.language.detect_language` of the summary, else the title), in the words
+of :attr:`PostOptions.labels` (the gettext catalogues' ``posts`` domain when the settings make
+the options, :func:`builtin_labels` otherwise: formatting itself reads no catalogue). An editor's
 :class:`~bot.formatting.template.PostTemplate` replaces the layout; its post is checked and
 fitted (a shorter summary, down to none), and newsbot's own layout stands in for a template
 that fails for an article.
@@ -32,7 +34,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final, Literal, get_args
@@ -62,9 +64,13 @@ __all__ = [
     "POST_STYLES",
     "READ_MORE",
     "SUMMARY_LIMIT",
+    "UNTITLED",
+    "LabelsFor",
     "Post",
+    "PostLabels",
     "PostOptions",
     "PostStyle",
+    "builtin_labels",
     "read_more_label",
     "render_article",
     "render_post",
@@ -86,11 +92,13 @@ SUMMARY_LIMIT: Final = 350
 FALLBACK_TITLE_LIMIT: Final = 120
 #: Below this much room a summary is not worth a paragraph, and is left out.
 MIN_SUMMARY_ROOM: Final = 40
-#: The title when an article has no title, no summary and no usable link.
+#: The title when an article has no title, no summary and no usable link (built-in wording;
+#: the catalogues' ``posts`` domain has it too, and :attr:`PostOptions.labels` decides).
 UNTITLED: Final = "(untitled)"
 
 #: The link's label by language (:func:`bot.formatting.language.detect_language`); English for
-#: any other. (These move to the gettext catalogues with the rest of the texts.)
+#: any other. The built-in wordings, the same as the catalogues' ``posts`` domain
+#: (``bot/i18n/locales/<lang>/LC_MESSAGES/posts.po``), which the running bot uses.
 READ_MORE: Final[dict[str, str]] = {
     "en": "Read more",
     "hi": "पूरी खबर पढ़ें",
@@ -102,6 +110,25 @@ READ_MORE: Final[dict[str, str]] = {
 #: Tries of a template with a shorter summary before newsbot's own layout stands in.
 _TEMPLATE_TRIES: Final = 8
 _PARAGRAPH: Final = "\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class PostLabels:
+    """The words newsbot itself puts in a post, in one language: the link's label and the
+    title of an article that has none."""
+
+    read_more: str
+    untitled: str
+
+
+#: The words of a post in a language (a code of :func:`detect_language`, or None: unknown).
+LabelsFor = Callable[[str | None], PostLabels]
+
+
+def builtin_labels(language: str | None) -> PostLabels:
+    """The built-in words in ``language`` (:data:`READ_MORE`, :data:`UNTITLED`), English for
+    any other; :func:`bot.i18n.post_labels` gives the catalogues' instead."""
+    return PostLabels(read_more=label_in(language), untitled=UNTITLED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,14 +166,16 @@ def article_language(title: str, summary: str) -> str | None:
     return detect_language(summary) or detect_language(title)
 
 
-def read_more_label(text: str, fallback: str = "") -> str:
-    """The link's label in the language of ``text``, else of ``fallback`` (:data:`READ_MORE`).
+def read_more_label(text: str, fallback: str = "", labels: LabelsFor | None = None) -> str:
+    """The link's label in the language of ``text``, else of ``fallback``, from ``labels``
+    (:func:`builtin_labels` by default: :data:`READ_MORE`).
 
     Devanagari → "पूरी खबर पढ़ें", Arabic script (Urdu) → "مزید پڑھیں", Bengali → "আরও পড়ুন",
     Chinese → "阅读全文", Japanese → "続きを読む", anything else → "Read more". A text without
     letters (``"2024"``) is decided by ``fallback``.
     """
-    return label_in(detect_language(text) or detect_language(fallback))
+    language = detect_language(text) or detect_language(fallback)
+    return (labels or builtin_labels)(language).read_more
 
 
 def label_in(language: str | None) -> str:
@@ -187,14 +216,14 @@ def _drop_repeated_title(title: str, summary: str) -> str:
     return drop_repeated_title(lines, title)
 
 
-def _fallback_title(summary: str, link: str | None) -> tuple[str, str]:
+def _fallback_title(summary: str, link: str | None, untitled: str) -> tuple[str, str]:
     """The title of an article without one, and what is left of the summary after it.
 
     The summary's first sentence as a headline (:func:`~bot.formatting.headline.split_headline`,
     cut to :data:`FALLBACK_TITLE_LIMIT`) and the rest of the summary; else the link's host,
-    else :data:`UNTITLED`, and the summary unchanged. A summary with nothing visible in it
-    (``"\u200c"``, ``"\u3164"``: see :func:`~bot.formatting.telegram_html.visible`) gives no
-    title.
+    else ``untitled`` (:attr:`PostLabels.untitled`), and the summary unchanged. A summary with
+    nothing visible in it (``"\u200c"``, ``"\u3164"``: see
+    :func:`~bot.formatting.telegram_html.visible`) gives no title.
     """
     if visible(summary):
         return split_headline(summary, limit=FALLBACK_TITLE_LIMIT)
@@ -202,7 +231,7 @@ def _fallback_title(summary: str, link: str | None) -> tuple[str, str]:
         host = urlsplit(link).hostname
         if host:
             return host, summary
-    return UNTITLED, summary
+    return untitled, summary
 
 
 def render_post(
@@ -218,6 +247,7 @@ def render_post(
     feed: str = "",
     section: str = "",
     published: datetime | None = None,
+    labels: LabelsFor | None = None,
 ) -> Post:
     """The post for one article: bold title, condensed summary, hashtags, localized link.
 
@@ -232,11 +262,15 @@ def render_post(
     with nothing visible is left out. ``hashtags`` are shown as they are
     (``#`` added when missing). With ``template`` the editor's layout is used (``feed``,
     ``section`` and ``published`` are its fields), fitted the same way, and newsbot's own
-    layout when it fails for this article. The result always has visible text, and ``text`` is
+    layout when it fails for this article. ``labels`` gives the link's label in the article's
+    language and the title of an article with nothing to make one from (the words of an
+    unknown language: ``labels(None)``); :func:`builtin_labels` by default. The result always
+    has visible text, and ``text`` is
     what Telegram shows: nothing that tdlib's cleaning changes, nothing for it to trim.
     """
     if style not in POST_STYLES:
         raise ValueError(f"style must be one of {', '.join(POST_STYLES)}, not {style!r}")
+    words = labels or builtin_labels
     link = _safe_link(link)
     image = absolute_http_url(image)
     kind: PostStyle
@@ -254,10 +288,10 @@ def render_post(
     if visible(title):
         summary = _drop_repeated_title(title, summary)
     else:
-        title, summary = _fallback_title(clean_line(summary), link)
+        title, summary = _fallback_title(clean_line(summary), link, words(None).untitled)
     summary = clean_input_text(summary) if visible(summary) else ""
     language = article_language(title, summary)
-    label = label_in(language)
+    label = words(language).read_more
     tags = tuple(
         dict.fromkeys(
             "#" + tag
@@ -307,7 +341,9 @@ def render_post(
         html_parts.append(html.escape(tag_line, quote=False))
     if link:
         text_parts.append(label)
-        html_parts.append(f'<a href="{html.escape(link, quote=True)}">{label}</a>')
+        html_parts.append(
+            f'<a href="{html.escape(link, quote=True)}">{html.escape(label, quote=False)}</a>'
+        )
     return replace(
         post,
         html=_PARAGRAPH.join(html_parts),
@@ -378,6 +414,8 @@ class PostOptions:
     ``style`` is POST_STYLE, ``hashtags_max`` HASHTAGS_MAX (0: none), ``utm_source`` UTM_SOURCE
     (None: links as they are), ``template`` POST_TEMPLATE compiled (a feed's own template comes
     first), ``channel`` TELEGRAM_CHANNEL (its name is the channel posts' UTM campaign).
+    ``labels`` gives the words newsbot puts in a post by language: :func:`builtin_labels`
+    unless the settings pass :func:`bot.i18n.post_labels` (the catalogues).
     """
 
     style: PostStyle = "photo"
@@ -386,6 +424,7 @@ class PostOptions:
     template: PostTemplate | None = None
     channel: str | None = None
     summary_limit: int = SUMMARY_LIMIT
+    labels: LabelsFor = builtin_labels
 
 
 def render_article(
@@ -420,4 +459,5 @@ def render_article(
         feed=feed,
         section=section,
         published=draft.published,
+        labels=options.labels,
     )

@@ -71,16 +71,24 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     language = InlineKeyboardButton(texts.language_button(t), callback_data=texts.LANGUAGE_CALLBACK)
-    buttons = [language]
+    sections = InlineKeyboardButton(texts.sections_button(t), callback_data=texts.SECTIONS_CALLBACK)
+    buttons = [sections, language]
     if not subscribed:
         subscribe = InlineKeyboardButton(
             texts.subscribe_button(t), callback_data=texts.SUBSCRIBE_CALLBACK
         )
         buttons.insert(0, subscribe)
+    settings = newsbot.settings
     await reply(
         context,
         update.effective_message,
-        texts.welcome(t, name, subscribed),
+        texts.welcome(
+            t,
+            name,
+            subscribed,
+            publisher=settings.publisher_name,
+            custom=settings.welcome_text(t.language),
+        ),
         reply_markup=InlineKeyboardMarkup([buttons]),
     )
 

@@ -10,6 +10,15 @@ The catalogues are ``locales/<lang>/LC_MESSAGES/newsbot.po``, compiled into memo
 asked for (no ``.mo`` file, no build step). English is the source language: its msgids are the
 English texts, so a msgid missing from a catalogue shows in English rather than not at all.
 ``make messages`` extracts the msgids from ``bot/`` and updates the catalogues.
+
+A second domain, ``posts`` (``locales/<lang>/LC_MESSAGES/posts.po``), holds the few words newsbot
+puts in the posts themselves: they follow the article's language, not the reader's, so it covers
+the languages articles are detected in (:data:`POST_LANGUAGES`)::
+
+    post_labels("hi").read_more                  # "पूरी खबर पढ़ें"; PostOptions(labels=post_labels)
+
+Its msgids are marked with ``post_text(...)`` (``make messages`` extracts that keyword alone into
+``posts.pot``), so they never mix with the chat's texts.
 """
 
 from __future__ import annotations
@@ -23,21 +32,30 @@ from typing import Any, Final
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from bot.formatting.post import PostLabels
+
 __all__ = [
     "DEFAULT_LANGUAGE",
     "DOMAIN",
     "LANGUAGES",
     "LOCALES",
+    "POSTS_DOMAIN",
+    "POST_LANGUAGES",
     "Translator",
     "language_for",
+    "post_labels",
     "supported",
     "translator_for",
 ]
 
 DOMAIN: Final = "newsbot"
+#: The domain of the words in posts (:func:`post_labels`).
+POSTS_DOMAIN: Final = "posts"
 LOCALES: Final = Path(__file__).parent / "locales"
 #: The languages newsbot speaks, each named in itself (the /language keyboard shows these).
 LANGUAGES: Final[dict[str, str]] = {"en": "English", "hi": "हिंदी"}
+#: The languages of the ``posts`` catalogues: those :func:`bot.formatting.detect_language` finds.
+POST_LANGUAGES: Final = ("en", "hi", "ur", "bn", "zh", "ja")
 DEFAULT_LANGUAGE: Final = "en"
 
 
@@ -75,11 +93,11 @@ class Translator:
         return f"Translator({self.language!r})"
 
 
-def _compile(language: str) -> gettext.NullTranslations:
-    """The catalogue of ``language`` read from its ``.po`` and compiled into memory."""
-    path = LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+def _compile(language: str, domain: str = DOMAIN) -> gettext.NullTranslations:
+    """The catalogue of ``language`` in ``domain`` read from its ``.po``, compiled into memory."""
+    path = LOCALES / language / "LC_MESSAGES" / f"{domain}.po"
     with path.open("rb") as po:
-        catalog = read_po(po, locale=language, domain=DOMAIN)
+        catalog = read_po(po, locale=language, domain=domain)
     mo = io.BytesIO()
     write_mo(mo, catalog)
     mo.seek(0)
@@ -97,3 +115,27 @@ def translator_for(language: str | None) -> Translator:
 @functools.cache
 def _translator(code: str) -> Translator:
     return Translator(code, _compile(code))
+
+
+def post_labels(language: str | None) -> PostLabels:
+    """The words newsbot puts in a post in ``language`` (a code of
+    :func:`~bot.formatting.detect_language`, a tag such as ``hi-IN``, or None), from the
+    ``posts`` catalogues; English for a language without one. Compiled once per language."""
+    base = (language or "").strip().replace("_", "-").split("-")[0].lower()
+    return _post_labels(base if base in POST_LANGUAGES else DEFAULT_LANGUAGE)
+
+
+@functools.cache
+def _post_labels(code: str) -> PostLabels:
+    translations = _compile(code, POSTS_DOMAIN)
+
+    def post_text(message: str) -> str:
+        """``message`` in the posts catalogue (the keyword ``make messages`` extracts)."""
+        return translations.gettext(message)
+
+    return PostLabels(
+        # TRANSLATORS: the label of the link to the article at the end of each post.
+        read_more=post_text("Read more"),
+        # TRANSLATORS: the title of a post whose article has no title, text or link host.
+        untitled=post_text("(untitled)"),
+    )

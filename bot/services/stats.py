@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import Translator, translator_for
 from bot.services.feeds import list_feeds
-from bot.storage.models import Article, ArticleStatus, Delivery, Subscriber
+from bot.storage.models import Article, ArticleStatus, Delivery, DeliveryStatus, Subscriber
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,36 +109,90 @@ async def collect(session: AsyncSession) -> Stats:
     )
 
 
-def format_stats(stats: Stats) -> str:
-    """The text ``newsbot stats`` prints."""
+def _delivery_status(t: Translator, status: str) -> str:
+    """A delivery's status (:class:`~bot.storage.models.DeliveryStatus`) in words."""
+    words: dict[str, str] = {
+        DeliveryStatus.PENDING: t.gettext("pending"),
+        # TRANSLATORS: a delivery being sent right now.
+        DeliveryStatus.SENDING: t.gettext("sending"),
+        DeliveryStatus.SENT: t.gettext("sent"),
+        DeliveryStatus.FAILED: t.gettext("failed"),
+        DeliveryStatus.CANCELLED: t.gettext("cancelled"),
+        # TRANSLATORS: a delivery whose fate is unknown (newsbot stopped while sending it).
+        DeliveryStatus.UNKNOWN: t.gettext("fate unknown"),
+    }
+    return words.get(status, status)
+
+
+def format_stats(stats: Stats, t: Translator | None = None) -> str:
+    """The text ``newsbot stats`` prints (and an editor's /stats shows), in ``t``'s language
+    (English by default): plain text, aligned in columns for a fixed-width font."""
+    t = t or translator_for(None)
+    deliveries = ", ".join(
+        f"{_delivery_status(t, status)} {count}"
+        for status, count in sorted(stats.deliveries.items())
+    )
     lines = [
-        f"Readers: {stats.readers} ({stats.subscribed} subscribed, {stats.inactive} unreachable)",
-        f"Articles published: {stats.articles_published}",
-        "Deliveries: "
-        + (", ".join(f"{k} {v}" for k, v in sorted(stats.deliveries.items())) or "none"),
+        t.ngettext(
+            "{count} reader: {subscribed} subscribed, {inactive} unreachable",
+            "{count} readers: {subscribed} subscribed, {inactive} unreachable",
+            stats.readers,
+            count=stats.readers,
+            subscribed=stats.subscribed,
+            inactive=stats.inactive,
+        ),
+        t.ngettext(
+            "{count} article published",
+            "{count} articles published",
+            stats.articles_published,
+            count=stats.articles_published,
+        ),
+        t.gettext("Deliveries: {deliveries}", deliveries=deliveries or t.gettext("none")),
         "",
-        "Sign-ups per campaign:",
+        t.gettext("Sign-ups per campaign:"),
     ]
     if not stats.campaigns:
-        lines.append("  (none yet)")
+        lines.append("  " + t.gettext("(none yet)"))
     for row in stats.campaigns:
-        name = row.campaign or "(no campaign)"
-        lines.append(
-            f"  {name:<32} {row.started:>6} started {row.signed_up:>6} signed up "
-            f"{row.subscribed:>6} still subscribed"
+        name = row.campaign or t.gettext("(no campaign)")
+        started, signed_up, still = (
+            f"{n:>6}" for n in (row.started, row.signed_up, row.subscribed)
         )
-    lines += ["", "Feeds:"]
+        # TRANSLATORS: one campaign's row; the numbers come padded to line up in columns.
+        counts = t.gettext(
+            "{started} started {signed_up} signed up {subscribed} still subscribed",
+            started=started,
+            signed_up=signed_up,
+            subscribed=still,
+        )
+        lines.append(f"  {name:<32} {counts}")
+    lines += ["", t.gettext("Feeds:")]
     if not stats.feeds:
-        lines.append("  (none yet)")
+        lines.append("  " + t.gettext("(none yet)"))
+    # TRANSLATORS: a feed's state in the stats: polled as usual.
+    active = t.gettext("active")
+    # TRANSLATORS: a feed's state in the stats: stopped after too many failures (feminine, feed).
+    paused = t.gettext("paused")
+    width = max(len(active), len(paused))
     for feed in stats.feeds:
-        state = "active" if feed.active else "paused"
         last = (
-            feed.last_success_at.strftime("%Y-%m-%d %H:%M UTC") if feed.last_success_at else "never"
+            feed.last_success_at.strftime("%Y-%m-%d %H:%M UTC")
+            if feed.last_success_at
+            else t.gettext("never")
         )
-        lines.append(
-            f"  {feed.id:>3} {state:<6} {feed.articles:>5} articles, last read {last}, "
-            f"{feed.error_count} error(s)  {feed.url}"
+        # TRANSLATORS: one feed's row: "12 articles, last read 2026-12-02 05:00 UTC, 0 errors".
+        health = t.gettext(
+            "{articles}, last read {last}, {errors}",
+            articles=t.ngettext(
+                "{count} article", "{count} articles", feed.articles, count=feed.articles
+            ),
+            last=last,
+            errors=t.ngettext(
+                "{count} error", "{count} errors", feed.error_count, count=feed.error_count
+            ),
         )
+        state = active if feed.active else paused
+        lines.append(f"  {feed.id:>3} {state:<{width}} {health}  {feed.url}")
         if feed.last_error:
-            lines.append(f"      last error: {feed.last_error}")
+            lines.append("      " + t.gettext("last error: {error}", error=feed.last_error))
     return "\n".join(lines)

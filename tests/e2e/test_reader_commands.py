@@ -101,11 +101,15 @@ async def test_campaign_start_subscribes_with_undo(
 async def test_plain_start_greets_with_buttons(
     newsbot: Newsbot, tg: SandboxClient, db: Database
 ) -> None:
-    """A plain `/start` (or typed words after it) greets with Subscribe and Language buttons
-    and subscribes nobody; a subscribed reader's campaign /start says welcome back."""
+    """A plain `/start` (or typed words after it) greets with Subscribe, Sections and Language
+    buttons and subscribes nobody; a subscribed reader's campaign /start says welcome back."""
     welcome = await ask(tg, RAVI, "/start", 1, language="hi")
     assert welcome["html"] == texts.welcome(HI, "Asha", subscribed=False)
-    assert set(buttons(welcome)) == {texts.subscribe_button(HI), texts.language_button(HI)}
+    assert list(buttons(welcome)) == [
+        texts.subscribe_button(HI),
+        texts.sections_button(HI),
+        texts.language_button(HI),
+    ]
     typed = await ask(tg, RAVI, "/start hello there", 2, language="hi")
     assert typed["html"] == texts.welcome(HI, "Asha", subscribed=False)
     assert (await reader(db, RAVI)).subscribed is False
@@ -130,7 +134,7 @@ async def test_unknown_command_and_free_text(
 ) -> None:
     """An unknown /command gets the menu in the reader's language; free text gets the hint
     once, and again only after an hour."""
-    listed = await ask(tg, MEERA, "/stats", 1, language="hi")
+    listed = await ask(tg, MEERA, "/weather", 1, language="hi")
     assert listed["html"] == texts.command_list(HI)
     for name, _ in texts.commands(HI):
         assert f"/{name} - " in listed["text"]

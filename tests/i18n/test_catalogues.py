@@ -1,5 +1,6 @@
 """The catalogues hold every text the code shows, in English and Hindi, with the same
-placeholders; the translator fills them and falls back to English."""
+placeholders; the translator fills them and falls back to English. The ``posts`` domain holds
+the words of the posts themselves in every language articles are detected in."""
 
 from __future__ import annotations
 
@@ -11,8 +12,26 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from bot.article import ArticleDraft
+from bot.formatting.post import (
+    READ_MORE,
+    UNTITLED,
+    PostLabels,
+    PostOptions,
+    render_article,
+    render_post,
+)
 from bot.handlers import texts
-from bot.i18n import LANGUAGES, LOCALES, language_for, supported, translator_for
+from bot.i18n import (
+    LANGUAGES,
+    LOCALES,
+    POST_LANGUAGES,
+    POSTS_DOMAIN,
+    language_for,
+    post_labels,
+    supported,
+    translator_for,
+)
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
 
@@ -128,3 +147,69 @@ class TestTranslator:
         assert len(names) == 1
         assert menus["en"] != menus["hi"]
         assert all(1 <= len(text) <= 256 for menu in menus.values() for _, text in menu)
+
+
+def posts_msgids() -> set[str]:
+    """Every msgid of the ``posts`` domain (marked ``post_text(...)``) under ``bot/``."""
+    found = extract_from_dir(str(BOT), keywords={"post_text": None})
+    return {str(message) for _file, _line, message, _comments, _context in found}
+
+
+def posts_catalogue(language: str) -> Catalog:
+    with (LOCALES / language / "LC_MESSAGES" / f"{POSTS_DOMAIN}.po").open("rb") as po:
+        return read_po(po, locale=language)
+
+
+class TestPostsCatalogues:
+    def test_the_code_asks_for_the_post_words(self) -> None:
+        """The extractor finds the words of posts, and only in the posts domain."""
+        assert posts_msgids() == {"Read more", "(untitled)"}
+        assert "Read more" not in used_msgids()
+
+    def test_the_template_is_todays_code(self) -> None:
+        """posts.pot is what `make messages` makes of today's code."""
+        with (LOCALES.parent / "posts.pot").open("rb") as pot:
+            assert {m.id for m in read_po(pot) if m.id} == posts_msgids()
+
+    @pytest.mark.parametrize("language", POST_LANGUAGES)
+    def test_every_language_has_every_word(self, language: str) -> None:
+        """Each posts msgid is in each language's posts.po, translated (but English), unfuzzy."""
+        cat = posts_catalogue(language)
+        assert {m.id for m in cat if m.id} == posts_msgids()
+        assert [m.id for m in cat if m.id and m.fuzzy] == []
+        words = [str(m.string or "") for m in cat if m.id]
+        if language != "en":
+            assert all(word.strip() for word in words)
+        assert all(placeholders(word) == set() for word in words)
+
+    @pytest.mark.parametrize("language", POST_LANGUAGES)
+    def test_labels_come_from_the_catalogue(self, language: str) -> None:
+        """post_labels gives each catalogue's words: today's built-in wordings of Read more."""
+        labels = post_labels(language)
+        assert labels.read_more == READ_MORE[language]
+        assert labels == post_labels(f"{language}-XX")
+        untitled = posts_catalogue(language).get("(untitled)")
+        assert untitled is not None
+        assert labels.untitled == (str(untitled.string) or UNTITLED)
+
+    def test_unknown_language_is_english(self) -> None:
+        """A language without a posts catalogue (or none) gets the English words."""
+        assert post_labels("ru") == post_labels(None) == PostLabels("Read more", "(untitled)")
+        assert post_labels("hi").untitled == "(बिना शीर्षक)"
+
+    def test_render_post_takes_the_labels_given(self) -> None:
+        """A post's link label and untitled title come from the labels provider, escaped."""
+        post = render_post("भारत ने फाइनल जीता", "", "https://ex.com/a", labels=post_labels)
+        assert post.text.endswith("\n\nपूरी खबर पढ़ें")
+
+        def odd(language: str | None) -> PostLabels:
+            return PostLabels(read_more=f"More <{language}>", untitled="No title & co")
+
+        post = render_post("2024", "", "https://ex.com/a", labels=odd)
+        assert post.html.endswith('<a href="https://ex.com/a">More &lt;None&gt;</a>')
+        untitled = render_post("", "", None, labels=odd)
+        assert untitled.text == "No title & co"
+        assert untitled.html == "<b>No title &amp; co</b>"
+        draft = ArticleDraft("k", "भारत ने फाइनल जीता", "", link="https://ex.com/a")
+        shown = render_article(draft, PostOptions(style="text", labels=odd))
+        assert shown.text.endswith("More <hi>")
