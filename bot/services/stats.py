@@ -10,7 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator, translator_for
 from bot.services.feeds import list_feeds
-from bot.storage.models import Article, ArticleStatus, Delivery, DeliveryStatus, Subscriber
+from bot.storage.models import (
+    Article,
+    ArticleStatus,
+    Delivery,
+    DeliveryStatus,
+    ForgottenReaders,
+    Subscriber,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +25,8 @@ class CampaignCount:
     """Readers who arrived through one campaign (``None``: no campaign).
 
     ``started``: opened the bot; ``signed_up``: subscribed at some point (a sign-up still
-    counts after the reader leaves); ``subscribed``: subscribed and reachable now.
+    counts after the reader leaves, or after /forget deleted them: see
+    :class:`~bot.storage.models.ForgottenReaders`); ``subscribed``: subscribed and reachable now.
     """
 
     campaign: str | None
@@ -76,6 +84,16 @@ async def collect(session: AsyncSession) -> Stats:
         .group_by(Subscriber.campaign)
         .order_by(func.count().desc(), Subscriber.campaign)
     )
+    counts: dict[str | None, list[int]] = {
+        campaign: [int(started), int(signed_up), int(subs)]
+        for campaign, started, signed_up, subs in campaign_rows
+    }
+    for campaign, started, signed_up in await session.execute(
+        select(ForgottenReaders.campaign, ForgottenReaders.started, ForgottenReaders.signed_up)
+    ):  # readers who asked /forget: "" is no campaign
+        numbers = counts.setdefault(campaign or None, [0, 0, 0])
+        numbers[0] += int(started)
+        numbers[1] += int(signed_up)
     published = await session.scalar(
         select(func.count()).select_from(Article).where(Article.status == ArticleStatus.PUBLISHED)
     )
@@ -87,10 +105,10 @@ async def collect(session: AsyncSession) -> Stats:
         readers=int(readers),
         subscribed=int(subscribed),
         inactive=int(inactive),
-        campaigns=[
-            CampaignCount(campaign, int(started), int(signed_up), int(subs))
-            for campaign, started, signed_up, subs in campaign_rows
-        ],
+        campaigns=sorted(
+            (CampaignCount(campaign, *numbers) for campaign, numbers in counts.items()),
+            key=lambda c: (-c.started, c.campaign is not None, c.campaign or ""),
+        ),
         articles_published=int(published or 0),
         deliveries={status: int(count) for status, count in delivery_rows},
         feeds=[

@@ -120,9 +120,14 @@ async def test_whole_flow(
         assert [c["command"] for c in await tg.commands()] == [
             "start",
             "subscribe",
-            "unsubscribe",
+            "sections",
             "latest",
+            "digest",
+            "pause",
+            "resume",
             "language",
+            "unsubscribe",
+            "forget",
             "help",
         ]
         welcome = await ask(tg, ASHA, "/start poster-metro", 1)  # a campaign subscribes at once
