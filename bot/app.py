@@ -16,6 +16,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, cast
 
@@ -38,11 +39,13 @@ from bot.handlers import register_handlers, texts
 from bot.handlers.common import runtime
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator_for
 from bot.posting import Pictures, channel_problem, picture_fetcher
-from bot.services import readers
+from bot.services import digests, readers
 from bot.services.editions import Editions
 from bot.storage.db import Database
+from bot.storage.models import utcnow
 from bot.update_order import UPDATE_CONCURRENCY, PerChatUpdateProcessor
 from jobs.deliver import DrainReport, Outbox
+from jobs.digest import schedule_digests
 from jobs.poll import Poller, PollOptions, PollResult
 
 log = logging.getLogger(__name__)
@@ -126,6 +129,8 @@ class Newsbot:
         self.application.bot_data["newsbot"] = self
         self.username: str | None = None
         self._poll_lock = asyncio.Lock()
+        #: what time it is for digests (their hour, "today"); a test sets its own.
+        self.clock: Callable[[], datetime] = utcnow
 
     @property
     def editions(self) -> Editions:
@@ -148,6 +153,7 @@ class Newsbot:
         jobs.run_repeating(
             deliver_job, DELIVERY_INTERVAL, first=0, name="deliver", job_kwargs=job_kwargs
         )
+        schedule_digests(jobs)
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
@@ -274,6 +280,17 @@ class Newsbot:
             else:
                 told += 1
         return told
+
+    async def queue_digests(self) -> int:
+        """Queue the daily digests due at :attr:`clock`'s time; kick the outbox if any was.
+        How many were queued."""
+        async with self.db.session() as session, session.begin():
+            queued = await digests.queue_digests(
+                session, self.clock(), default_zone=self.settings.zone
+            )
+        if queued:
+            self.kick()
+        return queued
 
     def kick(self) -> None:
         """Have the outbox send what is due now rather than at its next sweep."""

@@ -21,8 +21,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, TelegramError
 
 from bot import __version__
+from bot.cli_editions import add_editions_parser
+from bot.cli_editions import cmd_editions as editions_command
 from bot.cli_feeds import add_feeds_parser
 from bot.cli_feeds import cmd_feeds as feeds_command
+from bot.cli_sections import add_sections_parser
+from bot.cli_sections import cmd_sections as sections_command
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, InvalidCampaignError, NewsbotError
 from bot.logs import configure_logging
@@ -70,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     add_feeds_parser(sub)
+    add_sections_parser(sub)
+    add_editions_parser(sub)
 
     qr = sub.add_parser("qr", help="make a join QR code (PNG, SVG or PDF by FILE's suffix)")
     qr.add_argument("-o", "--output", required=True, metavar="FILE")
@@ -269,6 +275,26 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
         await db.dispose()
 
 
+async def cmd_sections(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.errors import EditionError, SectionError
+
+    db = await _open_database(settings)
+    try:
+        return await sections_command(settings, args, db)
+    except (SectionError, EditionError) as exc:
+        raise CommandError(str(exc), 2) from None
+    finally:
+        await db.dispose()
+
+
+async def cmd_editions(settings: Settings, args: argparse.Namespace) -> int:
+    db = await _open_database(settings)
+    try:
+        return await editions_command(settings, args, db)
+    finally:
+        await db.dispose()
+
+
 async def cmd_qr(settings: Settings, args: argparse.Namespace) -> int:
     from bot.qr import (
         USERNAME_PATTERN,
@@ -342,6 +368,8 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
     "preview": cmd_preview,
     "push": cmd_push,
     "feeds": cmd_feeds,
+    "sections": cmd_sections,
+    "editions": cmd_editions,
     "qr": cmd_qr,
     "stats": cmd_stats,
 }

@@ -27,6 +27,10 @@ a reader gets the article's ``post_dm_html`` when it has one, a channel its ``po
 picture Telegram will not fetch is uploaded once (:class:`bot.posting.Pictures`, one per
 outbox) and its file id stored in ``articles.image_file_id``, so the other chats, processes and
 restarts send it by file id.
+
+A digest row (``kind="digest"``, :mod:`bot.services.digests`) has no article: its message is
+its own ``html``, sent as text without link previews; it is a reader's row in every other way
+(one per chat per round, cancelled when the reader left, unreachable marks the reader).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from telegram.ext import ExtBot
 
 from bot.posting import Pictures, chat_id_for, send_post
 from bot.services.readers import mark_unreachable
+from bot.services.routing import reader_is_listening
 from bot.storage.db import Database
 from bot.storage.models import Article, Delivery, DeliveryStatus, Subscriber, utcnow
 
@@ -76,7 +81,7 @@ class Claimed:
     kind: str
     attempts: int
     created_at: datetime
-    article_id: int
+    article_id: int | None  # None: a digest, whose ``html`` is the delivery's own
     html: str
     image: str | None
     style: str | None = None
@@ -246,6 +251,7 @@ class Outbox:
                     Delivery.kind,
                     Delivery.attempts,
                     Delivery.created_at,
+                    Delivery.html.label("own_html"),
                     Article.id.label("article_id"),
                     Article.post_html,
                     Article.post_dm_html,
@@ -253,33 +259,18 @@ class Outbox:
                     Article.post_style,
                     Article.image_file_id,
                 )
-                .join(Article, Article.id == Delivery.article_id)
+                .outerjoin(Article, Article.id == Delivery.article_id)
                 .where(Delivery.claim == token)
                 .order_by(Delivery.id)
             )
-            return [
-                Claimed(
-                    row.id,
-                    row.chat,
-                    row.kind,
-                    row.attempts,
-                    row.created_at,
-                    row.article_id,
-                    (row.post_dm_html if row.kind == "reader" and row.post_dm_html else None)
-                    or row.post_html
-                    or "",
-                    row.image,
-                    row.post_style,
-                    row.image_file_id,
-                )
-                for row in claimed
-            ], None
+            return [_claimed(row) for row in claimed], None
 
     async def _send(self, bot: ExtBot[Any], item: Claimed) -> Outcome:
         chat_id = chat_id_for(item.chat)
 
         async def stored(file_id: str) -> None:
-            await self._store_file_id(item.article_id, item.image, file_id)
+            if item.article_id is not None:
+                await self._store_file_id(item.article_id, item.image, file_id)
 
         try:
             message = await send_post(
@@ -407,6 +398,37 @@ class Outbox:
                     )
 
 
+def _claimed(row: Any) -> Claimed:
+    """A claimed row as sent: a digest's own text (no preview), else its article's post (the
+    readers' version for a reader)."""
+    if row.own_html is not None:
+        return Claimed(
+            row.id,
+            row.chat,
+            row.kind,
+            row.attempts,
+            row.created_at,
+            row.article_id,
+            html=row.own_html,
+            image=None,
+            style="text",  # send_post: sendMessage, link previews off
+        )
+    return Claimed(
+        row.id,
+        row.chat,
+        row.kind,
+        row.attempts,
+        row.created_at,
+        row.article_id,
+        (row.post_dm_html if row.kind == "reader" and row.post_dm_html else None)
+        or row.post_html
+        or "",
+        row.image,
+        row.post_style,
+        row.image_file_id,
+    )
+
+
 def _never_arrived(exc: NetworkError) -> bool:
     """Whether the request behind ``exc`` cannot have posted anything.
 
@@ -422,9 +444,10 @@ def _never_arrived(exc: NetworkError) -> bool:
 
 
 async def _cancel_for_readers_gone(session: AsyncSession, chosen: dict[str, int]) -> None:
-    """Cancel (and drop from ``chosen``) the rows of readers who left or became unreachable
-    after the rows were queued: on PostgreSQL a poll can queue for a reader whose /unsubscribe
-    commits meanwhile, where that /unsubscribe could not see the poll's rows to cancel them."""
+    """Cancel (and drop from ``chosen``) the rows of readers (their articles and digests: every
+    row to a private chat) who left, paused or became unreachable after the rows were queued: on
+    PostgreSQL a poll can queue for a reader whose /unsubscribe (or /pause) commits meanwhile,
+    where it could not see the poll's rows to cancel them."""
     readers = {int(chat): chat for chat in chosen if is_private(chat)}
     if not readers:
         return
@@ -433,7 +456,7 @@ async def _cancel_for_readers_gone(session: AsyncSession, chosen: dict[str, int]
             select(Subscriber.chat_id).where(
                 Subscriber.chat_id.in_(readers),
                 Subscriber.subscribed.is_(True),
-                Subscriber.active.is_(True),
+                reader_is_listening(utcnow()),
             )
         )
     )

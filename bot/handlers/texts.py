@@ -47,8 +47,8 @@ def commands(t: Translator) -> tuple[tuple[str, str], ...]:
         ("sections", t.gettext("Choose editions and sections")),
         ("latest", t.gettext("The last five articles")),
         ("digest", t.gettext("One daily digest instead of each article")),
-        ("pause", t.gettext("No articles for a while")),
-        ("resume", t.gettext("Articles again after a pause")),
+        ("pause", t.gettext("Pause articles for a while")),
+        ("resume", t.gettext("Get articles again after a pause")),
         ("language", t.gettext("Choose the bot's language")),
         ("unsubscribe", t.gettext("Stop getting articles")),
         ("forget", t.gettext("Delete everything stored about you")),
@@ -170,7 +170,7 @@ def help_text(t: Translator, *, editor: bool = False) -> str:
         "/subscribe - get each new article here\n"
         "/sections - choose editions and sections\n"
         "/latest - the last five articles\n"
-        "/digest - one message a day at an hour you choose, instead of each article\n"
+        "/digest - one digest a day at an hour you choose, instead of each article\n"
         "/pause - no articles for a day, a week or until /resume\n"
         "/language - choose the language I write to you in\n"
         "/unsubscribe - stop getting articles\n"

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import String, cast, exists, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.services.articles import chunks, insert_ignoring_duplicates
 from bot.services.editions import load_editions
@@ -51,7 +52,7 @@ async def enqueue(session: AsyncSession, article: Article) -> int:
     return await enqueue_many(session, [article.id])
 
 
-def reader_is_listening(now: datetime) -> object:
+def reader_is_listening(now: datetime) -> ColumnElement[bool]:
     """The SQL condition "this subscriber may be sent to now": reachable, not paused."""
     return (Subscriber.active.is_(True)) & or_(
         Subscriber.paused_until.is_(None), Subscriber.paused_until <= now
@@ -119,7 +120,7 @@ async def enqueue_many(session: AsyncSession, article_ids: Sequence[int]) -> int
                 Article.id.in_(chunk),
                 Subscription.mode == DeliveryMode.INSTANT.value,
                 or_(Subscription.section_id.is_(None), in_section),
-                reader_is_listening(now),  # type: ignore[arg-type]
+                reader_is_listening(now),
             )
             .group_by(Article.id, Subscriber.chat_id)
             .order_by(Article.id, Subscriber.chat_id)
