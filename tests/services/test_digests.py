@@ -89,7 +89,7 @@ class TestCompose:
         assert len(html) <= 4096
         shown = sum(1 for line in html.splitlines() if line[:1].isdigit())
         assert 0 < shown < 20
-        assert html.endswith(f"… and {20 - shown + 7} more articles: /latest")
+        assert html.endswith(f"… and {20 - shown + 7} more articles.")
 
 
 async def setup_readers(db: Database, *chat_ids: int) -> int:
@@ -278,5 +278,5 @@ class TestQueueDigests:
         lines = (row.html or "").splitlines()
         assert lines[2].startswith('1. <a href="https://news.example/25">')
         assert lines[21].startswith("20. ")
-        assert lines[-1] == "… and 5 more articles: /latest"
+        assert lines[-1] == "… and 5 more articles."
         assert len(row.html or "") <= 4096
