@@ -1,5 +1,5 @@
 """Routing: who gets a published article — its edition's channel and the readers who follow the
-edition, or one of the sections the article is in, instantly.
+edition (less the sections they muted), or one of the sections the article is in.
 
 ::
 
@@ -8,11 +8,11 @@ edition, or one of the sections the article is in, instantly.
 
 Everything is read from the article itself (its edition, feed and categories), so jobs and
 handlers never name a channel. Each delivery is one outbox row (``deliveries``; the unique
-(article, chat) pair keeps it one); readers are chosen by a single ``INSERT … SELECT`` over the
-subscriptions per thousand articles, whatever the number of readers. A reader who follows
-several matching sections still gets the article once; a paused reader, a digest reader and
-an unreachable one get nothing now (a digest collects it later, see
-:mod:`bot.services.digests`).
+(article, chat) pair keeps it one): ``pending`` for an instant reader (the outbox sends it),
+``held`` for a digest reader (their digest collects it, :mod:`bot.services.digests`).
+Readers are chosen by a single ``INSERT … SELECT`` over the subscriptions per thousand articles, whatever the number of readers. A reader who follows
+several matching sections still gets the article once; a paused reader and an unreachable
+one get nothing.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, insert, literal, or_, select, update
+from sqlalchemy import String, case, cast, exists, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.services.articles import chunks, insert_ignoring_duplicates
@@ -57,6 +58,29 @@ def reader_is_listening(now: datetime) -> ColumnElement[bool]:
     return (Subscriber.active.is_(True)) & or_(
         Subscriber.paused_until.is_(None), Subscriber.paused_until <= now
     )
+
+
+def subscription_takes(subscription: Any, article_id: Any) -> ColumnElement[bool]:
+    """The SQL condition "this subscription row brings the article": a row following the whole
+    edition, unless the reader muted a section the article is in, or a row of a section the
+    article is in (``article_sections``). ``subscription`` is :class:`Subscription` or an alias
+    of it, joined on the article's edition."""
+    muted = aliased(Subscription)
+    in_section = exists().where(
+        ArticleSection.article_id == article_id,
+        ArticleSection.section_id == subscription.section_id,
+    )
+    in_muted_section = exists().where(
+        muted.chat_id == subscription.chat_id,
+        muted.edition_id == subscription.edition_id,
+        muted.exclude.is_(True),
+        ArticleSection.article_id == article_id,
+        ArticleSection.section_id == muted.section_id,
+    )
+    takes: ColumnElement[bool] = subscription.exclude.is_(False) & or_(
+        subscription.section_id.is_(None) & ~in_muted_section, in_section
+    )
+    return takes
 
 
 async def enqueue_many(session: AsyncSession, article_ids: Sequence[int]) -> int:
@@ -98,17 +122,20 @@ async def enqueue_many(session: AsyncSession, article_ids: Sequence[int]) -> int
     if channel_rows:
         await session.execute(insert(Delivery), sorted(channel_rows, key=lambda r: r["article_id"]))
         count += len(channel_rows)
-    in_section = exists().where(
-        ArticleSection.article_id == Article.id,
-        ArticleSection.section_id == Subscription.section_id,
-    )
     for chunk in chunks(article_ids):
         readers = (
             select(
                 Article.id,
                 cast(Subscriber.chat_id, String(64)),
                 literal("reader"),
-                literal(DeliveryStatus.PENDING.value),
+                # A digest reader's row waits for their digest; "pending" wins when a reader
+                # gets the article both ways (an instant and a digest subscription).
+                func.max(
+                    case(
+                        (Subscription.mode == DeliveryMode.DIGEST.value, DeliveryStatus.HELD.value),
+                        else_=DeliveryStatus.PENDING.value,
+                    )
+                ),
                 literal(0),
                 literal(now, Delivery.next_attempt_at.type),
                 literal(now, Delivery.created_at.type),
@@ -118,8 +145,7 @@ async def enqueue_many(session: AsyncSession, article_ids: Sequence[int]) -> int
             .join(Subscriber, Subscriber.chat_id == Subscription.chat_id)
             .where(
                 Article.id.in_(chunk),
-                Subscription.mode == DeliveryMode.INSTANT.value,
-                or_(Subscription.section_id.is_(None), in_section),
+                subscription_takes(Subscription, Article.id),
                 reader_is_listening(now),
             )
             .group_by(Article.id, Subscriber.chat_id)

@@ -1,9 +1,11 @@
 """What each reader follows: editions, all of each or some sections, instantly or in a digest.
 
 A reader follows an edition with one :class:`~bot.storage.models.Subscription` row whose
-``section_id`` is ``None`` (all of it, sections added later included), or with one row per
-section chosen. ``subscribers.subscribed`` says whether any row exists; every change here keeps
-it so in the same transaction (stats and the outbox read it).
+``section_id`` is ``None`` (all of it, sections added later included) — and then may mute some
+of its sections, one ``exclude`` row each, so articles in no section still come — or with one
+row per section chosen (only those come). ``subscribers.subscribed`` says whether any
+following row exists; every change here keeps it so in the same transaction (stats and the
+outbox read it).
 
 ::
 
@@ -27,37 +29,54 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Following:
-    """How a reader follows one edition: ``sections`` ``None`` for all of it."""
+    """How a reader follows one edition: ``sections`` ``None`` for all of it but the ``muted``
+    sections, else only ``sections``."""
 
     edition_id: int
     sections: frozenset[int] | None
     mode: DeliveryMode
+    muted: frozenset[int] = frozenset()
 
     def follows(self, section_id: int) -> bool:
-        return self.sections is None or section_id in self.sections
+        if self.sections is None:
+            return section_id not in self.muted
+        return section_id in self.sections
 
 
 async def following(session: AsyncSession, chat_id: int) -> dict[int, Following]:
-    """The editions ``chat_id`` follows, each with its sections (``None``: all) and mode."""
+    """The editions ``chat_id`` follows, each with its sections (``None``: all but the muted
+    ones) and mode."""
     rows = await session.execute(
-        select(Subscription.edition_id, Subscription.section_id, Subscription.mode)
+        select(
+            Subscription.edition_id,
+            Subscription.section_id,
+            Subscription.exclude,
+            Subscription.mode,
+        )
         .where(Subscription.chat_id == chat_id)
         .order_by(Subscription.id)
     )
-    editions: dict[int, tuple[set[int] | None, str]] = {}
-    for edition_id, section_id, mode in rows:
-        sections, _ = editions.get(edition_id, (set(), mode))
-        if section_id is None or sections is None:
-            editions[edition_id] = (None, mode)
+    whole: dict[int, str] = {}
+    chosen: dict[int, tuple[set[int], str]] = {}
+    muted: dict[int, set[int]] = {}
+    for edition_id, section_id, exclude, mode in rows:
+        if exclude and section_id is not None:
+            muted.setdefault(edition_id, set()).add(section_id)
+        elif section_id is None:
+            whole[edition_id] = mode
         else:
-            sections.add(section_id)
-            editions[edition_id] = (sections, mode)
-    return {
+            chosen.setdefault(edition_id, (set(), mode))[0].add(section_id)
+    result = {
         edition_id: Following(
-            edition_id, None if sections is None else frozenset(sections), DeliveryMode(mode)
+            edition_id, None, DeliveryMode(mode), frozenset(muted.get(edition_id, ()))
         )
-        for edition_id, (sections, mode) in editions.items()
+        for edition_id, mode in whole.items()
     }
+    for edition_id, (sections, mode) in chosen.items():
+        result.setdefault(
+            edition_id, Following(edition_id, frozenset(sections), DeliveryMode(mode))
+        )
+    return result
 
 
 async def _mode_of(session: AsyncSession, row: Subscriber) -> DeliveryMode:
@@ -66,16 +85,21 @@ async def _mode_of(session: AsyncSession, row: Subscriber) -> DeliveryMode:
 
 
 async def _sync(session: AsyncSession, row: Subscriber) -> None:
-    """Keep ``row.subscribed`` (and when it changed) equal to "has a subscription"."""
+    """Keep ``row.subscribed`` (and when it changed) equal to "follows something"; a digest
+    reader who comes back gets in their next digest only what comes from now on."""
     await session.flush()
     has_any = (
         await session.scalar(
-            select(Subscription.id).where(Subscription.chat_id == row.chat_id).limit(1)
+            select(Subscription.id)
+            .where(Subscription.chat_id == row.chat_id, Subscription.exclude.is_(False))
+            .limit(1)
         )
     ) is not None
     if has_any and not row.subscribed:
         row.subscribed = True
         row.subscribed_at = utcnow()
+        if row.digest_hour is not None:
+            row.last_digest_at = row.subscribed_at
     elif not has_any and row.subscribed:
         row.subscribed = False
         row.unsubscribed_at = utcnow()
@@ -123,46 +147,64 @@ async def toggle_section(
     session: AsyncSession, row: Subscriber, edition_id: int, section_id: int
 ) -> Following | None:
     """Switch one section of an edition on or off for ``row``'s reader; what they follow of the
-    edition afterwards (``None``: nothing). Off from "all" leaves every other section on; on
-    with every section chosen becomes "all" again (so sections added later come too); the
-    last section off stops the edition."""
+    edition afterwards (``None``: nothing).
+
+    Following the whole edition, off mutes the section (articles in no section, or in others,
+    still come) and on unmutes it. Following some sections, it is added or taken away; every
+    section chosen becomes the whole edition again (so sections added later come too), and the
+    last one off stops the edition. Not following the edition, on follows that section only.
+    """
     sections = set(
         await session.scalars(select(Section.id).where(Section.edition_id == edition_id))
     )
     if section_id not in sections:
         raise ValueError(f"section {section_id} is not one of edition {edition_id}'s")
     current = (await following(session, row.chat_id)).get(edition_id)
-    if current is None:
-        chosen = {section_id}
-    elif current.sections is None:
-        chosen = sections - {section_id}
-    else:
-        chosen = set(current.sections) & sections
-        chosen ^= {section_id}
     mode = current.mode if current is not None else await _mode_of(session, row)
-    await session.execute(
-        delete(Subscription).where(
-            Subscription.chat_id == row.chat_id, Subscription.edition_id == edition_id
-        )
-    )
     result: Following | None
-    if not chosen:
-        result = None
-    elif chosen == sections:
-        session.add(Subscription(chat_id=row.chat_id, edition_id=edition_id, mode=mode))
-        result = Following(edition_id, None, mode)
-    else:
-        session.add_all(
-            Subscription(chat_id=row.chat_id, edition_id=edition_id, section_id=s, mode=mode)
-            for s in sorted(chosen)
+    if current is not None and current.sections is None:
+        muted = set(current.muted) & sections
+        muted ^= {section_id}
+        await session.execute(
+            delete(Subscription).where(
+                Subscription.chat_id == row.chat_id,
+                Subscription.edition_id == edition_id,
+                Subscription.exclude.is_(True),
+            )
         )
-        result = Following(edition_id, frozenset(chosen), mode)
+        session.add_all(
+            Subscription(
+                chat_id=row.chat_id, edition_id=edition_id, section_id=s, exclude=True, mode=mode
+            )
+            for s in sorted(muted)
+        )
+        result = Following(edition_id, None, mode, frozenset(muted))
+    else:
+        chosen = set(current.sections or ()) & sections if current is not None else set()
+        chosen ^= {section_id}
+        await session.execute(
+            delete(Subscription).where(
+                Subscription.chat_id == row.chat_id, Subscription.edition_id == edition_id
+            )
+        )
+        if not chosen:
+            result = None
+        elif chosen == sections:
+            session.add(Subscription(chat_id=row.chat_id, edition_id=edition_id, mode=mode))
+            result = Following(edition_id, None, mode)
+        else:
+            session.add_all(
+                Subscription(chat_id=row.chat_id, edition_id=edition_id, section_id=s, mode=mode)
+                for s in sorted(chosen)
+            )
+            result = Following(edition_id, frozenset(chosen), mode)
     await _sync(session, row)
     log.info(
-        "reader sections chat_id=%s edition_id=%s sections=%s",
+        "reader sections chat_id=%s edition_id=%s section_id=%s follows=%s",
         row.chat_id,
         edition_id,
-        "all" if result and result.sections is None else sorted(chosen),
+        section_id,
+        result is not None and result.follows(section_id),
     )
     return result
 
@@ -183,8 +225,11 @@ async def section_removed(session: AsyncSession, section: Section) -> None:
     rows = await session.execute(
         select(Subscription.chat_id, Subscription.section_id, Subscription.mode).where(
             Subscription.edition_id == section.edition_id,
+            Subscription.exclude.is_(False),
             Subscription.chat_id.in_(
-                select(Subscription.chat_id).where(Subscription.section_id == section.id)
+                select(Subscription.chat_id).where(
+                    Subscription.section_id == section.id, Subscription.exclude.is_(False)
+                )
             ),
         )
     )
@@ -211,6 +256,7 @@ async def follow_many(session: AsyncSession, chat_ids: list[int], edition_id: in
                 "chat_id": chat_id,
                 "edition_id": edition_id,
                 "section_id": None,
+                "exclude": False,
                 "mode": DeliveryMode.INSTANT.value,
                 "created_at": now,
             }

@@ -90,6 +90,8 @@ class DeliveryStatus(StrEnum):
     SENDING = "sending"  # claimed by a sender; not known to have arrived yet
     SENT = "sent"
     FAILED = "failed"  # gave up: blocked, chat gone, or too many errors
+    HELD = "held"  # a digest reader's article, waiting for their next digest
+    DIGESTED = "digested"  # went out in a digest (the row of kind ``digest``)
     CANCELLED = "cancelled"  # the reader unsubscribed before it went out
     UNKNOWN = "unknown"  # the process stopped while sending; never retried, never sent twice
 
@@ -299,7 +301,9 @@ class Subscriber(Base):
 
 class Subscription(Base):
     """A reader follows an edition: all of it (``section_id`` ``None``) or one section, each
-    instantly or in the daily digest. A reader with no row is not subscribed."""
+    instantly or in the daily digest. A reader with no row is not subscribed. A row with
+    ``exclude`` mutes one section of an edition followed as a whole: its articles do not come
+    (an article in no section, or in another, still does)."""
 
     __tablename__ = "subscriptions"
     __table_args__ = (
@@ -313,6 +317,7 @@ class Subscription(Base):
     )
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
     section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"))
+    exclude: Mapped[bool] = mapped_column(Boolean, default=False)
     mode: Mapped[str] = mapped_column(String(8), default=DeliveryMode.INSTANT)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -335,6 +340,8 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("article_id", "chat", name="uq_deliveries_article_id_chat"),
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        # One reader's rows: their digest's held articles, cancelling on /unsubscribe, /forget.
+        Index("ix_deliveries_chat_status", "chat", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

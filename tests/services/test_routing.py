@@ -102,13 +102,10 @@ class TestSections:
         en = editions.by_code["en"].id
         async with db.session() as session, session.begin():
             cricket = await sections.add_category_section(session, en, "Cricket")
-            city = await sections.add_feed_section(session, en_feed, "City")
+            await sections.add_feed_section(session, en_feed, "City")
             await readers.subscribe(session, Reader(1), en)  # all of it
-            await readers.subscribe(session, Reader(2), en)
-            row = await session.get(Subscriber, 2)
-            assert row is not None
-            # Off from "all": every other section stays on; then City off too.
-            await subscriptions.toggle_section(session, row, en, city.id)
+            row = await readers.touch(session, Reader(2))
+            await subscriptions.toggle_section(session, row, en, cricket.id)  # only Cricket
         # Reader 2 follows Cricket only: by category (any case), not by the feed.
         assert await chats_of(db, await publish(db, en_feed, 1, "Politics")) == {"@revoi_en", "1"}
         assert await chats_of(db, await publish(db, en_feed, 2, " CRICKET ")) == {
@@ -117,6 +114,29 @@ class TestSections:
         async with db.session() as session:
             following = await subscriptions.following(session, 2)
         assert following[en].sections == frozenset({cricket.id})
+
+    async def test_a_muted_section_leaves_the_rest_of_the_edition(self, db: Database) -> None:
+        """Muting one section of a whole edition keeps every other article, those in no section
+        included; muting the only section unsubscribes nobody; unmuting brings it back."""
+        editions, en_feed, _ = await two_editions(db)
+        en = editions.by_code["en"].id
+        async with db.session() as session, session.begin():
+            cricket = await sections.add_category_section(session, en, "Cricket")
+            row = await readers.touch(session, Reader(1))
+            await readers.subscribe(session, Reader(1), en)
+            muted = await subscriptions.toggle_section(session, row, en, cricket.id)
+            assert muted is not None
+            assert (muted.sections, muted.muted) == (None, frozenset({cricket.id}))
+            assert not muted.follows(cricket.id)
+            assert row.subscribed
+        assert await chats_of(db, await publish(db, en_feed, 1, "Business")) == {"@revoi_en", "1"}
+        assert await chats_of(db, await publish(db, en_feed, 2, "Cricket")) == {"@revoi_en"}
+        async with db.session() as session, session.begin():
+            row = await readers.touch(session, Reader(1))
+            back = await subscriptions.toggle_section(session, row, en, cricket.id)
+            assert back is not None
+            assert back.follows(cricket.id)
+        assert await chats_of(db, await publish(db, en_feed, 3, "Cricket")) == {"@revoi_en", "1"}
 
     async def test_two_matching_sections_one_delivery(self, db: Database) -> None:
         editions, en_feed, _ = await two_editions(db)
@@ -140,15 +160,18 @@ class TestSections:
             rows = list(await session.scalars(select(Delivery).where(Delivery.chat == "1")))
         assert [r.article_id for r in rows] == [article]
 
-    async def test_the_last_section_off_stops_the_edition(self, db: Database) -> None:
-        editions, _en_feed, _ = await two_editions(db)
+    async def test_the_last_chosen_section_off_stops_the_edition(self, db: Database) -> None:
+        editions, _, _ = await two_editions(db)
         en = editions.by_code["en"].id
         async with db.session() as session, session.begin():
-            only = await sections.add_category_section(session, en, "Cricket")
+            cricket = await sections.add_category_section(session, en, "Cricket")
+            await sections.add_category_section(session, en, "Politics")
             row = await readers.touch(session, Reader(1))
-            assert await subscriptions.toggle_section(session, row, en, only.id) is not None
+            chosen = await subscriptions.toggle_section(session, row, en, cricket.id)
+            assert chosen is not None
+            assert chosen.sections == frozenset({cricket.id})
             assert row.subscribed
-            assert await subscriptions.toggle_section(session, row, en, only.id) is None
+            assert await subscriptions.toggle_section(session, row, en, cricket.id) is None
             assert not row.subscribed
 
     async def test_removing_a_section_keeps_its_only_readers_on_the_edition(
@@ -184,4 +207,15 @@ class TestNotNow:
             )  # fmt: skip
             await subscriptions.set_mode(session, 4, DeliveryMode.DIGEST)
             await readers.mark_unreachable(session, 5, "blocked")
-        assert await chats_of(db, await publish(db, en_feed, 1)) == {"@revoi_en", "1", "3"}
+        article = await publish(db, en_feed, 1)
+        assert await chats_of(db, article) == {"@revoi_en", "1", "3", "4"}
+        async with db.session() as session:
+            statuses = dict(
+                list(
+                    await session.execute(
+                        select(Delivery.chat, Delivery.status).where(Delivery.article_id == article)
+                    )
+                )
+            )
+        # The digest reader's row waits for their digest; the others go now.
+        assert statuses == {"@revoi_en": "pending", "1": "pending", "3": "pending", "4": "held"}

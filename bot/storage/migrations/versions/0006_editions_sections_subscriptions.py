@@ -101,6 +101,7 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("edition_id", sa.Integer(), nullable=False),
         sa.Column("section_id", sa.Integer(), nullable=True),
+        sa.Column("exclude", sa.Boolean(), nullable=False),
         sa.Column("mode", sa.String(8), nullable=False),
         sa.Column("created_at", TZ, nullable=False),
         sa.ForeignKeyConstraint(
@@ -142,6 +143,7 @@ def upgrade() -> None:
     with op.batch_alter_table("deliveries") as batch:
         batch.alter_column("article_id", existing_type=sa.Integer(), nullable=True)
         batch.add_column(sa.Column("html", sa.Text(), nullable=True))
+    op.create_index("ix_deliveries_chat_status", "deliveries", ["chat", "status"])
 
     bind = op.get_bind()
     now = datetime.now(UTC)
@@ -161,8 +163,8 @@ def upgrade() -> None:
     bind.execute(sa.text("UPDATE articles SET edition_id = :e"), {"e": edition_id})
     bind.execute(
         sa.text(
-            "INSERT INTO subscriptions (chat_id, edition_id, section_id, mode, created_at) "
-            "SELECT chat_id, :e, NULL, 'instant', :now FROM subscribers "
+            "INSERT INTO subscriptions (chat_id, edition_id, section_id, exclude, mode, "
+            "created_at) SELECT chat_id, :e, NULL, false, 'instant', :now FROM subscribers "
             "WHERE subscribed ORDER BY chat_id"
         ),
         {"e": edition_id, "now": now},
@@ -171,6 +173,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM deliveries WHERE article_id IS NULL")
+    op.drop_index("ix_deliveries_chat_status", "deliveries")
     with op.batch_alter_table("deliveries") as batch:
         batch.drop_column("html")
         batch.alter_column("article_id", existing_type=sa.Integer(), nullable=False)
