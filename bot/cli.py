@@ -126,7 +126,9 @@ async def _open_database(settings: Settings) -> Database:
     try:
         await db.migrate()
         async with db.session() as session, session.begin():
-            await ensure_editions(session, settings.edition_configs())
+            # Only `newsbot run` makes the editions as its settings say; a command run from
+            # another shell adds what is missing and changes nothing else.
+            await ensure_editions(session, settings.edition_configs(), authoritative=False)
     except (SQLAlchemyError, OSError) as exc:
         await db.dispose()
         raise _database_error(db, exc) from None

@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.error import (
     BadRequest,
@@ -447,20 +447,27 @@ async def _cancel_for_readers_gone(session: AsyncSession, chosen: dict[str, int]
     """Cancel (and drop from ``chosen``) the rows of readers (their articles and digests: every
     row to a private chat) who left, paused or became unreachable after the rows were queued: on
     PostgreSQL a poll can queue for a reader whose /unsubscribe (or /pause) commits meanwhile,
-    where it could not see the poll's rows to cancel them."""
+    where it could not see the poll's rows to cancel them. The rows of a reader who asked
+    /forget meanwhile (no row of theirs is left) are deleted: nothing keeps their chat id."""
     readers = {int(chat): chat for chat in chosen if is_private(chat)}
     if not readers:
         return
-    staying = set(
-        await session.scalars(
-            select(Subscriber.chat_id).where(
-                Subscriber.chat_id.in_(readers),
-                Subscriber.subscribed.is_(True),
-                reader_is_listening(utcnow()),
-            )
+    rows = await session.execute(
+        select(Subscriber.chat_id, Subscriber.subscribed, reader_is_listening(utcnow())).where(
+            Subscriber.chat_id.in_(readers)
         )
     )
-    gone = [chosen.pop(chat) for chat_id, chat in readers.items() if chat_id not in staying]
+    staying, known = set(), set()
+    for chat_id, subscribed, listening in rows:
+        known.add(chat_id)
+        if subscribed and listening:
+            staying.add(chat_id)
+    forgotten = [chat for chat_id, chat in readers.items() if chat_id not in known]
+    for chat in forgotten:
+        chosen.pop(chat)
+    if forgotten:
+        await session.execute(delete(Delivery).where(Delivery.chat.in_(forgotten)))
+    gone = [chosen.pop(chat) for chat_id, chat in readers.items() if chat_id in known - staying]
     if gone:
         await session.execute(
             update(Delivery)

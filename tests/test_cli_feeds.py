@@ -204,3 +204,32 @@ class TestEditions:
             assert refused.returncode == 1, argv
             assert "there is no edition 'ta'; the editions are en, hi" in refused.stderr
             assert errors(refused.stderr) == 1
+
+    def test_a_shell_without_the_settings_changes_no_edition(
+        self, tmp_path: Path, site: FeedServer
+    ) -> None:
+        """Only `newsbot run` makes the editions as its settings say: a command run from a shell
+        without EDITIONS neither drops a channel nor retires an edition."""
+        env = {**PRIVATE, "EDITIONS": "en=@revoi_en,hi=@revoi_hi"}
+        assert newsbot("feeds", "add", site.url_for("/f.xml"), cwd=tmp_path, **env).returncode == 0
+        assert newsbot("feeds", "list", cwd=tmp_path).returncode == 0  # no EDITIONS here
+        listed = newsbot("editions", "list", cwd=tmp_path).stdout
+        assert "@revoi_en" in listed
+        assert "@revoi_hi" in listed
+        assert "not configured" not in listed
+
+    def test_a_feed_that_is_a_section_is_not_moved(self, tmp_path: Path, site: FeedServer) -> None:
+        """A feed whose articles are a section of its edition stays there until the section is
+        removed: its readers chose it in that edition."""
+        env = {**PRIVATE, "EDITIONS": "en=@revoi_en,hi=@revoi_hi"}
+        assert newsbot("feeds", "add", site.url_for("/f.xml"), cwd=tmp_path, **env).returncode == 0
+        made = newsbot("sections", "add", "--feed", "1", "--name", "City", cwd=tmp_path, **env)
+        assert made.returncode == 0, made.stderr
+        refused = newsbot("feeds", "set", "1", "--edition", "hi", cwd=tmp_path, **env)
+        assert refused.returncode == 1
+        assert "feed 1 is section 1 (City) of its edition; remove the section first" in (
+            refused.stderr
+        )
+        assert newsbot("sections", "remove", "1", cwd=tmp_path, **env).returncode == 0
+        moved = newsbot("feeds", "set", "1", "--edition", "hi", cwd=tmp_path, **env)
+        assert moved.returncode == 0, moved.stderr

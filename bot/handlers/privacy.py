@@ -15,6 +15,7 @@ from bot.handlers.common import reply, runtime, translator
 from bot.handlers.readers import reader_of
 from bot.i18n import Translator
 from bot.services import privacy, readers
+from bot.services.digests import zone_of
 from bot.storage.models import utcnow
 
 #: ``pause:<duration>``: a button of the /pause keyboard (``1d``, ``1w``, ``forever``).
@@ -116,15 +117,17 @@ def forget_cancelled(t: Translator) -> str:
 
 
 def when_text(t: Translator, until: datetime, zone: ZoneInfo, now: datetime | None = None) -> str:
-    """``until`` as a reader reads it, in ``zone``: ``3 Dec, 14:00`` (``3 Dec 2027, 14:00``
-    in another year), month names in ``t``'s language."""
+    """``until`` as a reader reads it, in ``zone`` and naming it: ``3 Dec, 14:00
+    (Asia/Kolkata)`` (``3 Dec 2027, 14:00 …`` in another year), month names in ``t``'s
+    language."""
     local = until.astimezone(zone)
     this_year = (now or utcnow()).astimezone(zone).year
     pattern = "d MMM, HH:mm" if local.year == this_year else "d MMM y, HH:mm"
     try:
-        return format_datetime(local, pattern, tzinfo=zone, locale=t.language)
+        shown = format_datetime(local, pattern, tzinfo=zone, locale=t.language)
     except (UnknownLocaleError, ValueError):
-        return format_datetime(local, pattern, tzinfo=zone, locale="en")
+        shown = format_datetime(local, pattern, tzinfo=zone, locale="en")
+    return f"{shown} ({zone.key})"
 
 
 def pause_keyboard(t: Translator) -> InlineKeyboardMarkup:
@@ -175,7 +178,9 @@ async def _pause(update: Update, context: ContextTypes.DEFAULT_TYPE, asked: str)
         return pause_not_subscribed(t)
     if privacy.is_until_resumed(until):
         return paused_until_resumed(t)
-    return paused(t, when_text(t, until, newsbot.settings.zone, now))
+    # The reader's own time zone (chosen with /digest), else the publisher's.
+    zone = zone_of(row.timezone, newsbot.settings.zone)
+    return paused(t, when_text(t, until, zone, now))
 
 
 # -- handlers --------------------------------------------------------------------------------

@@ -92,15 +92,40 @@ def language_of_code(code: str) -> str:
     return code.split("-")[0]
 
 
-async def ensure_editions(session: AsyncSession, configs: Sequence[EditionConfig]) -> Editions:
+async def ensure_editions(
+    session: AsyncSession, configs: Sequence[EditionConfig], *, authoritative: bool = True
+) -> Editions:
     """Make the editions rows agree with ``configs`` (EDITIONS, the default first).
 
     Feeds and articles that belong to no edition (added before an upgrade finished, or by an
-    older process) are given the default edition.
+    older process) are given the default edition. ``authoritative=False`` (a CLI command,
+    whose shell may not have the bot's settings) only adds what the database lacks (an
+    edition, a configured edition's channel): it never changes or drops a channel, the order
+    or what is configured, which ``newsbot run`` owns.
     """
     if not configs:
         raise ValueError("at least one edition is needed")
     rows = list(await session.scalars(select(Edition).order_by(Edition.id).with_for_update()))
+    if not authoritative:
+        by_code = {row.code: row for row in rows}
+        known = set(by_code)
+        for config in configs:
+            row = by_code.get(config.code)
+            if row is not None and row.channel is None and row.position is not None:
+                row.channel = config.channel
+            if config.code not in known:
+                session.add(
+                    Edition(
+                        code=config.code,
+                        language=language_of_code(config.code),
+                        channel=config.channel,
+                        position=len(known),
+                    )
+                )
+                known.add(config.code)
+                log.info("edition added code=%s channel=%s", config.code, config.channel)
+        await session.flush()
+        return await load_editions(session)
     codes = {config.code for config in configs}
     if len(rows) == 1 and rows[0].code not in codes and rows[0].position is not None:
         log.info("edition renamed from=%s to=%s", rows[0].code, configs[0].code)

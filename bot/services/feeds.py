@@ -32,7 +32,7 @@ from bot.links import redact_url
 from bot.services.articles import store_drafts
 from bot.services.editions import Editions, load_editions
 from bot.storage.db import Database
-from bot.storage.models import Article, Feed, RemovedFeed, utcnow
+from bot.storage.models import Article, Feed, RemovedFeed, Section, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -235,11 +235,30 @@ async def ensure_feeds(
             session.add(feed)
             log.info("feed registered url=%s edition=%s", redact_url(url), edition.code)
         elif code is not None and feed.edition_id != edition.id:
-            feed.edition_id = edition.id
-            log.info("feed moved feed_id=%s edition=%s", feed.id, edition.code)
+            try:
+                await _check_movable(session, feed)
+            except FeedSettingError as exc:
+                log.warning("feed not moved feed_id=%s edition=%s: %s", feed.id, edition.code, exc)
+            else:
+                feed.edition_id = edition.id
+                log.info("feed moved feed_id=%s edition=%s", feed.id, edition.code)
         feeds.append(feed)
     await session.flush()
     return feeds
+
+
+async def _check_movable(session: AsyncSession, feed: Feed) -> None:
+    """A feed that is a section of its edition stays in it (its readers chose the section
+    there): FeedSettingError naming the sections to remove first."""
+    names = list(
+        await session.execute(select(Section.id, Section.name).where(Section.feed_id == feed.id))
+    )
+    if names:
+        listed = ", ".join(f"{section_id} ({name})" for section_id, name in names)
+        raise FeedSettingError(
+            f"feed {feed.id} is section {listed} of its edition; remove the section first "
+            "(newsbot sections remove ID), then move the feed"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +389,8 @@ async def configure_feed(
         chosen = editions.get(edition)
         if chosen is None or not chosen.configured:
             raise EditionError(edition, [e.code for e in editions.configured])
+        if chosen.id != feed.edition_id:
+            await _check_movable(session, feed)
         feed.edition_id = chosen.id
     if interval is not None:
         if not MIN_INTERVAL <= interval <= MAX_INTERVAL:

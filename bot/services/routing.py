@@ -10,9 +10,9 @@ Everything is read from the article itself (its edition, feed and categories), s
 handlers never name a channel. Each delivery is one outbox row (``deliveries``; the unique
 (article, chat) pair keeps it one): ``pending`` for an instant reader (the outbox sends it),
 ``held`` for a digest reader (their digest collects it, :mod:`bot.services.digests`).
-Readers are chosen by a single ``INSERT … SELECT`` over the subscriptions per thousand articles, whatever the number of readers. A reader who follows
-several matching sections still gets the article once; a paused reader and an unreachable
-one get nothing.
+Readers are chosen by a single ``INSERT … SELECT`` over the subscriptions per thousand articles,
+whatever the number of readers. A reader who follows several matching sections still gets the
+article once; a paused reader and an unreachable one get nothing.
 """
 
 from __future__ import annotations

@@ -67,6 +67,21 @@ class TestOutbox:
             ids = list(await session.scalars(select(Delivery.message_id)))
         assert all(ids)
 
+    async def test_rows_of_a_reader_forgotten_meanwhile_are_deleted(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """A row queued for a reader whose /forget committed meanwhile (their row is gone) is
+        deleted, not sent and not kept: nothing holds their chat id afterwards."""
+        await subscribe(db, tg, 161, 162)
+        await publish(db, 1)
+        async with db.session() as session, session.begin():
+            forgotten = await session.get(Subscriber, 161)
+            await session.delete(forgotten)  # as /forget's transaction, racing the poll's
+        report = await Outbox(db).drain(app.bot)
+        assert report.sent == 2  # the channel and reader 162
+        assert await tg.bot_messages(161) == []
+        assert "161" not in await statuses(db)
+
     async def test_photo_post(self, db: Database, tg: SandboxClient, app: Any) -> None:
         """An article with a picture goes out as a photo with the post as its caption."""
         await subscribe(db, tg, 103)

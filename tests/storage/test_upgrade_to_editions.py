@@ -163,6 +163,24 @@ async def test_downgrade_and_upgrade_again(old_db: Database) -> None:
 
     async with old_db.engine.begin() as connection:
         await connection.run_sync(downgrade)
+    async with old_db.engine.connect() as connection:
+        kept = (
+            await connection.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM deliveries), (SELECT count(*) FROM articles "
+                    "WHERE feed_id = 1), (SELECT count(*) FROM subscribers)"
+                )
+            )
+        ).one()
+    assert tuple(kept) == (1, 1, 4)  # the downgrade copied tables without losing a row
+    if old_db.dialect == "sqlite":
+        async with old_db.engine.connect() as connection:
+            feeds_sql = (
+                await connection.execute(
+                    text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'feeds'")
+                )
+            ).scalar_one()
+        assert "AUTOINCREMENT" in feeds_sql
     await old_db.migrate()
     async with old_db.session() as session:
         assert len(list(await session.scalars(select(Subscription)))) == 3

@@ -29,6 +29,9 @@ def _add_edition_column(table: str) -> None:
     inside ADD COLUMN but no constraint added after it, which is all Alembic's add_column does."""
     name = f"fk_{table}_edition_id_editions"
     if op.get_bind().dialect.name == "sqlite":
+        columns = {column["name"] for column in sa.inspect(op.get_bind()).get_columns(table)}
+        if "edition_id" in columns:  # left, empty, by a downgrade (see there)
+            return
         op.execute(
             f"ALTER TABLE {table} ADD COLUMN edition_id INTEGER "
             f"CONSTRAINT {name} REFERENCES editions (id)"
@@ -188,8 +191,14 @@ def downgrade() -> None:
     op.drop_table("sections")
     op.drop_index("ix_articles_edition_id", "articles")
     op.drop_index("ix_feeds_edition_id", "feeds")
-    with op.batch_alter_table("articles") as batch:
-        batch.drop_column("edition_id")
-    with op.batch_alter_table("feeds") as batch:
-        batch.drop_column("edition_id")
+    if op.get_bind().dialect.name == "sqlite":
+        # A batch would copy feeds and articles, and with foreign keys on, dropping the old
+        # tables would delete their deliveries and URLs (and feeds' AUTOINCREMENT would go):
+        # on SQLite the columns stay, empty, which older code does not read.
+        op.execute("UPDATE feeds SET edition_id = NULL")
+        op.execute("UPDATE articles SET edition_id = NULL")
+    else:
+        for table in ("articles", "feeds"):
+            op.drop_constraint(f"fk_{table}_edition_id_editions", table, type_="foreignkey")
+            op.drop_column(table, "edition_id")
     op.drop_table("editions")
