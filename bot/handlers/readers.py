@@ -199,7 +199,9 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with newsbot.db.session() as session:
         editions = list(await subscriptions.following(session, reader.chat_id))
         if not editions:
-            language = await readers.language_of(session, reader.chat_id, reader.language)
+            language = await readers.language_of(
+                session, reader.chat_id, reader.language, newsbot.editions.default.language
+            )
             editions = [newsbot.editions.for_language(language).id]
         found = [(a.title, a.link) for a in await articles.latest(session, 5, editions)]
     t = await translator(update, context)
