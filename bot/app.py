@@ -282,12 +282,14 @@ class Newsbot:
         return told
 
     async def queue_digests(self) -> int:
-        """Queue the daily digests due at :attr:`clock`'s time; kick the outbox if any was.
-        How many were queued."""
-        async with self.db.session() as session, session.begin():
-            queued = await digests.queue_digests(
-                session, self.clock(), default_zone=self.settings.zone
-            )
+        """Queue the daily digests due at :attr:`clock`'s time, in batches of transactions of
+        their own; kick the outbox if any was. How many were queued."""
+        queued = await digests.queue_digests(
+            self.db,
+            self.clock(),
+            default_zone=self.settings.zone,
+            default_language=self.editions.default.language,
+        )
         if queued:
             self.kick()
         return queued

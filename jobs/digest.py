@@ -5,9 +5,10 @@
     schedule_digests(application.job_queue)     # in Newsbot.start(), beside poll and deliver
 
 The job asks :meth:`bot.app.Newsbot.queue_digests`, which reads the time from the Newsbot's
-``clock`` (a test sets it; nobody sleeps), queues in one transaction (see
-:mod:`bot.services.digests`: one digest per reader per local day, whichever process or call
-gets there first) and kicks the outbox when it queued any.
+``clock`` (a test sets it; nobody sleeps), queues the digests of the readers with held
+articles in batches, each its own short write transaction (see :mod:`bot.services.digests`:
+one digest per reader per local day, whichever process or call gets there first) and kicks the
+outbox when it queued any.
 """
 
 from __future__ import annotations

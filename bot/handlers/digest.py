@@ -3,7 +3,9 @@
 ``/digest`` shows the current choice with a keyboard (Instant, and a few hours);
 ``/digest 19``, ``/digest 7:00`` choose any hour (0-23) at once, ``/digest 8 Europe/London``
 also the reader's time zone (else the publisher's TIMEZONE), ``/digest instant`` (or ``off``)
-goes back. Articles already queued for a reader when they choose a digest still go out.
+goes back: what was held for the reader's digest comes at once, as a digest. Articles already
+queued for a reader when they choose a digest still go out. Each choice is one write
+transaction (``Database.writing``).
 """
 
 from __future__ import annotations
@@ -142,7 +144,7 @@ def _is_zone(name: str) -> bool:
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory ("America")
         return False
     return True
 
@@ -164,20 +166,30 @@ def keyboard(t: Translator) -> InlineKeyboardMarkup:
 
 
 async def _apply(update: Update, context: ContextTypes.DEFAULT_TYPE, choice: Choice) -> str:
-    """Make ``choice`` the reader's, in one transaction; the reply that says what comes next."""
+    """Make ``choice`` the reader's, in one write transaction; the reply that says what comes
+    next. Leaving the digest queues what was held as a digest and kicks the outbox."""
     newsbot = runtime(context)
     default_zone = newsbot.settings.zone
     now = next_at = newsbot.clock()
-    async with newsbot.db.session() as session, session.begin():
+    left_digest = False
+    async with newsbot.db.writing() as session:
         row = await readers.touch(session, reader_of(update))
         subscribed = row.subscribed
         if subscribed and choice.hour is None:
-            await digests.choose_instant(session, row)
+            left_digest = await digests.choose_instant(
+                session,
+                row,
+                now,
+                default_zone=default_zone,
+                default_language=newsbot.editions.default.language,
+            )
         elif subscribed and choice.hour is not None:
             next_at = await digests.choose_hour(
                 session, row, choice.hour, now, default_zone=default_zone, timezone=choice.timezone
             )
         zone_name = row.timezone or newsbot.settings.timezone
+    if left_digest:
+        newsbot.kick()  # the digest of what was held goes now
     t = await translator(update, context)
     if not subscribed:
         return not_subscribed(t)
@@ -198,7 +210,7 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     choice = parse(list(context.args or []))
     if choice is None or choice.problem is not None:
         newsbot = runtime(context)
-        async with newsbot.db.session() as session, session.begin():
+        async with newsbot.db.writing() as session:
             row = await readers.touch(session, reader_of(update))
             hour, zone, subscribed = row.digest_hour, row.timezone, row.subscribed
         t = await translator(update, context)

@@ -3,8 +3,20 @@ time zone (else the publisher's TIMEZONE).
 
 ::
 
-    await queue_digests(session, now, default_zone=settings.zone)   # the digest job, each minute
-    next_digest(last_digest_at, 8, ZoneInfo("Asia/Kolkata"))         # when the next one is due
+    await queue_digests(db, now, default_zone=settings.zone, default_language="en")  # each minute
+    next_digest(last_digest_at, 8, ZoneInfo("Asia/Kolkata"))  # when the next one is due
+
+**What.** Routing (:func:`bot.services.routing.enqueue_many`) already chose a digest reader's
+articles (their edition, sections and mutes; nothing while paused or unreachable): each is an
+outbox row of theirs in status ``held``, which the outbox never sends. A digest is the
+reader's held rows, newest first (``articles.created_at``), at most :data:`MAX_ARTICLES` lines
+and in all at most :data:`MAX_LENGTH` characters; a last line says how many more there were.
+It is queued as one outbox row (``kind="digest"``, ``article_id`` NULL, the message in
+``html``) in the transaction that marks those held rows ``digested`` (``sent_at``: the
+digest's moment): each article goes out
+once, in one digest, however late the transaction that published it committed, and a reader
+who resubscribes gets nothing of what came before (``/unsubscribe`` and ``/pause`` cancel the
+held rows).
 
 **When.** A reader's digest is due at the first ``digest_hour``:00 (their local time) *strictly
 after* ``last_digest_at``, and ``last_digest_at`` becomes the moment it was queued. So each
@@ -12,24 +24,29 @@ local day has one digest however often the job runs, a job that was down catches
 digest (not one per day missed), and a reader who chooses an hour (``/digest`` sets
 ``last_digest_at`` to that moment when they leave instant delivery) gets the first digest today
 if the hour is still to come, else tomorrow. A reader with an hour but no ``last_digest_at``
-(set by hand) is due once their hour has come today, with the last day's articles. Choosing
-another hour keeps ``last_digest_at``: an hour later that day brings a second digest, of what
-came since the first.
+(set by hand) is due once their hour has come today. Choosing another hour keeps
+``last_digest_at`` and the held rows: an hour later that day brings a second digest, of what
+was held since the first.
 
-**What.** The articles published (``articles.created_at``) after ``last_digest_at`` and at most
-``now``, that the reader's digest subscriptions match (the edition, all of it or a section
-the article is filed in: the condition of :mod:`bot.services.routing`), newest first, at most
-:data:`MAX_ARTICLES` lines and in all at most :data:`MAX_LENGTH` characters; a last line says
-how many more there were. A day without news sends nothing (the day still counts).
+A day without news sends nothing, and the day still counts: the next digest comes at the next
+hour, not when the next article is held. The job reads only readers with held rows (so it
+never loads every digest reader each minute), so such a day is passed when the reader is next
+read: a reader whose hour came while every row now held for them was routed after it (their
+``deliveries.created_at``, see :func:`hour_passed`) gets ``last_digest_at`` moved to that hour,
+and nothing sent. A row routed before the hour whose transaction committed after the job
+looked goes in the next minute's digest.
 
-**Who.** Subscribers with ``digest_hour`` set and a digest subscription. A paused or
-unreachable reader's day passes silently (``last_digest_at`` moves on), as their instant
-articles are never queued either: after ``/resume`` nothing of the paused days comes.
+**Who.** Subscribers with ``digest_hour`` set and held rows. A paused or unreachable reader
+gets no digest: routing holds nothing for them, and ``/pause``, ``/unsubscribe`` and an
+unreachable chat cancel what was held; one found paused at their hour with rows still held has
+that day pass and those rows cancelled. So after ``/resume`` nothing of the paused days comes.
+Leaving the digest (:func:`choose_instant`) queues at once a digest of what is held.
 
 **Once.** Each reader's ``last_digest_at`` moves by a conditional ``UPDATE … WHERE
 last_digest_at IS NOT DISTINCT FROM <the value read>`` in the transaction that inserts the
-digest's outbox row (``kind="digest"``, ``article_id`` NULL, the message in ``html``): a second
-process, or a second call, finds the row changed and queues nothing.
+digest's outbox row: a second process, or a second call, finds the row changed and queues
+nothing. Due readers are written :data:`BATCH` to a transaction (``Database.writing``), so the
+job never holds SQLite's write lock for long.
 """
 
 from __future__ import annotations
@@ -39,27 +56,26 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
+from uuid import uuid4
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import String, cast, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql.expression import ColumnElement, Exists
+from sqlalchemy.sql.expression import ColumnElement
 
 from bot.i18n import Translator, translator_for
 from bot.services import subscriptions
 from bot.services.readers import language_of
 from bot.services.routing import reader_is_listening
+from bot.storage.db import Database
 from bot.storage.models import (
     Article,
-    ArticleSection,
-    ArticleStatus,
     Delivery,
     DeliveryMode,
     DeliveryStatus,
     Subscriber,
-    Subscription,
 )
 
 log = logging.getLogger(__name__)
@@ -137,7 +153,7 @@ def zone_of(name: str | None, default: ZoneInfo) -> ZoneInfo:
         return default
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory ("America")
         log.warning("reader time zone unknown timezone=%r; using the publisher's", name)
         return default
 
@@ -174,140 +190,232 @@ def is_due(last: datetime | None, hour: int, zone: ZoneInfo, now: datetime) -> b
 
 # -- who and what --------------------------------------------------------------------------
 
+#: Due readers written in one transaction, at most.
+BATCH = 100
+#: Readers with held rows read in one query, at most.
+PAGE = 500
+
+
+def hour_passed(last: datetime | None, hour: int, zone: ZoneInfo, now: datetime) -> datetime | None:
+    """The latest ``hour``:00 in ``zone`` at or before ``now`` when a digest is due then (its
+    hour came since ``last``, see :func:`is_due`), in UTC; ``None`` when none is due."""
+    first = next_digest(due_since(last, now, zone), hour, zone)
+    if now < first:
+        return None
+    day = now.astimezone(zone).date()
+    for offset in range(3):  # today, yesterday; a third day only around a clock change
+        at = _at(day - timedelta(days=offset), hour, zone)
+        if at <= now:
+            return max(at, first)
+    return first  # pragma: no cover - a day earlier always has the hour
+
 
 @dataclass(frozen=True, slots=True)
 class DueReader:
-    """A digest reader whose hour has come, as read (``last_digest_at`` to compare and swap)."""
+    """A digest reader whose hour has come, as read (``last_digest_at`` to compare and swap).
+
+    ``send`` False: every row held for them came after the hour (``hour``), so that day passes
+    without a digest and ``last_digest_at`` moves to ``hour``; ``listening`` False: paused or
+    unreachable, the day passes and what is held is cancelled."""
 
     chat_id: int
     last_digest_at: datetime | None
     zone: ZoneInfo
     listening: bool
+    hour: datetime
+    send: bool = True
 
 
-def _digest_subscription(chat_id: ColumnElement[int] | InstrumentedAttribute[int]) -> Exists:
-    return exists().where(
-        Subscription.chat_id == chat_id, Subscription.mode == DeliveryMode.DIGEST.value
-    )
+def _held(chat_id: int | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """The SQL condition "this outbox row is held for ``chat_id``" (by the index
+    ``ix_deliveries_chat_status``)."""
+    chat = str(chat_id) if isinstance(chat_id, int) else cast(chat_id, String(64))
+    return (Delivery.chat == chat) & (Delivery.status == DeliveryStatus.HELD.value)
 
 
 async def due_readers(
-    session: AsyncSession, now: datetime, *, default_zone: ZoneInfo
-) -> list[DueReader]:
-    """The readers whose digest is due at ``now`` (see the module docstring), by chat id;
-    ``listening`` False for those paused or unreachable (their day passes without one)."""
-    rows = await session.execute(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    default_zone: ZoneInfo,
+    after: int | None = None,
+    limit: int = PAGE,
+) -> tuple[list[DueReader], int | None]:
+    """One page of the readers whose digest is due at ``now`` (see the module docstring): of the
+    first ``limit`` readers with held rows and a chat id above ``after``, those due, by chat id;
+    and the chat id to read the next page after (``None``: this was the last page)."""
+    oldest = (
+        select(func.min(Delivery.created_at))
+        .where(_held(Subscriber.chat_id))
+        .correlate(Subscriber)
+        .scalar_subquery()
+    )
+    query = (
         select(
             Subscriber.chat_id,
             Subscriber.digest_hour,
             Subscriber.timezone,
             Subscriber.last_digest_at,
             reader_is_listening(now).label("listening"),
+            oldest.label("oldest"),
         )
         .where(
             Subscriber.digest_hour.is_not(None),
             Subscriber.subscribed.is_(True),
-            _digest_subscription(Subscriber.chat_id),
+            exists().where(_held(Subscriber.chat_id)).correlate(Subscriber),
         )
         .order_by(Subscriber.chat_id)
+        .limit(limit)
     )
+    if after is not None:
+        query = query.where(Subscriber.chat_id > after)
+    rows = list(await session.execute(query))
     due = []
-    for chat_id, hour, timezone, last, listening in rows:
+    for chat_id, hour, timezone, last, listening, held_since in rows:
         zone = zone_of(timezone, default_zone)
-        if hour is not None and 0 <= hour <= 23 and is_due(last, hour, zone, now):
-            due.append(DueReader(chat_id, last, zone, bool(listening)))
-    return due
+        if hour is None or not 0 <= hour <= 23:
+            continue
+        at = hour_passed(last, hour, zone, now)
+        if at is None:
+            continue
+        send = held_since is None or held_since <= at  # else all of it came after the hour
+        due.append(DueReader(chat_id, last, zone, bool(listening), at, send))
+    return due, (rows[-1][0] if len(rows) == limit else None)
 
 
-async def digest_articles(
-    session: AsyncSession, chat_id: int, since: datetime, now: datetime
-) -> tuple[list[tuple[str, str | None]], int]:
-    """The (title, link) of the articles for ``chat_id``'s digest, newest first (at most
-    :data:`MAX_ARTICLES`), and how many more match."""
-    in_section = (
-        exists()
-        .where(
-            ArticleSection.article_id == Article.id,
-            ArticleSection.section_id == Subscription.section_id,
-        )
-        .correlate(Article, Subscription)
+async def digest_held(
+    session: AsyncSession,
+    chat_id: int,
+    now: datetime,
+    zone: ZoneInfo,
+    *,
+    default_language: str | None = None,
+    translate: Callable[[str], Translator] = translator_for,
+) -> int:
+    """Queue the digest of what is held for ``chat_id`` (as of ``now``, dated in ``zone``, in
+    their language: ``translate`` of :func:`~bot.services.readers.language_of`) and mark those
+    rows ``digested``, in the caller's transaction; how many articles it holds (0: none was
+    held, nothing queued)."""
+    token = f"digest-{uuid4().hex[:24]}"
+    marked = await session.execute(
+        update(Delivery)
+        .where(_held(chat_id))
+        .values(status=DeliveryStatus.DIGESTED.value, claim=token, sent_at=now)
+        .execution_options(synchronize_session=False)
     )
-    followed = (
-        exists()
-        .where(
-            Subscription.chat_id == chat_id,
-            Subscription.mode == DeliveryMode.DIGEST.value,
-            Subscription.edition_id == Article.edition_id,
-            or_(Subscription.section_id.is_(None), in_section),
-        )
-        .correlate(Article)
-    )
-    matching = (
-        Article.status == ArticleStatus.PUBLISHED.value,
-        Article.created_at > since,
-        Article.created_at <= now,
-        followed,
-    )
+    total = max(marked.rowcount or 0, 0)  # type: ignore[attr-defined]
+    if not total:
+        return 0
     rows = await session.execute(
         select(Article.title, Article.link)
-        .where(*matching)
+        .join(Delivery, Delivery.article_id == Article.id)
+        .where(Delivery.claim == token)
         .order_by(Article.created_at.desc(), Article.id.desc())
         .limit(MAX_ARTICLES)
     )
     found = [(title, link) for title, link in rows]
-    more = 0
-    if len(found) == MAX_ARTICLES:
-        total = await session.scalar(select(func.count()).select_from(Article).where(*matching))
-        more = int(total or 0) - len(found)
-    return found, more
+    more = total - len(found)
+    t = translate(await language_of(session, chat_id, default=default_language))
+    session.add(
+        Delivery(
+            article_id=None,
+            chat=str(chat_id),
+            kind="digest",
+            html=compose(t, now.astimezone(zone).date(), found, more),
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+        )  # due at once, by the outbox's own clock (created_at, next_attempt_at: utcnow)
+    )
+    await session.flush()
+    log.info("digest queued chat_id=%s articles=%d more=%d", chat_id, len(found), more)
+    return total
 
 
-async def queue_digests(
+async def _cancel_held(session: AsyncSession, chat_id: int) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(_held(chat_id))
+        .values(status=DeliveryStatus.CANCELLED.value, error="reader paused before it was sent")
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def queue_due(
     session: AsyncSession,
+    readers: Sequence[DueReader],
     now: datetime,
     *,
-    default_zone: ZoneInfo,
+    default_language: str | None = None,
     translate: Callable[[str], Translator] = translator_for,
 ) -> int:
-    """Queue the digest of every reader whose hour has come (one outbox row each, in their
-    language: ``translate`` of :func:`~bot.services.readers.language_of`), in the caller's
-    transaction; how many were queued."""
+    """Queue the digests of ``readers`` (as :func:`due_readers` read them), each claimed by its
+    compare and swap on ``last_digest_at``, in the caller's transaction; how many were queued."""
     queued = 0
-    for reader in await due_readers(session, now, default_zone=default_zone):
+    for reader in readers:
         claimed = await session.execute(
             update(Subscriber)
             .where(
                 Subscriber.chat_id == reader.chat_id,
                 Subscriber.last_digest_at.is_not_distinct_from(reader.last_digest_at),
             )
-            .values(last_digest_at=now)
+            .values(last_digest_at=now if reader.send else reader.hour)
             .execution_options(synchronize_session=False)
         )
         if (claimed.rowcount or 0) != 1:  # type: ignore[attr-defined]
             continue  # another process (or call) took this day's digest meanwhile
         if not reader.listening:
+            await _cancel_held(session, reader.chat_id)
             continue
-        since = reader.last_digest_at or now - timedelta(days=1)
-        found, more = await digest_articles(session, reader.chat_id, since, now)
-        if not found:
+        if not reader.send:
+            log.info("digest day passed chat_id=%s", reader.chat_id)
+            continue
+        if await digest_held(
+            session,
+            reader.chat_id,
+            now,
+            reader.zone,
+            default_language=default_language,
+            translate=translate,
+        ):
+            queued += 1
+        else:
             log.info("digest empty chat_id=%s", reader.chat_id)
-            continue
-        t = translate(await language_of(session, reader.chat_id))
-        html = compose(t, now.astimezone(reader.zone).date(), found, more)
-        session.add(
-            Delivery(
-                article_id=None,
-                chat=str(reader.chat_id),
-                kind="digest",
-                html=html,
-                status=DeliveryStatus.PENDING,
-                attempts=0,
-            )  # due at once, by the outbox's own clock (created_at, next_attempt_at: utcnow)
-        )
-        queued += 1
-        log.info("digest queued chat_id=%s articles=%d more=%d", reader.chat_id, len(found), more)
     await session.flush()
     return queued
+
+
+async def queue_digests(
+    db: Database,
+    now: datetime,
+    *,
+    default_zone: ZoneInfo,
+    default_language: str | None = None,
+    translate: Callable[[str], Translator] = translator_for,
+    batch: int = BATCH,
+    page: int = PAGE,
+) -> int:
+    """Queue the digest of every reader whose hour has come (one outbox row each, in their
+    language: ``translate`` of :func:`~bot.services.readers.language_of`, else
+    ``default_language``): the readers with held rows are read ``page`` at a time, the due ones
+    written ``batch`` to a transaction of their own (``db.writing()``); how many were queued."""
+    queued = 0
+    after: int | None = None
+    while True:
+        async with db.session() as session:
+            due, after = await due_readers(
+                session, now, default_zone=default_zone, after=after, limit=page
+            )
+        for start in range(0, len(due), batch):
+            async with db.writing() as session:
+                queued += await queue_due(
+                    session,
+                    due[start : start + batch],
+                    now,
+                    default_language=default_language,
+                    translate=translate,
+                )
+        if after is None:
+            return queued
 
 
 # -- the reader's choice -------------------------------------------------------------------
@@ -342,30 +450,53 @@ async def choose_hour(
     return next_digest(row.last_digest_at, hour, zone_of(row.timezone, default_zone))
 
 
-async def choose_instant(session: AsyncSession, row: Subscriber) -> bool:
-    """``row``'s reader gets each article as it is published again; False if they did."""
+async def choose_instant(
+    session: AsyncSession,
+    row: Subscriber,
+    now: datetime,
+    *,
+    default_zone: ZoneInfo,
+    default_language: str | None = None,
+    translate: Callable[[str], Translator] = translator_for,
+) -> bool:
+    """``row``'s reader gets each article as it is published again; False if they did.
+
+    What is held for their digest is queued at once, as a digest of ``now``
+    (:func:`digest_held`): nothing held is lost."""
     was = row.digest_hour is not None
+    held = await digest_held(
+        session,
+        row.chat_id,
+        now,
+        zone_of(row.timezone, default_zone),
+        default_language=default_language,
+        translate=translate,
+    )
     row.digest_hour = None
     changed = await subscriptions.set_mode(session, row.chat_id, DeliveryMode.INSTANT)
     await session.flush()
-    if was or changed:
-        log.info("reader instant chat_id=%s", row.chat_id)
-    return was or changed > 0
+    if was or changed or held:
+        log.info("reader instant chat_id=%s held=%d", row.chat_id, held)
+    return was or changed > 0 or held > 0
 
 
 __all__ = [
+    "BATCH",
     "MAX_ARTICLES",
     "MAX_LENGTH",
+    "PAGE",
     "DueReader",
     "choose_hour",
     "choose_instant",
     "compose",
-    "digest_articles",
     "digest_heading",
+    "digest_held",
     "digest_more",
     "due_readers",
+    "hour_passed",
     "is_due",
     "next_digest",
     "queue_digests",
+    "queue_due",
     "zone_of",
 ]

@@ -145,7 +145,7 @@ async def pause(
     now: datetime | None = None,
 ) -> datetime:
     """Send the reader nothing before ``until`` (``None``: until they /resume) and cancel what
-    is queued for them now. Returns the ``paused_until`` stored.
+    is queued for them now (held for their digest too). Returns the ``paused_until`` stored.
 
     Raises ``LookupError`` for a chat id no reader has, ``ValueError`` for an ``until`` that
     is naive or not in the future.
@@ -161,7 +161,10 @@ async def pause(
     row.paused_until = UNTIL_RESUMED if until is None else min(until.astimezone(UTC), UNTIL_RESUMED)
     await session.execute(
         update(Delivery)
-        .where(Delivery.chat == str(row.chat_id), Delivery.status == DeliveryStatus.PENDING)
+        .where(
+            Delivery.chat == str(row.chat_id),
+            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.HELD]),
+        )
         .values(status=DeliveryStatus.CANCELLED, error="reader paused before it was sent")
     )
     await session.flush()

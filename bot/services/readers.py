@@ -184,7 +184,9 @@ async def _cancel_pending(session: AsyncSession, chat_id: int) -> None:
         update(Delivery)
         .where(
             Delivery.chat == str(chat_id),
-            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+            Delivery.status.in_(
+                [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.HELD]
+            ),
         )
         .values(status=DeliveryStatus.CANCELLED)
     )

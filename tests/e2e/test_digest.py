@@ -1,6 +1,7 @@
 """The daily digest, end to end: the real PTB Application against the Bot API sandbox, with the
 Newsbot's clock set by the test (nobody sleeps). A reader who chose ``/digest 8`` gets nothing
-instantly and one message of links at 08:00 in Kolkata, once that day."""
+instantly (their article is held, and the outbox never sends it) and one message of links at
+08:00 in Kolkata, once that day; ``/digest instant`` sends what was held at once."""
 
 from __future__ import annotations
 
@@ -73,6 +74,25 @@ def fixed(at: datetime) -> Any:
     return lambda: at
 
 
+async def statuses(db: Database, chat_id: int) -> list[tuple[str, str]]:
+    """The (kind, status) of ``chat_id``'s outbox rows, in order."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Delivery.kind, Delivery.status)
+            .where(Delivery.chat == str(chat_id))
+            .order_by(Delivery.id)
+        )
+        return [(kind, status) for kind, status in rows]
+
+
+async def publish(db: Database, number: int, title: str) -> None:
+    async with db.session() as session, session.begin():
+        stored = await store_drafts(
+            session, [draft(number, title=title)], source="push", feed_id=None, publish=True
+        )
+        await routing.enqueue_many(session, [a.id for a in stored.published])
+
+
 async def test_digest_reader_gets_one_digest_at_their_hour(
     newsbot: Newsbot, tg: SandboxClient, db: Database
 ) -> None:
@@ -97,7 +117,9 @@ async def test_digest_reader_gets_one_digest_at_their_hour(
     await newsbot.drain_now()
     [post] = (await tg.bot_messages(RAVI, wait_for=2, timeout=WAIT))[1:]
     assert "Rain" in post["text"]
+    await newsbot.drain_now()  # a second drain: the held row is still not sent
     assert len(await tg.bot_messages(ASHA)) == 2  # /subscribe's and /digest's answers only
+    assert await statuses(db, ASHA) == [("reader", "held")]
 
     newsbot.clock = fixed(first - timedelta(minutes=1))  # 07:59 IST
     assert await newsbot.queue_digests() == 0
@@ -114,7 +136,14 @@ async def test_digest_reader_gets_one_digest_at_their_hour(
     await newsbot.drain_now()  # waits for the kicked drain to record what it sent
     async with db.session() as session:
         rows = list(await session.execute(select(Delivery.kind, Delivery.status, Delivery.chat)))
-    assert sorted(rows) == sorted([("reader", "sent", str(RAVI)), ("digest", "sent", str(ASHA))])
+    assert sorted(rows) == sorted(
+        [
+            ("reader", "sent", str(RAVI)),
+            ("reader", "digested", str(ASHA)),
+            ("digest", "sent", str(ASHA)),
+        ]
+    )
+    assert len(await tg.bot_messages(ASHA)) == 3  # the article came in the digest only
     assert sent["method"] == "sendMessage"
     assert sent["options"].get("link_preview_options") == {"is_disabled": True}
 
@@ -145,9 +174,11 @@ async def test_keyboard_instant_and_bad_input(
     assert bad["html"] == digest.bad_hour(EN, "25")
     zone = await ask(tg, OM, "/digest 7:00 Mars/Olympus", 5)
     assert zone["html"] == digest.bad_zone(EN, "Mars/Olympus")
-    london = await ask(tg, OM, "/digest 7:00 Europe/London", 6)
+    directory = await ask(tg, OM, "/digest 8 America", 6)  # a directory of zones, not one
+    assert directory["html"] == digest.bad_zone(EN, "America")
+    london = await ask(tg, OM, "/digest 7:00 Europe/London", 7)
     assert "07:00 (Europe/London)" in london["text"]
-    again = await ask(tg, OM, "/digest", 7)
+    again = await ask(tg, OM, "/digest", 8)
     assert again["html"] == digest.status(EN, 7, "Europe/London")
 
     await tg.press(OM, again["message_id"], "digest:instant")
@@ -158,3 +189,36 @@ async def test_keyboard_instant_and_bad_input(
         assert row.digest_hour is None
     [*_, edited] = await tg.bot_messages(OM)
     assert edited["text"] == digest.instant_set(EN)
+
+
+async def test_instant_sends_what_was_held_at_once(
+    newsbot: Newsbot, tg: SandboxClient, db: Database
+) -> None:
+    """`/digest instant` sends what was held for the digest at once, as a digest, and the
+    articles after it one by one; nothing held is lost and no digest comes at the hour."""
+    await ask(tg, ASHA, "/subscribe", 1)
+    await ask(tg, ASHA, "/digest 8", 2)
+    await publish(db, 1, "Held story")
+    await newsbot.drain_now()
+    assert len(await tg.bot_messages(ASHA)) == 2
+
+    await tg.send(ASHA, "/digest instant", first_name="Asha")
+    messages = await tg.bot_messages(ASHA, wait_for=4, timeout=WAIT)
+    assert len(messages) == 4
+    texts = [m["text"] for m in messages[2:]]
+    assert digest.instant_set(EN) in texts
+    [sent] = [m for m in messages[2:] if m["text"].startswith("Your digest of ")]
+    assert "Held story" in sent["html"]
+
+    await publish(db, 2, "Instant story")
+    await newsbot.drain_now()
+    [*_, post] = await tg.bot_messages(ASHA, wait_for=5, timeout=WAIT)
+    assert "Instant story" in post["text"]
+    newsbot.clock = fixed(utcnow() + timedelta(days=1))
+    assert await newsbot.queue_digests() == 0
+    await newsbot.drain_now()
+    assert await statuses(db, ASHA) == [
+        ("reader", "digested"),
+        ("digest", "sent"),
+        ("reader", "sent"),
+    ]

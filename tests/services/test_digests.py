@@ -1,22 +1,25 @@
-"""Daily digests: the hour in each reader's time zone, once a local day, the articles their
-digest subscriptions match, nothing for paused or unreachable readers, Telegram's length."""
+"""Daily digests: the hour in each reader's time zone, once a local day, the articles routing
+held for them (their digest subscriptions), nothing for paused or unreachable readers,
+Telegram's length; one digest per reader however many calls, processes and batches."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 
 from bot.i18n import translator_for
-from bot.services import digests, readers, routing, subscriptions
+from bot.services import digests, privacy, readers, routing, subscriptions
 from bot.services.articles import store_drafts
-from bot.services.digests import compose, is_due, next_digest, queue_digests
+from bot.services.digests import compose, hour_passed, is_due, next_digest, queue_digests
 from bot.services.readers import Reader
 from bot.services.sections import add_category_section
 from bot.storage.db import Database
-from bot.storage.models import Article, Delivery, Subscriber
+from bot.storage.models import Article, Delivery, DeliveryStatus, Subscriber
+from tests.conftest import POSTGRES_URL
 from tests.helpers import use_editions
 from tests.services.test_articles import draft
 
@@ -63,6 +66,19 @@ class TestNextDigest:
         """Queued at 08:30, the next is due tomorrow at 08:00, not again today."""
         assert not is_due(NOW, 8, IST, NOW + timedelta(hours=15))
         assert is_due(NOW, 8, IST, utc(11, 2, 30))
+
+    def test_the_hour_that_passed(self) -> None:
+        """The hour a due digest is counted from: the latest one at or before now, once."""
+        assert hour_passed(utc(9, 12), 8, IST, NOW) == utc(10, 2, 30)
+        assert hour_passed(utc(7, 12), 8, IST, NOW) == utc(10, 2, 30)  # days missed: the last
+        assert hour_passed(NOW, 8, IST, NOW + timedelta(hours=15)) is None
+        assert hour_passed(None, 8, IST, NOW) == utc(10, 2, 30)
+
+    def test_a_zone_that_is_a_directory(self) -> None:
+        """A stored zone name this system cannot read ("America", a directory) is the
+        publisher's."""
+        assert digests.zone_of("America", IST) is IST
+        assert digests.zone_of("Mars/Olympus", IST) is IST
 
 
 class TestCompose:
@@ -113,7 +129,8 @@ async def choose(
 async def publish(
     db: Database, at: datetime, *numbers: int, categories: tuple[str, ...] = ()
 ) -> None:
-    """Publish articles ``numbers`` (routed, so filed in their sections) as of ``at``."""
+    """Publish articles ``numbers`` (routed, so filed in their sections and held for digest
+    readers) as of ``at``."""
     async with db.session() as session, session.begin():
         stored = await store_drafts(
             session,
@@ -125,11 +142,36 @@ async def publish(
         ids = [a.id for a in stored.published]
         await routing.enqueue_many(session, ids)
         await session.execute(update(Article).where(Article.id.in_(ids)).values(created_at=at))
+        await session.execute(
+            update(Delivery).where(Delivery.article_id.in_(ids)).values(created_at=at)
+        )
 
 
-async def run(db: Database, now: datetime) -> int:
-    async with db.session() as session, session.begin():
-        return await queue_digests(session, now, default_zone=IST)
+async def run(
+    db: Database, now: datetime, *, batch: int = digests.BATCH, page: int = digests.PAGE
+) -> int:
+    return await queue_digests(db, now, default_zone=IST, batch=batch, page=page)
+
+
+async def statuses(db: Database, chat_id: int) -> list[str]:
+    """The statuses of ``chat_id``'s article rows, by article."""
+    async with db.session() as session:
+        return list(
+            await session.scalars(
+                select(Delivery.status)
+                .where(Delivery.chat == str(chat_id), Delivery.kind == "reader")
+                .order_by(Delivery.article_id)
+            )
+        )
+
+
+async def second_process(db: Database) -> Database:
+    """Another engine on ``db``'s database, as a second process would have."""
+    if db.dialect == "sqlite":
+        return Database(db.url.render_as_string(hide_password=False))
+    async with db.session() as session:
+        schema = await session.scalar(text("SELECT current_schema()"))
+    return Database(POSTGRES_URL, connect_args={"server_settings": {"search_path": str(schema)}})
 
 
 async def digest_rows(db: Database) -> list[Delivery]:
@@ -212,60 +254,195 @@ class TestQueueDigests:
         await publish(db, utc(9, 21), 2, categories=("Politics",))
         await publish(db, utc(9, 22), 3)
         assert await run(db, NOW) == 1
-        [row] = await digest_rows(db)
-        assert "Headline 1" in (row.html or "")
-        assert "Headline 2" not in (row.html or "")
-        assert "Headline 3" not in (row.html or "")
+        [sent] = await digest_rows(db)
+        assert "Headline 1" in (sent.html or "")
+        assert "Headline 2" not in (sent.html or "")
+        assert "Headline 3" not in (sent.html or "")
 
-    async def test_instant_routing_skips_digest_readers(self, db: Database) -> None:
-        """An article goes instantly to an instant reader and not to a digest reader."""
+    async def test_instant_routing_holds_for_digest_readers(self, db: Database) -> None:
+        """An article goes instantly to an instant reader; for a digest reader it is held."""
         await setup_readers(db, ASHA, RAVI)
         await choose(db, ASHA, 8, utc(9, 12))
         await publish(db, utc(9, 20), 1)
-        async with db.session() as session:
-            chats = set(await session.scalars(select(Delivery.chat)))
-        assert chats == {str(RAVI)}
+        assert await statuses(db, RAVI) == [DeliveryStatus.PENDING]
+        assert await statuses(db, ASHA) == [DeliveryStatus.HELD]
+        assert await run(db, NOW) == 1
+        assert await statuses(db, ASHA) == [DeliveryStatus.DIGESTED]
 
     async def test_paused_and_unreachable_get_none(self, db: Database) -> None:
-        """Paused and unreachable readers get no digest, and their day passes; after /resume
-        the paused days' articles do not come."""
+        """Paused and unreachable readers get no digest: nothing is held for them, what was is
+        cancelled, and after /resume the paused days' articles do not come."""
         await setup_readers(db, ASHA, RAVI, MEERA)
         for chat_id in (ASHA, RAVI, MEERA):
             await choose(db, chat_id, 8, utc(9, 12))
+        await publish(db, utc(9, 13), 1)  # held for all three
         async with db.session() as session, session.begin():
+            await privacy.pause(session, ASHA, NOW + timedelta(hours=20), now=utc(9, 14))
+            await readers.mark_unreachable(session, RAVI, "blocked the bot")
+        assert await statuses(db, ASHA) == [DeliveryStatus.CANCELLED]
+        assert await statuses(db, RAVI) == [DeliveryStatus.CANCELLED]
+        await publish(db, utc(9, 20), 2)
+        assert await run(db, NOW) == 1
+        assert [r.chat for r in await digest_rows(db)] == [str(MEERA)]
+        assert "Headline 1" in ((await digest_rows(db))[0].html or "")
+        assert await run(db, utc(11, 2, 30)) == 0  # nothing held since; Asha's pause is over
+        assert set(await statuses(db, ASHA)) == {DeliveryStatus.CANCELLED}
+
+    async def test_held_while_unlistening_is_cancelled_at_the_hour(self, db: Database) -> None:
+        """A reader found paused at their hour with rows still held: the day passes, the rows
+        are cancelled, and nothing of them comes after the pause."""
+        await setup_readers(db, ASHA)
+        await choose(db, ASHA, 8, utc(9, 12))
+        await publish(db, utc(9, 13), 1)
+        async with db.session() as session, session.begin():  # paused behind /pause's back
             await session.execute(
                 update(Subscriber)
                 .where(Subscriber.chat_id == ASHA)
-                .values(paused_until=NOW + timedelta(hours=20))
+                .values(paused_until=NOW + timedelta(hours=1))
             )
-            await readers.mark_unreachable(session, RAVI, "blocked the bot")
-        await publish(db, utc(9, 20), 1)
-        assert await run(db, NOW) == 1
-        assert [r.chat for r in await digest_rows(db)] == [str(MEERA)]
+        assert await run(db, NOW) == 0
         assert await last_digest(db, ASHA) == NOW
-        assert await last_digest(db, RAVI) == NOW
-        assert await run(db, utc(11, 2, 30)) == 0  # nothing new since; Asha's pause is over
+        assert await statuses(db, ASHA) == [DeliveryStatus.CANCELLED]
+        assert await run(db, utc(11, 2, 30)) == 0
+
+    async def test_pause_cancels_held_rows(self, db: Database) -> None:
+        """/pause cancels what is held for the digest, as it cancels what is pending."""
+        await setup_readers(db, ASHA)
+        await choose(db, ASHA, 8, utc(9, 12))
+        await publish(db, utc(9, 13), 1)
+        async with db.session() as session, session.begin():
+            await privacy.pause(session, ASHA, None, now=utc(9, 14))
+        assert await statuses(db, ASHA) == [DeliveryStatus.CANCELLED]
+        async with db.session() as session, session.begin():
+            await privacy.resume(session, ASHA, now=utc(9, 15))
+        assert await run(db, NOW) == 0
+        assert await digest_rows(db) == []
 
     async def test_a_day_without_news_sends_nothing(self, db: Database) -> None:
-        """No article since the last digest: no message, and the day counts as done."""
+        """Nothing held at the hour: no message, and the day counts as done: an article held
+        later that day waits for tomorrow's hour."""
         await setup_readers(db, ASHA)
         await choose(db, ASHA, 8, utc(9, 12))
         assert await run(db, NOW) == 0
         assert await digest_rows(db) == []
-        assert await last_digest(db, ASHA) == NOW
+        await publish(db, utc(10, 9), 1)  # 14:30 IST
+        assert await run(db, utc(10, 9, 1)) == 0
+        assert await last_digest(db, ASHA) == utc(10, 2, 30)  # the day passed at its hour
+        assert await run(db, utc(10, 20)) == 0
+        assert await run(db, utc(11, 2, 30)) == 1
+        assert "Headline 1" in ((await digest_rows(db))[0].html or "")
 
-    async def test_instant_again(self, db: Database) -> None:
-        """Back to instant: no digest, articles come one by one again."""
+    async def test_late_commit_still_goes(self, db: Database) -> None:
+        """An article routed before the hour whose transaction committed after the job looked
+        goes out in the next minute's run, not a day later, and once."""
         await setup_readers(db, ASHA)
         await choose(db, ASHA, 8, utc(9, 12))
+        assert await run(db, utc(10, 2, 30)) == 0  # 08:00 IST: nothing committed yet
+        await publish(db, utc(10, 2, 29), 1)  # created 07:59, committed after 08:00
+        assert await run(db, utc(10, 2, 31)) == 1
+        assert "Headline 1" in ((await digest_rows(db))[0].html or "")
+        assert await run(db, utc(10, 2, 32)) == 0
+
+    async def test_instant_again(self, db: Database) -> None:
+        """Back to instant: what was held goes at once as a digest, later articles come one by
+        one again, and no digest comes at the hour."""
+        await setup_readers(db, ASHA)
+        await choose(db, ASHA, 8, utc(9, 12))
+        await publish(db, utc(9, 13), 1)
         async with db.session() as session, session.begin():
             row = await session.get(Subscriber, ASHA)
             assert row is not None
-            assert await digests.choose_instant(session, row)
-        await publish(db, utc(9, 20), 1)
+            assert await digests.choose_instant(session, row, utc(9, 14), default_zone=IST)
+        [sent] = await digest_rows(db)
+        assert sent.status == DeliveryStatus.PENDING
+        assert "Headline 1" in (sent.html or "")
+        assert "March 9, 2026" in (sent.html or "")
+        await publish(db, utc(9, 20), 2)
+        assert await statuses(db, ASHA) == [DeliveryStatus.DIGESTED, DeliveryStatus.PENDING]
         assert await run(db, NOW) == 0
+        assert len(await digest_rows(db)) == 1
+
+    async def test_another_hour_keeps_the_held_rows(self, db: Database) -> None:
+        """A digest reader who picks another hour keeps what is held; it comes at the new
+        hour."""
+        await setup_readers(db, ASHA)
+        await choose(db, ASHA, 7, utc(9, 12))
+        await publish(db, utc(9, 13), 1)
+        await choose(db, ASHA, 9, utc(9, 14))
+        assert await statuses(db, ASHA) == [DeliveryStatus.HELD]
+        assert await run(db, NOW) == 0  # 08:30 IST
+        assert await run(db, utc(10, 3, 30)) == 1  # 09:00 IST
+
+    async def test_resubscribing_brings_only_what_came_after(self, db: Database) -> None:
+        """A reader who unsubscribes and resubscribes a month later gets in their digest only
+        what was published after they came back."""
+        await setup_readers(db, ASHA)
+        await choose(db, ASHA, 8, utc(9, 12))
+        await publish(db, utc(9, 13), 1)
+        async with db.session() as session, session.begin():
+            await readers.unsubscribe(session, Reader(ASHA))
+        assert await statuses(db, ASHA) == [DeliveryStatus.CANCELLED]
+        await publish(db, utc(20, 12), 2)  # while away
+        back = datetime(2026, 4, 10, 12, tzinfo=UTC)
+        async with db.session() as session, session.begin():
+            await readers.subscribe(session, Reader(ASHA))
+            await session.execute(  # subscribing counts the digest from then: `back` here
+                update(Subscriber).where(Subscriber.chat_id == ASHA).values(last_digest_at=back)
+            )
+        await publish(db, back + timedelta(hours=1), 3)
+        assert await run(db, back + timedelta(hours=2)) == 0  # the day's hour had passed
+        assert await run(db, datetime(2026, 4, 11, 2, 30, tzinfo=UTC)) == 1
+        [row] = await digest_rows(db)
+        assert "Headline 3" in (row.html or "")
+        assert "Headline 1" not in (row.html or "")
+        assert "Headline 2" not in (row.html or "")
+
+    async def test_two_calls_at_the_same_minute_give_one_digest(self, db: Database) -> None:
+        """Two runs at once (two processes, each its own engine) and a third after: one
+        digest, its articles marked once."""
+        await setup_readers(db, ASHA, RAVI)
+        await choose(db, ASHA, 8, utc(9, 12))
+        await choose(db, RAVI, 8, utc(9, 12))
+        await publish(db, utc(9, 13), 1, 2)
+        other = await second_process(db)
+        try:
+            both = await asyncio.gather(run(db, NOW), run(other, NOW))
+        finally:
+            if other is not db:
+                await other.dispose()
+        assert sum(both) == 2
+        assert await run(db, NOW) == 0
+        assert sorted(r.chat for r in await digest_rows(db)) == [str(ASHA), str(RAVI)]
+        assert await statuses(db, ASHA) == [DeliveryStatus.DIGESTED] * 2
+
+    async def test_batches_give_each_reader_one_digest(self, db: Database) -> None:
+        """250 due readers, written 100 to a transaction and read 120 at a time: each gets one
+        digest, and a second run none."""
+        chat_ids = list(range(5000, 5250))
+        await setup_readers(db, *chat_ids)
+        async with db.session() as session, session.begin():
+            for row in await session.scalars(
+                select(Subscriber).where(Subscriber.chat_id.in_(chat_ids))
+            ):
+                await digests.choose_hour(session, row, 8, utc(9, 12), default_zone=IST)
+        await publish(db, utc(9, 13), 1)
+        assert await run(db, NOW, batch=100, page=120) == 250
+        assert await run(db, NOW, batch=100, page=120) == 0
         async with db.session() as session:
-            assert list(await session.scalars(select(Delivery.chat))) == [str(ASHA)]
+            per_chat = dict(
+                list(
+                    await session.execute(
+                        select(Delivery.chat, func.count())
+                        .where(Delivery.kind == "digest")
+                        .group_by(Delivery.chat)
+                    )
+                )
+            )
+            held = await session.scalar(
+                select(func.count()).where(Delivery.status == DeliveryStatus.HELD)
+            )
+        assert per_chat == {str(chat_id): 1 for chat_id in chat_ids}
+        assert held == 0
 
     async def test_at_most_twenty_lines(self, db: Database) -> None:
         """25 articles: the 20 newest, and a line that says 5 more."""
