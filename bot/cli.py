@@ -126,9 +126,11 @@ async def _open_database(settings: Settings) -> Database:
     try:
         await db.migrate()
         async with db.session() as session, session.begin():
-            # Only `newsbot run` makes the editions as its settings say; a command run from
-            # another shell adds what is missing and changes nothing else.
-            await ensure_editions(session, settings.edition_configs(), authoritative=False)
+            # Settings that name editions or a channel make them so, as `newsbot run` does; a
+            # shell that names none (not the bot's settings) only adds what is missing, and
+            # never leaves the editions without their channels.
+            named = bool(settings.editions or settings.telegram_channel)
+            await ensure_editions(session, settings.edition_configs(), authoritative=named)
     except (SQLAlchemyError, OSError) as exc:
         await db.dispose()
         raise _database_error(db, exc) from None

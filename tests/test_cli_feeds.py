@@ -208,8 +208,8 @@ class TestEditions:
     def test_a_shell_without_the_settings_changes_no_edition(
         self, tmp_path: Path, site: FeedServer
     ) -> None:
-        """Only `newsbot run` makes the editions as its settings say: a command run from a shell
-        without EDITIONS neither drops a channel nor retires an edition."""
+        """A command run from a shell that names no editions nor channel (not the bot's
+        settings) neither drops a channel nor retires an edition."""
         env = {**PRIVATE, "EDITIONS": "en=@revoi_en,hi=@revoi_hi"}
         assert newsbot("feeds", "add", site.url_for("/f.xml"), cwd=tmp_path, **env).returncode == 0
         assert newsbot("feeds", "list", cwd=tmp_path).returncode == 0  # no EDITIONS here

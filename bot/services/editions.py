@@ -98,10 +98,10 @@ async def ensure_editions(
     """Make the editions rows agree with ``configs`` (EDITIONS, the default first).
 
     Feeds and articles that belong to no edition (added before an upgrade finished, or by an
-    older process) are given the default edition. ``authoritative=False`` (a CLI command,
-    whose shell may not have the bot's settings) only adds what the database lacks (an
-    edition, a configured edition's channel): it never changes or drops a channel, the order
-    or what is configured, which ``newsbot run`` owns.
+    older process) are given the default edition. ``authoritative=False`` (a CLI command run
+    where neither EDITIONS nor TELEGRAM_CHANNEL is set: not the bot's settings) only adds what
+    the database lacks (an edition, a configured edition's channel): it never changes or drops
+    a channel, the order or what is configured.
     """
     if not configs:
         raise ValueError("at least one edition is needed")
