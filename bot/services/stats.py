@@ -138,6 +138,10 @@ def _delivery_status(t: Translator, status: str) -> str:
         DeliveryStatus.CANCELLED: t.gettext("cancelled"),
         # TRANSLATORS: a delivery whose fate is unknown (newsbot stopped while sending it).
         DeliveryStatus.UNKNOWN: t.gettext("fate unknown"),
+        # TRANSLATORS: a digest reader's article, waiting for their daily digest.
+        DeliveryStatus.HELD: t.gettext("waiting for a digest"),
+        # TRANSLATORS: an article that went out in a reader's daily digest.
+        DeliveryStatus.DIGESTED: t.gettext("sent in a digest"),
     }
     return words.get(status, status)
 
