@@ -16,7 +16,7 @@ from bot.handlers.readers import reader_of
 from bot.i18n import Translator
 from bot.services import privacy, readers
 from bot.services.digests import zone_of
-from bot.storage.models import utcnow
+from bot.storage.models import Subscriber, utcnow
 
 #: ``pause:<duration>``: a button of the /pause keyboard (``1d``, ``1w``, ``forever``).
 PAUSE_CALLBACK = "pause"
@@ -193,6 +193,11 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     asked = " ".join(context.args or []).strip()
     if not asked:
         t = await translator(update, context)
+        async with runtime(context).db.session() as session:
+            row = await session.get(Subscriber, message.chat_id)
+        if row is None or not row.subscribed:  # no keyboard that would pause nothing
+            await reply(context, message, pause_not_subscribed(t))
+            return
         await reply(context, message, pause_question(t), reply_markup=pause_keyboard(t))
         return
     try:
@@ -214,7 +219,10 @@ async def pause_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.answer()
         return
     await query.edit_message_text(text)
-    await query.answer(paused_answer(await translator(update, context)))
+    t = await translator(update, context)
+    # A reader who left meanwhile is told so in the message; the notice says "Paused" only
+    # when something was.
+    await query.answer(None if text == pause_not_subscribed(t) else paused_answer(t))
 
 
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -228,12 +236,17 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/forget``: ask first, with Yes and Cancel buttons (nothing is stored by asking)."""
+    """``/forget``: ask first, with Yes and Cancel buttons (nothing is stored by asking); to a
+    reader of whom nothing is stored, say so at once."""
     t = await translator(update, context)
-    assert update.effective_message is not None
-    await reply(
-        context, update.effective_message, forget_question(t), reply_markup=forget_keyboard(t)
-    )
+    message = update.effective_message
+    assert message is not None
+    async with runtime(context).db.session() as session:
+        known = await session.get(Subscriber, message.chat_id) is not None
+    if not known:
+        await reply(context, message, nothing_to_forget(t))
+        return
+    await reply(context, message, forget_question(t), reply_markup=forget_keyboard(t))
 
 
 async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,12 +9,12 @@ would otherwise fail when another reader's write landed in between.
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.handlers import texts
 from bot.handlers.common import reply, runtime, translator
-from bot.i18n import LANGUAGES, supported, translator_for
+from bot.i18n import LANGUAGES, Translator, supported, translator_for
 from bot.services import articles, readers, subscriptions
 from bot.services.readers import Reader
 
@@ -30,6 +30,14 @@ def reader_of(update: Update) -> Reader:
         first_name=user.first_name if user else None,
         language=user.language_code if user else None,
     )
+
+
+def next_steps(t: Translator) -> list[InlineKeyboardButton]:
+    """The Sections and Language buttons, under the welcome and a new subscription."""
+    return [
+        InlineKeyboardButton(texts.sections_button(t), callback_data=texts.SECTIONS_CALLBACK),
+        InlineKeyboardButton(texts.language_button(t), callback_data=texts.LANGUAGE_CALLBACK),
+    ]
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -70,9 +78,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             reply_markup=InlineKeyboardMarkup([[undo]]),
         )
         return
-    language = InlineKeyboardButton(texts.language_button(t), callback_data=texts.LANGUAGE_CALLBACK)
-    sections = InlineKeyboardButton(texts.sections_button(t), callback_data=texts.SECTIONS_CALLBACK)
-    buttons = [sections, language]
+    buttons = next_steps(t)
     if not subscribed:
         subscribe = InlineKeyboardButton(
             texts.subscribe_button(t), callback_data=texts.SUBSCRIBE_CALLBACK
@@ -114,7 +120,12 @@ async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         new = await readers.subscribe(session, reader_of(update))
     t = await translator(update, context)
     await query.answer(texts.subscribed_answer(t, new))
-    await query.edit_message_text(texts.subscribed(t) if new else texts.already_subscribed(t))
+    # What a new subscriber wants next stays at hand: the sections and the language.
+    await query.edit_message_text(
+        texts.subscribed(t) if new else texts.already_subscribed(t),
+        parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup([next_steps(t)]),
+    )
 
 
 async def undo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

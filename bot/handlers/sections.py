@@ -79,6 +79,24 @@ def section_off_answer(t: Translator, name: str) -> str:
     return t.gettext("{section}: off", section=name)
 
 
+def section_muted_answer(t: Translator, name: str, language: str) -> str:
+    """A section muted in an edition followed as a whole: the rest still comes."""
+    return t.gettext(
+        "{section}: off. The rest of the {language} edition still comes.",
+        section=name,
+        language=language,
+    )
+
+
+def nothing_followed_answer(t: Translator, language: str) -> str:
+    """The last edition switched off: the reader now gets nothing, and how to change that."""
+    return t.gettext(
+        "You no longer follow the {language} edition, so nothing comes now. "
+        "Tap an edition to follow it again.",
+        language=language,
+    )
+
+
 def last_section_off_answer(t: Translator, name: str, language: str) -> str:
     return t.gettext(
         "{section}: off. You no longer follow the {language} edition.",
@@ -208,6 +226,8 @@ async def _apply(
             return None
         if (await subscriptions.following(session, row.chat_id)).get(edition.id):
             await subscriptions.unfollow(session, row, edition.id)
+            if not row.subscribed:
+                return nothing_followed_answer(t, language_name(edition))
             return unfollowed_answer(t, language_name(edition))
         await subscriptions.follow(session, row, edition.id)
         return followed_answer(t, language_name(edition))
@@ -219,6 +239,9 @@ async def _apply(
         return last_section_off_answer(t, section.name, language_name(editions[section.edition_id]))
     if now.follows(section.id):
         return section_on_answer(t, section.name)
+    if now.sections is None:
+        language = language_name(editions[section.edition_id])
+        return section_muted_answer(t, section.name, language)
     return section_off_answer(t, section.name)
 
 

@@ -142,7 +142,7 @@ def unsubscribed_answer(t: Translator) -> str:
 def subscribed(t: Translator) -> str:
     return t.gettext(
         "You are subscribed. Each new article will arrive here.\n"
-        "/unsubscribe stops them at any time."
+        "/sections chooses what you get; /unsubscribe stops them at any time."
     )
 
 

@@ -143,23 +143,26 @@ async def test_pause_at_once_and_its_refusals(
     who is not subscribed are told so, and nothing is paused."""
     refused = await ask(tg, RAVI, "/pause 1d", 1)
     assert refused["text"] == texts.pause_not_subscribed(EN)
-    await ask(tg, RAVI, "/subscribe", 2)
-    assert (await ask(tg, RAVI, "/pause 3 months", 3))["html"] == texts.pause_not_understood(
+    no_keyboard = await ask(tg, RAVI, "/pause", 2)  # no buttons that would pause nothing
+    assert no_keyboard["text"] == texts.pause_not_subscribed(EN)
+    assert not no_keyboard.get("reply_markup")
+    await ask(tg, RAVI, "/subscribe", 3)
+    assert (await ask(tg, RAVI, "/pause 3 months", 4))["html"] == texts.pause_not_understood(
         EN, "3 months"
     )
     async with db.session() as session:
         row = await session.get(Subscriber, RAVI)
         assert row is not None
         assert row.paused_until is None
-    hours = await ask(tg, RAVI, "/pause 3h", 4)
+    hours = await ask(tg, RAVI, "/pause 3h", 5)
     assert hours["text"].startswith("Paused: you get no articles until ")
-    forever = await ask(tg, RAVI, "/pause forever", 5)
+    forever = await ask(tg, RAVI, "/pause forever", 6)
     assert forever["text"] == texts.paused_until_resumed(EN)
     await publish(newsbot, 3)
     assert await queued(db, RAVI) == []
-    assert (await ask(tg, RAVI, "/resume", 6))["text"] == texts.resumed(EN)
+    assert (await ask(tg, RAVI, "/resume", 7))["text"] == texts.resumed(EN)
     await publish(newsbot, 4)
-    assert await posts(tg, RAVI, wait_for=7) == ["Headline 4"]
+    assert await posts(tg, RAVI, wait_for=8) == ["Headline 4"]
 
 
 async def test_forget_after_confirmation(newsbot: Newsbot, tg: SandboxClient, db: Database) -> None:
@@ -215,4 +218,18 @@ async def test_forget_twice_is_harmless(newsbot: Newsbot, tg: SandboxClient, db:
     messages = await tg.bot_messages(OM)
     assert messages[1]["text"] == texts.nothing_to_forget(EN)
     assert messages[2]["text"] == texts.forgotten(EN)
+    assert await rows_of(db, OM) == (0, 0, 0)
+
+
+async def test_forget_of_a_reader_not_stored_answers_at_once(
+    newsbot: Newsbot, tg: SandboxClient, db: Database
+) -> None:
+    """/forget from someone of whom nothing is stored (forgotten already) asks nothing."""
+    await ask(tg, OM, "/subscribe", 1)
+    question = await ask(tg, OM, "/forget", 2)
+    await tg.press(OM, question["message_id"], "forget:yes")
+    await tg.callbacks(wait_answered=1, timeout=WAIT)
+    again = await ask(tg, OM, "/forget", 3)
+    assert again["text"] == texts.nothing_to_forget(EN)
+    assert not again.get("reply_markup")
     assert await rows_of(db, OM) == (0, 0, 0)

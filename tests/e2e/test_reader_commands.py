@@ -113,8 +113,14 @@ async def test_plain_start_greets_with_buttons(
     typed = await ask(tg, RAVI, "/start hello there", 2, language="hi")
     assert typed["html"] == texts.welcome(HI, "Asha", subscribed=False)
     assert (await reader(db, RAVI)).subscribed is False
-    await ask(tg, RAVI, "/subscribe", 3, language="hi")
-    again = await ask(tg, RAVI, "/start flyer-7", 4, language="hi")
+    # The Subscribe button: subscribed, and the Sections and Language buttons stay at hand.
+    await tg.press(RAVI, typed["message_id"], buttons(typed)[texts.subscribe_button(HI)])
+    await tg.callbacks(wait_answered=1, timeout=WAIT)
+    [_, edited] = await tg.bot_messages(RAVI)
+    assert edited["html"] == texts.subscribed(HI)
+    assert list(buttons(edited)) == [texts.sections_button(HI), texts.language_button(HI)]
+    assert (await reader(db, RAVI)).subscribed is True
+    again = await ask(tg, RAVI, "/start flyer-7", 3, language="hi")
     assert again["html"] == texts.welcome(HI, "Asha", subscribed=True)
 
 

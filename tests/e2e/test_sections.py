@@ -217,7 +217,7 @@ async def test_edition_button_follows_all_then_stops(
     assert answer == handlers.followed_answer(EN, "English")
     assert {f"{ON} City", f"{ON} Cricket", edition("English", True)} <= set(now)
     answer, now = await press(tg, MEERA, shown, f"{ON} City", 3)
-    assert answer == handlers.section_off_answer(EN, "City")
+    assert answer == handlers.section_muted_answer(EN, "City", "English")
     assert {f"{OFF} City", f"{ON} Cricket", edition("English", True)} <= set(now)
     answer, now = await press(tg, MEERA, shown, edition("English", True), 4)
     assert answer == handlers.unfollowed_answer(EN, "English")
@@ -226,6 +226,10 @@ async def test_edition_button_follows_all_then_stops(
         follows = await subscriptions.following(session, MEERA)
     assert list(follows) == [hi]
     assert follows[hi].sections is None
+    answer, now = await press(tg, MEERA, shown, edition("हिंदी", True), 5)
+    assert answer == handlers.nothing_followed_answer(EN, "हिंदी")  # says nothing comes now
+    async with db.session() as session:
+        assert await subscriptions.following(session, MEERA) == {}
 
 
 async def test_a_removed_sections_button_is_answered_politely(
