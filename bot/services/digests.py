@@ -60,7 +60,7 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date
-from sqlalchemy import String, cast, exists, func, select, update
+from sqlalchemy import String, cast, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.expression import ColumnElement
@@ -384,6 +384,34 @@ async def queue_due(
     return queued
 
 
+async def sweep_held(session: AsyncSession) -> dict[str, int]:
+    """Settle held rows no digest will collect, left by a reader's change that committed while
+    a poll was routing (PostgreSQL): a reader forgotten meanwhile loses their rows (nothing
+    keeps their chat id), one who left has them cancelled, and one who went back to instant
+    delivery gets them as ordinary posts, now. How many of each."""
+    chat_of = cast(Subscriber.chat_id, String(64))
+    held = Delivery.status == DeliveryStatus.HELD.value
+    reader = select(Subscriber.chat_id).where(chat_of == Delivery.chat)
+    forgotten = await session.execute(delete(Delivery).where(held, ~reader.exists()))
+    left = await session.execute(
+        update(Delivery)
+        .where(held, ~reader.where(Subscriber.subscribed.is_(True)).exists())
+        .values(status=DeliveryStatus.CANCELLED.value, error="reader left before their digest")
+    )
+    instant = await session.execute(
+        update(Delivery)
+        .where(held, reader.where(Subscriber.digest_hour.is_(None)).exists())
+        .values(status=DeliveryStatus.PENDING.value)
+    )
+    counts = {
+        name: max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+        for name, result in (("deleted", forgotten), ("cancelled", left), ("released", instant))
+    }
+    if any(counts.values()):
+        log.info("held deliveries settled %s", " ".join(f"{k}={v}" for k, v in counts.items()))
+    return counts
+
+
 async def queue_digests(
     db: Database,
     now: datetime,
@@ -398,6 +426,8 @@ async def queue_digests(
     language: ``translate`` of :func:`~bot.services.readers.language_of`, else
     ``default_language``): the readers with held rows are read ``page`` at a time, the due ones
     written ``batch`` to a transaction of their own (``db.writing()``); how many were queued."""
+    async with db.writing() as session:
+        await sweep_held(session)
     queued = 0
     after: int | None = None
     while True:

@@ -140,8 +140,9 @@ def _delivery_status(t: Translator, status: str) -> str:
         DeliveryStatus.UNKNOWN: t.gettext("fate unknown"),
         # TRANSLATORS: a digest reader's article, waiting for their daily digest.
         DeliveryStatus.HELD: t.gettext("waiting for a digest"),
-        # TRANSLATORS: an article that went out in a reader's daily digest.
-        DeliveryStatus.DIGESTED: t.gettext("sent in a digest"),
+        # TRANSLATORS: an article put in a reader's daily digest (the digest's own row says
+        # whether it went out).
+        DeliveryStatus.DIGESTED: t.gettext("put in a digest"),
     }
     return words.get(status, status)
 

@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import DeliveryMode, Section, Subscriber, Subscription, utcnow
+from bot.storage.models import (
+    Delivery,
+    DeliveryMode,
+    DeliveryStatus,
+    Section,
+    Subscriber,
+    Subscription,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +111,18 @@ async def _sync(session: AsyncSession, row: Subscriber) -> None:
     elif not has_any and row.subscribed:
         row.subscribed = False
         row.unsubscribed_at = utcnow()
+        # Nothing queued for them goes out any more, and no held article waits for a digest
+        # that would come only if they came back.
+        await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.chat == str(row.chat_id),
+                Delivery.status.in_(
+                    [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.HELD]
+                ),
+            )
+            .values(status=DeliveryStatus.CANCELLED)
+        )
     await session.flush()
 
 

@@ -91,7 +91,7 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # gave up: blocked, chat gone, or too many errors
     HELD = "held"  # a digest reader's article, waiting for their next digest
-    DIGESTED = "digested"  # went out in a digest (the row of kind ``digest``)
+    DIGESTED = "digested"  # put in a digest (the row of kind ``digest``, sent on its own)
     CANCELLED = "cancelled"  # the reader unsubscribed before it went out
     UNKNOWN = "unknown"  # the process stopped while sending; never retried, never sent twice
 

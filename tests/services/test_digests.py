@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from bot.i18n import translator_for
 from bot.services import digests, privacy, readers, routing, subscriptions
@@ -396,6 +396,41 @@ class TestQueueDigests:
         assert "Headline 3" in (row.html or "")
         assert "Headline 1" not in (row.html or "")
         assert "Headline 2" not in (row.html or "")
+
+    async def test_unfollowing_the_last_edition_cancels_what_is_held(self, db: Database) -> None:
+        """Stopping the last edition in /sections (not /unsubscribe) cancels the held rows:
+        nothing old comes back in a digest if the reader follows again months later."""
+        edition_id = await setup_readers(db, ASHA)
+        await choose(db, ASHA, 8, utc(9, 12))
+        await publish(db, utc(9, 13), 1)
+        async with db.session() as session, session.begin():
+            row = await session.get(Subscriber, ASHA)
+            assert row is not None
+            await subscriptions.unfollow(session, row, edition_id)
+        assert await statuses(db, ASHA) == [DeliveryStatus.CANCELLED]
+
+    async def test_the_sweep_settles_rows_no_digest_would_collect(self, db: Database) -> None:
+        """Held rows routed while a reader's change committed (PostgreSQL) are settled each
+        run: a forgotten reader's deleted, a reader who left has them cancelled, one back on
+        instant delivery gets them as posts."""
+        await setup_readers(db, ASHA, RAVI, MEERA)
+        for chat_id in (ASHA, RAVI, MEERA):
+            await choose(db, chat_id, 8, utc(9, 12))
+        await publish(db, utc(9, 13), 1)
+        async with db.session() as session, session.begin():  # as if each committed mid-poll
+            await session.execute(delete(Subscriber).where(Subscriber.chat_id == ASHA))
+            await session.execute(
+                update(Subscriber).where(Subscriber.chat_id == RAVI).values(subscribed=False)
+            )
+            await session.execute(
+                update(Subscriber).where(Subscriber.chat_id == MEERA).values(digest_hour=None)
+            )
+        async with db.session() as session, session.begin():
+            counts = await digests.sweep_held(session)
+        assert counts == {"deleted": 1, "cancelled": 1, "released": 1}
+        assert await statuses(db, ASHA) == []
+        assert await statuses(db, RAVI) == [DeliveryStatus.CANCELLED]
+        assert await statuses(db, MEERA) == [DeliveryStatus.PENDING]
 
     async def test_two_calls_at_the_same_minute_give_one_digest(self, db: Database) -> None:
         """Two runs at once (two processes, each its own engine) and a third after: one
