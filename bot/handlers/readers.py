@@ -199,7 +199,9 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     is_editor = user is not None and user.id in runtime(context).settings.editor_ids
     t = await translator(update, context)
     assert update.effective_message is not None
-    await reply(context, update.effective_message, texts.help_text(t, editor=is_editor))
+    publisher = runtime(context).settings.publisher_name
+    help_text = texts.help_text(t, editor=is_editor, publisher=publisher)
+    await reply(context, update.effective_message, help_text)
 
 
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

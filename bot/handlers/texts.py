@@ -163,19 +163,24 @@ def not_subscribed(t: Translator) -> str:
     return t.gettext("You were not subscribed, so nothing changes. /subscribe starts the articles.")
 
 
-def help_text(t: Translator, *, editor: bool = False) -> str:
+def help_text(t: Translator, *, editor: bool = False, publisher: str | None = None) -> str:
+    """/help: what the bot does for ``publisher`` (PUBLISHER_NAME; else "our newsroom") and
+    the commands."""
+    # TRANSLATORS: {publisher} is the publisher's name, or the text "our newsroom".
     text = t.gettext(
         "<b>What I do</b>\n"
-        "I send you each new article of our newsroom as soon as it is published.\n\n"
+        "I send you each new article of {publisher} as soon as it is published.\n\n"
         "/subscribe - get each new article here\n"
         "/sections - choose editions and sections\n"
         "/latest - the last five articles\n"
         "/digest - one digest a day at an hour you choose, instead of each article\n"
         "/pause - no articles for a day, a week or until /resume\n"
+        "/resume - articles again after a pause\n"
         "/language - choose the language I write to you in\n"
         "/unsubscribe - stop getting articles\n"
         "/forget - delete everything stored about you\n"
-        "/help - this message"
+        "/help - this message",
+        publisher=escape(publisher) if publisher else t.gettext("our newsroom"),
     )
     if editor:
         text += "\n\n" + t.gettext(

@@ -97,6 +97,11 @@ def digest_heading(t: Translator, day: date) -> str:
     return t.gettext("<b>Your digest of {date}</b>", date=escape(_long_date(t, day)))
 
 
+def held_heading(t: Translator) -> str:
+    """The heading of what was held, sent when the reader goes back to instant delivery."""
+    return t.gettext("<b>Kept for you while you were on the digest</b>")
+
+
 def digest_more(t: Translator, count: int) -> str:
     """The digest's last line when it could not list every article."""
     return t.ngettext(
@@ -114,12 +119,19 @@ def _long_date(t: Translator, day: date) -> str:
         return day.isoformat()
 
 
-def compose(t: Translator, day: date, articles: Sequence[tuple[str, str | None]], more: int) -> str:
-    """The digest of ``day`` (Telegram HTML): a heading, one line per (title, link), each title
-    linked to its article, and how many ``more`` there are; lines that would take it past
-    :data:`MAX_LENGTH` are counted in the last line instead."""
+def compose(
+    t: Translator,
+    day: date,
+    articles: Sequence[tuple[str, str | None]],
+    more: int,
+    *,
+    heading: str | None = None,
+) -> str:
+    """The digest of ``day`` (Telegram HTML): a heading (``heading``, else the day's), one line
+    per (title, link), each title linked to its article, and how many ``more`` there are;
+    lines that would take it past :data:`MAX_LENGTH` are counted in the last line instead."""
     untitled = t.gettext("(untitled)")
-    head = digest_heading(t, day) + "\n"
+    head = (heading or digest_heading(t, day)) + "\n"
     lines: list[str] = []
     length = len(head)
     left = len(articles) + more
@@ -291,11 +303,13 @@ async def digest_held(
     *,
     default_language: str | None = None,
     translate: Callable[[str], Translator] = translator_for,
+    leaving: bool = False,
 ) -> int:
     """Queue the digest of what is held for ``chat_id`` (as of ``now``, dated in ``zone``, in
-    their language: ``translate`` of :func:`~bot.services.readers.language_of`) and mark those
-    rows ``digested``, in the caller's transaction; how many articles it holds (0: none was
-    held, nothing queued)."""
+    their language: ``translate`` of :func:`~bot.services.readers.language_of`; ``leaving``:
+    the reader goes back to instant delivery, and the heading says what this is) and mark
+    those rows ``digested``, in the caller's transaction; how many articles it holds (0: none
+    was held, nothing queued)."""
     token = f"digest-{uuid4().hex[:24]}"
     marked = await session.execute(
         update(Delivery)
@@ -321,7 +335,13 @@ async def digest_held(
             article_id=None,
             chat=str(chat_id),
             kind="digest",
-            html=compose(t, now.astimezone(zone).date(), found, more),
+            html=compose(
+                t,
+                now.astimezone(zone).date(),
+                found,
+                more,
+                heading=held_heading(t) if leaving else None,
+            ),
             status=DeliveryStatus.PENDING,
             attempts=0,
         )  # due at once, by the outbox's own clock (created_at, next_attempt_at: utcnow)
@@ -501,6 +521,7 @@ async def choose_instant(
         zone_of(row.timezone, default_zone),
         default_language=default_language,
         translate=translate,
+        leaving=True,
     )
     row.digest_hour = None
     changed = await subscriptions.set_mode(session, row.chat_id, DeliveryMode.INSTANT)

@@ -207,7 +207,8 @@ async def test_instant_sends_what_was_held_at_once(
     assert len(messages) == 4
     texts = [m["text"] for m in messages[2:]]
     assert digest.instant_set(EN) in texts
-    [sent] = [m for m in messages[2:] if m["text"].startswith("Your digest of ")]
+    # Under a heading that says what it is, not "Your digest of …".
+    [sent] = [m for m in messages[2:] if m["text"].startswith("Kept for you while you were")]
     assert "Held story" in sent["html"]
 
     await publish(db, 2, "Instant story")
