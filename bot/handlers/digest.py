@@ -239,5 +239,6 @@ async def digest_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.answer()
         return
     text = await _apply(update, context, choice)
-    await query.answer(digest_answer(await translator(update, context)))
+    # Edited before the press is answered: once answered, the reader sees the outcome.
     await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+    await query.answer(digest_answer(await translator(update, context)))

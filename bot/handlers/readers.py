@@ -119,13 +119,14 @@ async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     async with runtime(context).db.writing() as session:
         new = await readers.subscribe(session, reader_of(update))
     t = await translator(update, context)
-    await query.answer(texts.subscribed_answer(t, new))
-    # What a new subscriber wants next stays at hand: the sections and the language.
+    # What a new subscriber wants next stays at hand: the sections and the language. The
+    # message is edited before the press is answered: once answered, the reader sees it.
     await query.edit_message_text(
         texts.subscribed(t) if new else texts.already_subscribed(t),
         parse_mode=ParseMode.HTML,
         reply_markup=InlineKeyboardMarkup([next_steps(t)]),
     )
+    await query.answer(texts.subscribed_answer(t, new))
 
 
 async def undo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -135,8 +136,8 @@ async def undo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     async with runtime(context).db.writing() as session:
         was = await readers.unsubscribe(session, reader_of(update))
     t = await translator(update, context)
-    await query.answer(texts.unsubscribed_answer(t))
     await query.edit_message_text(texts.unsubscribed(t) if was else texts.not_subscribed(t))
+    await query.answer(texts.unsubscribed_answer(t))
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -189,8 +190,8 @@ async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     async with runtime(context).db.writing() as session:
         await readers.choose_language(session, reader_of(update), code)
     t = translator_for(code)
-    await query.answer(texts.language_answer(t))
     await query.edit_message_text(texts.language_set(t))
+    await query.answer(texts.language_answer(t))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
