@@ -147,7 +147,8 @@ async def test_unknown_command_and_free_text(
     hint = await ask(tg, MEERA, "नमस्ते", 2, language="hi")
     assert hint["text"] == texts.unknown(HI)
     await tg.send(MEERA, "कोई है?", language_code="hi")
-    # Updates are handled in order: once /help is answered, the second text had no answer.
+    # Each reader's updates are handled in order: once /help is answered, the second text had
+    # no answer.
     after = await ask(tg, MEERA, "/help", 3, language="hi")
     assert after["html"] == texts.help_text(HI)
     async with db.session() as session, session.begin():
