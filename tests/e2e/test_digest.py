@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Newsbot
-from bot.config import load_settings
 from bot.handlers import digest
 from bot.i18n import translator_for
 from bot.sandbox import SandboxClient, SandboxServer
@@ -23,13 +22,13 @@ from bot.services.articles import store_drafts
 from bot.services.digests import next_digest
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Subscriber, utcnow
+from tests.e2e.chat import WAIT, ask, bot_settings, buttons
 from tests.services.test_articles import draft
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TOKEN = "987654321:AAdigest-e2e-token-never-logged-000000"
 ASHA, RAVI, OM = 7301, 7302, 7303
-WAIT = 15.0
 EN = translator_for("en")
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -42,32 +41,13 @@ def sandbox() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 async def newsbot(sandbox: SandboxServer, db: Database) -> AsyncIterator[Newsbot]:
-    settings = load_settings(
-        None,
-        telegram_bot_token=TOKEN,
-        telegram_api_url=sandbox.url,
-        feeds=[],
-        allow_private_networks=True,
-    )
+    settings = bot_settings(sandbox, TOKEN)
     async with Newsbot(settings, database=db) as running:
         jobs = running.application.job_queue
         assert jobs is not None
         for job in jobs.get_jobs_by_name("digest"):
             job.enabled = False  # the test calls queue_digests itself, at the times it sets
         yield running
-
-
-async def ask(tg: SandboxClient, user: int, text: str, replies: int) -> dict[str, Any]:
-    """Send ``text`` as ``user``; the bot's ``replies``-th message in that chat."""
-    await tg.send(user, text, first_name="Asha")
-    messages = await tg.bot_messages(user, wait_for=replies, timeout=WAIT)
-    assert len(messages) >= replies, f"no answer to {text!r}"
-    return messages[replies - 1]
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return {b["text"]: b["callback_data"] for row in rows for b in row}
 
 
 def fixed(at: datetime) -> Any:

@@ -5,6 +5,7 @@ is Hindi greets readers of other languages in Hindi."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -12,19 +13,21 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Newsbot
-from bot.config import load_settings
 from bot.handlers import texts
 from bot.i18n import translator_for
 from bot.sandbox import FeedServer, SandboxClient, SandboxServer
 from bot.storage.db import Database
 from bot.storage.models import Article, Subscription
+from tests.e2e.chat import WAIT, bot_settings
+from tests.e2e.chat import ask as ask_as
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TOKEN = "987654321:AAeditions-test-token-never-logged00"
 ASHA, MEERA, OM = 7301, 7302, 7303
-WAIT = 15.0
 EN, HI = translator_for("en"), translator_for("hi")
+#: every reader in this story is called Reader
+ask = functools.partial(ask_as, first_name="Reader")
 
 
 def rss(title: str, *items: tuple[str, str, str]) -> str:
@@ -61,14 +64,12 @@ def site() -> Iterator[FeedServer]:
 
 
 def settings_for(sandbox: SandboxServer, site: FeedServer, editions: str) -> Any:
-    return load_settings(
-        None,
-        telegram_bot_token=TOKEN,
-        telegram_api_url=sandbox.url,
+    return bot_settings(
+        sandbox,
+        TOKEN,
         editions=editions,
         feeds=f"{site.url_for('/en.xml')},hi={site.url_for('/hi.xml')}",
         poll_interval=3600,
-        allow_private_networks=True,
     )
 
 
@@ -77,15 +78,6 @@ async def newsbot(sandbox: SandboxServer, site: FeedServer, db: Database) -> Asy
     settings = settings_for(sandbox, site, "en=@revoi_en,hi=@revoi_hi")
     async with Newsbot(settings, database=db) as running:
         yield running
-
-
-async def ask(
-    tg: SandboxClient, user: int, text: str, replies: int, language: str | None
-) -> dict[str, Any]:
-    await tg.send(user, text, first_name="Reader", language_code=language)
-    messages = await tg.bot_messages(user, wait_for=replies, timeout=WAIT)
-    assert len(messages) >= replies, f"no answer to {text!r}"
-    return messages[replies - 1]
 
 
 def headlines(messages: list[dict[str, Any]]) -> list[str]:

@@ -5,24 +5,22 @@ is refused and learns nothing."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import pytest
 from telegram.ext import CommandHandler, filters
 
 from bot.app import Newsbot
-from bot.config import load_settings
 from bot.handlers import editors_stats, texts
 from bot.i18n import translator_for
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.services.stats import collect, format_stats
 from bot.storage.db import Database
+from tests.e2e.chat import ask, bot_settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TOKEN = "987654321:AAeditor-stats-token-never-logged000"
 EDITOR, READER, POSTER_READER = 7301, 7302, 7303
-WAIT = 15.0
 EN, HI = translator_for("en"), translator_for("hi")
 
 
@@ -45,28 +43,11 @@ def register_stats(newsbot: Newsbot) -> None:
 
 @pytest.fixture
 async def newsbot(sandbox: SandboxServer, db: Database) -> AsyncIterator[Newsbot]:
-    settings = load_settings(
-        None,
-        telegram_bot_token=TOKEN,
-        telegram_api_url=sandbox.url,
-        feeds=[],
-        editor_ids=[EDITOR],
-        allow_private_networks=True,
-    )
+    settings = bot_settings(sandbox, TOKEN, editor_ids=[EDITOR])
     bot = Newsbot(settings, database=db)
     register_stats(bot)
     async with bot as running:
         yield running
-
-
-async def ask(
-    tg: SandboxClient, user: int, text: str, replies: int, language: str | None = None
-) -> dict[str, Any]:
-    """Send ``text`` as ``user``; the bot's ``replies``-th answer in that chat."""
-    await tg.send(user, text, first_name="Asha", language_code=language)
-    messages = await tg.bot_messages(user, wait_for=replies, timeout=WAIT)
-    assert len(messages) >= replies, f"no answer to {text!r}"
-    return messages[replies - 1]
 
 
 async def test_editor_gets_the_numbers_in_their_language(

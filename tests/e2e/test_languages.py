@@ -4,25 +4,27 @@ sandbox. Telegram's ``language_code`` picks the language until the reader choose
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import pytest
 
 from bot.app import Newsbot
-from bot.config import load_settings
 from bot.handlers import texts
 from bot.i18n import LANGUAGES, translator_for
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.storage.db import Database
 from bot.storage.models import Subscriber
+from tests.e2e.chat import WAIT, bot_settings
+from tests.e2e.chat import ask as ask_as
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TOKEN = "987654321:AAlanguages-token-never-in-any-log00"
 PRIYA, ANU, EDITOR = 7101, 7102, 7190
-WAIT = 15.0
 EN, HI = translator_for("en"), translator_for("hi")
+#: every reader in this story is called Priya
+ask = functools.partial(ask_as, first_name="Priya")
 
 
 @pytest.fixture
@@ -33,26 +35,9 @@ def sandbox() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 async def newsbot(sandbox: SandboxServer, db: Database) -> AsyncIterator[Newsbot]:
-    settings = load_settings(
-        None,
-        telegram_bot_token=TOKEN,
-        telegram_api_url=sandbox.url,
-        feeds=[],
-        editor_ids=[EDITOR],
-        allow_private_networks=True,
-    )
+    settings = bot_settings(sandbox, TOKEN, editor_ids=[EDITOR])
     async with Newsbot(settings, database=db) as running:
         yield running
-
-
-async def ask(
-    tg: SandboxClient, user: int, text: str, replies: int, language: str | None = None
-) -> dict[str, Any]:
-    """Send ``text`` as ``user`` (Telegram in ``language``); the bot's ``replies``-th answer."""
-    await tg.send(user, text, first_name="Priya", language_code=language)
-    messages = await tg.bot_messages(user, wait_for=replies, timeout=WAIT)
-    assert len(messages) >= replies, f"no answer to {text!r}"
-    return messages[replies - 1]
 
 
 async def test_hindi_reader_then_choice_of_english(

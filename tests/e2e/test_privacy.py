@@ -5,13 +5,11 @@ forgotten reader's rows are gone and nothing published later reaches them."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import Newsbot
-from bot.config import load_settings
 from bot.handlers import privacy as texts
 from bot.i18n import translator_for
 from bot.sandbox import SandboxClient, SandboxServer
@@ -19,13 +17,13 @@ from bot.services.articles import store_drafts
 from bot.services.routing import enqueue
 from bot.storage.db import Database
 from bot.storage.models import Delivery, ForgottenReaders, Subscriber, Subscription
+from tests.e2e.chat import WAIT, ask, bot_settings, buttons
 from tests.services.test_articles import draft
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TOKEN = "987654322:AAprivacy-commands-token-never-logged"
 ASHA, RAVI, MEERA, OM = 7301, 7302, 7303, 7304
-WAIT = 15.0
 EN = translator_for("en")
 
 
@@ -37,28 +35,9 @@ def sandbox() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 async def newsbot(sandbox: SandboxServer, db: Database) -> AsyncIterator[Newsbot]:
-    settings = load_settings(
-        None,
-        telegram_bot_token=TOKEN,
-        telegram_api_url=sandbox.url,
-        feeds=[],
-        allow_private_networks=True,
-    )
+    settings = bot_settings(sandbox, TOKEN)
     async with Newsbot(settings, database=db) as running:
         yield running
-
-
-async def ask(tg: SandboxClient, user: int, text: str, replies: int) -> dict[str, Any]:
-    """Send ``text`` as ``user``; the bot's ``replies``-th message in that chat."""
-    await tg.send(user, text, first_name="Asha")
-    messages = await tg.bot_messages(user, wait_for=replies, timeout=WAIT)
-    assert len(messages) >= replies, f"no answer to {text!r}"
-    return messages[replies - 1]
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return {b["text"]: b["callback_data"] for row in rows for b in row}
 
 
 async def publish(newsbot: Newsbot, n: int) -> None:

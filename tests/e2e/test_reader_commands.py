@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import update
 
 from bot.app import Newsbot
-from bot.config import load_settings
 from bot.handlers import texts
 from bot.i18n import translator_for
 from bot.sandbox import SandboxClient, SandboxServer
@@ -20,13 +18,13 @@ from bot.services.articles import store_drafts
 from bot.services.stats import collect
 from bot.storage.db import Database
 from bot.storage.models import Subscriber, utcnow
+from tests.e2e.chat import WAIT, ask, bot_settings, buttons
 from tests.services.test_articles import draft
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TOKEN = "987654321:AAreader-commands-token-never-logged0"
 ASHA, RAVI, MEERA, OM = 7201, 7202, 7203, 7204
-WAIT = 15.0
 EN, HI = translator_for("en"), translator_for("hi")
 
 
@@ -38,30 +36,9 @@ def sandbox() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 async def newsbot(sandbox: SandboxServer, db: Database) -> AsyncIterator[Newsbot]:
-    settings = load_settings(
-        None,
-        telegram_bot_token=TOKEN,
-        telegram_api_url=sandbox.url,
-        feeds=[],
-        allow_private_networks=True,
-    )
+    settings = bot_settings(sandbox, TOKEN)
     async with Newsbot(settings, database=db) as running:
         yield running
-
-
-async def ask(
-    tg: SandboxClient,
-    user: int,
-    text: str,
-    replies: int,
-    language: str | None = None,
-    first_name: str = "Asha",
-) -> dict[str, Any]:
-    """Send ``text`` as ``user``; the bot's ``replies``-th answer in that chat."""
-    await tg.send(user, text, first_name=first_name, language_code=language)
-    messages = await tg.bot_messages(user, wait_for=replies, timeout=WAIT)
-    assert len(messages) >= replies, f"no answer to {text!r}"
-    return messages[replies - 1]
 
 
 async def reader(db: Database, chat_id: int) -> Subscriber:
@@ -69,11 +46,6 @@ async def reader(db: Database, chat_id: int) -> Subscriber:
         row = await session.get(Subscriber, chat_id)
     assert row is not None
     return row
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return {b["text"]: b["callback_data"] for row in rows for b in row}
 
 
 async def test_campaign_start_subscribes_with_undo(

@@ -12,7 +12,6 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.app import Newsbot
-from bot.config import load_settings
 from bot.handlers import sections as handlers
 from bot.handlers import texts
 from bot.i18n import translator_for
@@ -22,13 +21,13 @@ from bot.services.articles import store_drafts
 from bot.services.routing import enqueue
 from bot.storage.db import Database
 from bot.storage.models import Feed, Subscriber
+from tests.e2e.chat import WAIT, bot_settings, buttons
 from tests.services.test_articles import draft
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TOKEN = "987654321:AAsections-token-never-logged-000000"
 ASHA, RAVI, MEERA = 7301, 7302, 7303
-WAIT = 15.0
 EN = translator_for("en")
 ON, OFF = handlers.ON, handlers.OFF
 
@@ -41,14 +40,7 @@ def sandbox() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 async def newsbot(sandbox: SandboxServer, db: Database) -> AsyncIterator[Newsbot]:
-    settings = load_settings(
-        None,
-        telegram_bot_token=TOKEN,
-        telegram_api_url=sandbox.url,
-        editions="en=@revoi_en,hi=@revoi_hi",
-        feeds=[],
-        allow_private_networks=True,
-    )
+    settings = bot_settings(sandbox, TOKEN, editions="en=@revoi_en,hi=@revoi_hi")
     async with Newsbot(settings, database=db) as running:
         yield running
 
@@ -72,11 +64,6 @@ async def desk(newsbot: Newsbot) -> Desk:
         city_section = await sections.add_feed_section(session, city.id)
         cricket = await sections.add_category_section(session, en, "Cricket")
         return Desk(city.id, wire.id, city_section.id, cricket.id)
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return {b["text"]: b["callback_data"] for row in rows for b in row}
 
 
 def edition(name: str, on: bool) -> str:
