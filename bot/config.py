@@ -50,6 +50,23 @@ EDITION_CODE_PATTERN = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})?")
 _FEED_ENTRY = re.compile(r"([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)=(.*)", re.DOTALL)
 
 
+def edition_code(text: str) -> str:
+    """An edition's code as written anywhere (``HI``, `` pt_BR``) in its one spelling:
+    ``hi``, ``pt-br``."""
+    return text.strip().lower().replace("_", "-")
+
+
+def find_zone(name: str) -> ZoneInfo | None:
+    """The IANA time zone ``name`` (``Asia/Kolkata``), or None when this system has none such:
+    an unknown name, a malformed one, or a folder of zones (``America``)."""
+    if not name or len(name) > 64:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: IsADirectoryError
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class EditionConfig:
     """One edition as EDITIONS names it: its code (which is its language) and its channel."""
@@ -60,7 +77,7 @@ class EditionConfig:
     @classmethod
     def parse(cls, code: str, channel: str | None) -> EditionConfig:
         """An edition from ``code`` and ``channel`` as written; ValueError naming the fault."""
-        code = code.strip().lower().replace("_", "-")
+        code = edition_code(code)
         if not EDITION_CODE_PATTERN.fullmatch(code):
             raise ValueError(
                 f"{code[:32]!r} is not an edition code; use a language code such as en or hi"
@@ -73,7 +90,7 @@ def split_feed_entry(entry: str) -> tuple[str | None, str]:
     match = _FEED_ENTRY.fullmatch(entry.strip())
     if match is None:
         return None, entry.strip()
-    return match.group(1).lower().replace("_", "-"), match.group(2)
+    return edition_code(match.group(1)), match.group(2)
 
 
 def check_channel(value: Any) -> str | None:
@@ -287,12 +304,10 @@ class Settings(BaseSettings):
     @classmethod
     def _check_timezone(cls, value: str) -> str:
         name = value.strip()
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+        if find_zone(name) is None:
             raise ValueError(
                 f"{name[:64]!r} is not a time zone; use an IANA name such as Asia/Kolkata"
-            ) from None
+            )
         return name
 
     @field_validator("publisher_name", "welcome_en", "welcome_hi", mode="before")

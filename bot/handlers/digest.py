@@ -14,12 +14,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from bot.config import find_zone
 from bot.handlers.common import reply, runtime, translator
 from bot.handlers.readers import reader_of
 from bot.i18n import Translator
@@ -134,19 +135,9 @@ def parse(args: list[str]) -> Choice | None:
     if len(args) == 1:
         return Choice(hour)
     name = " ".join(args[1:]).strip()
-    if not _is_zone(name):
+    if find_zone(name) is None:
         return Choice(problem="zone", asked=name)
     return Choice(hour, name)
-
-
-def _is_zone(name: str) -> bool:
-    if not name or len(name) > 64:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory ("America")
-        return False
-    return True
 
 
 def keyboard(t: Translator) -> InlineKeyboardMarkup:

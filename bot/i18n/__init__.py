@@ -42,6 +42,7 @@ __all__ = [
     "POSTS_DOMAIN",
     "POST_LANGUAGES",
     "Translator",
+    "base_language",
     "language_for",
     "post_labels",
     "supported",
@@ -59,11 +60,14 @@ POST_LANGUAGES: Final = ("en", "hi", "ur", "bn", "zh", "ja")
 DEFAULT_LANGUAGE: Final = "en"
 
 
+def base_language(tag: str | None) -> str:
+    """The language of a tag: ``hi-IN``, ``hi_IN`` and ``HI`` are ``hi``; ``""`` for none."""
+    return (tag or "").strip().replace("_", "-").split("-")[0].lower()
+
+
 def supported(code: str | None) -> str | None:
     """The catalogue of a language tag (``hi``, ``hi-IN``, ``hi_IN`` -> ``hi``), if any."""
-    if not code:
-        return None
-    base = code.strip().replace("_", "-").split("-")[0].lower()
+    base = base_language(code)
     return base if base in LANGUAGES else None
 
 
@@ -121,7 +125,7 @@ def post_labels(language: str | None) -> PostLabels:
     """The words newsbot puts in a post in ``language`` (a code of
     :func:`~bot.formatting.detect_language`, a tag such as ``hi-IN``, or None), from the
     ``posts`` catalogues; English for a language without one. Compiled once per language."""
-    base = (language or "").strip().replace("_", "-").split("-")[0].lower()
+    base = base_language(language)
     return _post_labels(base if base in POST_LANGUAGES else DEFAULT_LANGUAGE)
 
 

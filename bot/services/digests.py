@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 from uuid import uuid4
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from sqlalchemy import String, cast, delete, exists, func, select, update
@@ -65,6 +65,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.expression import ColumnElement
 
+from bot.config import find_zone
 from bot.i18n import Translator, translator_for
 from bot.services import subscriptions
 from bot.services.readers import language_of
@@ -163,11 +164,11 @@ def zone_of(name: str | None, default: ZoneInfo) -> ZoneInfo:
     """The reader's time zone ``name``; ``default`` when none, or one this system does not know."""
     if not name:
         return default
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory ("America")
+    zone = find_zone(name)
+    if zone is None:
         log.warning("reader time zone unknown timezone=%r; using the publisher's", name)
         return default
+    return zone
 
 
 def _at(day: date, hour: int, zone: ZoneInfo) -> datetime:

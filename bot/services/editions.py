@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import EditionConfig
+from bot.config import EditionConfig, edition_code
+from bot.i18n import base_language
 from bot.storage.models import Article, Edition, Feed
 
 log = logging.getLogger(__name__)
@@ -74,13 +75,13 @@ class Editions:
         """The edition named ``code`` (``HI`` and ``hi`` alike), if there is one."""
         if not code:
             return None
-        return self.by_code.get(code.strip().lower().replace("_", "-"))
+        return self.by_code.get(edition_code(code))
 
     def for_language(self, language: str | None) -> EditionInfo:
         """The configured edition written in ``language`` (``hi-IN`` is ``hi``), else the
         default."""
         if language:
-            base = language.strip().replace("_", "-").split("-")[0].lower()
+            base = base_language(language)
             for edition in self.configured:
                 if edition.language == base:
                     return edition
@@ -89,7 +90,7 @@ class Editions:
 
 def language_of_code(code: str) -> str:
     """An edition's language: its code's language part (``pt-br`` is ``pt``)."""
-    return code.split("-")[0]
+    return base_language(code)
 
 
 async def ensure_editions(

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import SectionError
+from bot.services.readers import clean_text
 from bot.storage.models import Feed, Section
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def keys_of(feed_id: int | None, categories: Iterable[str] | None) -> set[str]:
 
 def clean_name(name: str) -> str:
     """A section's name as readers see it; SectionError when it is empty or too long."""
-    text = " ".join("".join(c for c in name if unicodedata.category(c) != "Cc").split())
+    text = " ".join((clean_text(name) or "").split())
     if not text:
         raise SectionError("a section needs a name")
     if len(text) > MAX_NAME:

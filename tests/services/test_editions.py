@@ -109,6 +109,7 @@ class TestSettings:
                 "TELEGRAM_CHANNEL: is set beside EDITIONS",
             ),
             ({"timezone": "Asia/Nowhere"}, "TIMEZONE: 'Asia/Nowhere' is not a time zone"),
+            ({"timezone": "America"}, "TIMEZONE: 'America' is not a time zone"),  # a folder
             ({"publisher_name": "x" * 1001}, "PUBLISHER_NAME: is longer than 1000 characters"),
         ],
     )
