@@ -7,10 +7,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from telegram.ext import CommandHandler, filters
 
 from bot.app import Newsbot
-from bot.handlers import editors_stats, texts
+from bot.handlers import texts
 from bot.i18n import translator_for
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.services.stats import collect, format_stats
@@ -30,23 +29,10 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
 
 
-def register_stats(newsbot: Newsbot) -> None:
-    """Add /stats before the catch-all of unknown commands, unless the handlers have it already
-    (bot.handlers.register_handlers is where it belongs)."""
-    group = newsbot.application.handlers[0]
-    if any(isinstance(h, CommandHandler) and "stats" in h.commands for h in group):
-        return
-    catch_all = next(i for i, h in enumerate(group) if not isinstance(h, CommandHandler))
-    handler = CommandHandler("stats", editors_stats.stats, filters=filters.ChatType.PRIVATE)
-    group.insert(catch_all, handler)
-
-
 @pytest.fixture
 async def newsbot(sandbox: SandboxServer, db: Database) -> AsyncIterator[Newsbot]:
     settings = bot_settings(sandbox, TOKEN, editor_ids=[EDITOR])
-    bot = Newsbot(settings, database=db)
-    register_stats(bot)
-    async with bot as running:
+    async with Newsbot(settings, database=db) as running:
         yield running
 
 
