@@ -77,10 +77,25 @@ class Base(DeclarativeBase):
 
 
 class ArticleStatus(StrEnum):
-    """``seen``: known but never sent (a feed's backlog); ``published``: deliveries were queued."""
+    """``seen``: known but never sent (a feed's backlog, or kept out by its feed's rules);
+    ``draft``: its post is made and waits for an editor (a push under review, a feed's article
+    waiting for approval, a scheduled push); ``published``: deliveries were queued."""
 
     SEEN = "seen"
+    DRAFT = "draft"
     PUBLISHED = "published"
+
+
+class SendStatus(StrEnum):
+    """Where one publication of an article (a :class:`Send`) stands."""
+
+    DRAFT = "draft"  # an editor's preview: Publish, Edit summary, Schedule or Cancel
+    AWAITING = "awaiting"  # a feed's article in approval mode: the first editor decides
+    SCHEDULED = "scheduled"  # published by the schedule job at ``not_before``
+    QUEUED = "queued"  # its deliveries are in the outbox
+    DONE = "done"  # every delivery settled; the progress message shows the summary
+    CANCELLED = "cancelled"  # an editor cancelled the preview or the schedule
+    SKIPPED = "skipped"  # an editor skipped an article awaiting approval
 
 
 class DeliveryStatus(StrEnum):
@@ -157,6 +172,12 @@ class Feed(Base):
     template: Mapped[str | None] = mapped_column(Text)
     #: the edition the feed's articles belong to.
     edition_id: Mapped[int | None] = mapped_column(ForeignKey("editions.id"), index=True)
+    #: approval mode: each new article waits for an editor's Publish or Skip.
+    approve: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: editorial rules: an article is published only if it has one of ``include_words`` (when
+    #: set) and none of ``exclude_words``: plain words and phrases (:mod:`bot.editorial`).
+    include_words: Mapped[list[str] | None] = mapped_column(JSON)
+    exclude_words: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -333,6 +354,130 @@ class ForgottenReaders(Base):
     signed_up: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class Send(Base):
+    """One publication of an article to its edition: who asked and when, how it rings, and the
+    editor's message that shows it (the preview, then the delivery's progress). Its deliveries
+    point to it, so its progress is a count of theirs. A feed's article published by itself has
+    one too (``requested_by`` ``None``); a schedule is a row (``scheduled``, ``not_before``),
+    so it survives restarts."""
+
+    __tablename__ = "sends"
+    __table_args__ = (
+        Index("ix_sends_status_not_before", "status", "not_before"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    edition_id: Mapped[int | None] = mapped_column(ForeignKey("editions.id"))
+    status: Mapped[str] = mapped_column(String(16), default=SendStatus.DRAFT)
+    #: a scheduled send is published at this time, not before.
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the editor who pushed it (Telegram user id); ``None``: its feed.
+    requested_by: Mapped[int | None] = mapped_column(BigInteger)
+    #: the editor who published, scheduled, skipped or cancelled it, and their name as shown.
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_by_name: Mapped[str | None] = mapped_column(String(128))
+    #: Telegram's paid broadcast (``allow_paid_broadcast``) for its deliveries.
+    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: marked Breaking by an editor: the channel post rings even in quiet hours.
+    breaking: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: decided when it is queued: the channel post goes out with ``disable_notification``.
+    silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the editor's chat and message that show the send (preview, then progress and summary).
+    chat: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: when the progress message was last edited (at most one edit every few seconds).
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when its deliveries were queued, and when the last of them settled.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReviewMessage(Base):
+    """A preview of a send awaiting approval, as one editor received it: edited for every
+    editor once one of them decides."""
+
+    __tablename__ = "review_messages"
+
+    send_id: Mapped[int] = mapped_column(
+        ForeignKey("sends.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class EditorPrompt(Base):
+    """An editor was asked for a text (Edit summary): their next message is the answer."""
+
+    __tablename__ = "editor_prompts"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    send_id: Mapped[int] = mapped_column(ForeignKey("sends.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChannelAdmin(Base):
+    """An administrator of an edition's channel, as Telegram last said
+    (``getChatAdministrators``, refreshed by a job and on ``chat_member`` updates): an editor,
+    for every process and the console alike."""
+
+    __tablename__ = "channel_admins"
+
+    #: the channel as the edition names it ("@revoi_en" or "-100…").
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str | None] = mapped_column(String(128))
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InviteLink(Base):
+    """A named invite link of an edition's channel, made for a campaign
+    (``createChatInviteLink``): people who join through it are counted (:class:`ChannelJoin`)."""
+
+    __tablename__ = "invite_links"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - SQLAlchemy reads it once
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    invite_link: Mapped[str] = mapped_column(String(256), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChannelJoin(Base):
+    """Someone joined a channel through a campaign's invite link (a ``chat_member`` update)."""
+
+    __tablename__ = "channel_joins"
+
+    invite_link_id: Mapped[int] = mapped_column(
+        ForeignKey("invite_links.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PostReaction(Base):
+    """The reactions on one channel post, as the last ``message_reaction_count`` update said."""
+
+    __tablename__ = "post_reactions"
+
+    chat: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    #: the article the post was, when newsbot knows it (from its delivery).
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    #: each reaction's count, e.g. ``{"👍": 12, "custom:5368…": 2}``.
+    counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Delivery(Base):
     """One article to one chat: the outbox row that makes "never sent twice" hold."""
 
@@ -342,11 +487,16 @@ class Delivery(Base):
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         # One reader's rows: their digest's held articles, cancelling on /unsubscribe, /forget.
         Index("ix_deliveries_chat_status", "chat", "status"),
+        # A send's progress: its deliveries counted by status.
+        Index("ix_deliveries_send_id_status", "send_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the article sent; ``None`` for a digest, whose text is ``html``.
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    #: the publication it belongs to (``None``: a digest, or a row older than sends).
+    #: Sends go only with their article, which takes its deliveries along (no ON DELETE here).
+    send_id: Mapped[int | None] = mapped_column(ForeignKey("sends.id"))
     #: "@channel", "-100…" or a reader's numeric chat id, as text.
     chat: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))  # "channel", "reader" or "digest"
