@@ -27,6 +27,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError, TemplateError
 from bot.links import has_credentials, redact_url
+from bot.quiet_hours import QuietHours, parse_quiet_hours
 
 if TYPE_CHECKING:
     from bot.formatting.post import PostOptions, PostStyle
@@ -187,6 +188,11 @@ class Settings(BaseSettings):
         default="Asia/Kolkata",
         description="The publisher's time zone (IANA name): readers' digest hours are in it.",
     )
+    quiet_hours: str = Field(
+        default="",
+        description="Quiet hours for the channels, in TIMEZONE (e.g. 23:00-07:00): posts go out"
+        " without a sound, except those an editor marks Breaking. Empty: none.",
+    )
     publisher_name: str | None = Field(
         default=None,
         description="The publisher's name, as readers are welcomed with it. Empty: the bot's"
@@ -299,6 +305,17 @@ class Settings(BaseSettings):
                 if not re.fullmatch(r"-?\d+", str(part)):
                     raise ValueError(f"{part!r} is not a numeric Telegram user id")
         return parts
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _check_quiet_hours(cls, value: str) -> str:
+        parse_quiet_hours(value)  # its ValueError names the problem
+        return value.strip()
+
+    @property
+    def quiet(self) -> QuietHours | None:
+        """QUIET_HOURS, parsed."""
+        return parse_quiet_hours(self.quiet_hours)
 
     @field_validator("timezone")
     @classmethod

@@ -203,6 +203,7 @@ class Pictures:
         *,
         on_upload: OnUpload | None,
         rate_limit_args: int | None,
+        silent: bool = False,
     ) -> Message | str | None:
         """Post to ``chat_id`` with the picture uploaded, unless another chat did meanwhile:
         the posted message, else the picture's file id to send, else None (send text)."""
@@ -218,7 +219,12 @@ class Pictures:
             name = _FILENAMES.get(image_format(data) or "", "picture.webp")
             try:
                 message = await _photo(
-                    bot, chat_id, InputFile(data, filename=name), html, rate_limit_args
+                    bot,
+                    chat_id,
+                    InputFile(data, filename=name),
+                    html,
+                    rate_limit_args,
+                    silent=silent,
                 )
             except BadRequest as exc:
                 refusal = _refusal(exc)
@@ -250,12 +256,15 @@ async def _photo(
     photo: str | InputFile,
     html: str,
     rate_limit_args: int | None,
+    *,
+    silent: bool = False,
 ) -> Message:
     return await bot.send_photo(
         chat_id,
         photo=photo,
         caption=html,
         parse_mode=ParseMode.HTML,
+        disable_notification=silent,
         rate_limit_args=rate_limit_args,
     )
 
@@ -281,6 +290,7 @@ async def _send_picture(
     file_id: str | None,
     on_upload: OnUpload | None,
     rate_limit_args: int | None,
+    silent: bool = False,
 ) -> Message | None:
     """The post as a photo, or None when it must go out as text (see the module docstring)."""
     if pictures.failed(url):
@@ -288,7 +298,7 @@ async def _send_picture(
     known = pictures.file_id(url) or file_id
     if known is not None:
         try:
-            message = await _photo(bot, chat_id, known, html, rate_limit_args)
+            message = await _photo(bot, chat_id, known, html, rate_limit_args, silent=silent)
         except BadRequest as exc:
             refusal = _refusal(exc)
             if refusal is None:
@@ -303,7 +313,7 @@ async def _send_picture(
             return message
     if not pictures.refused(url):
         try:
-            return await _photo(bot, chat_id, url, html, rate_limit_args)
+            return await _photo(bot, chat_id, url, html, rate_limit_args, silent=silent)
         except BadRequest as exc:
             refusal = _refusal(exc)
             if refusal is None:
@@ -312,12 +322,18 @@ async def _send_picture(
                 return None
             pictures.refuse(url, exc.message)
     uploaded = await pictures.upload(
-        bot, chat_id, html, url, on_upload=on_upload, rate_limit_args=rate_limit_args
+        bot,
+        chat_id,
+        html,
+        url,
+        on_upload=on_upload,
+        rate_limit_args=rate_limit_args,
+        silent=silent,
     )
     if not isinstance(uploaded, str):
         return uploaded
     try:
-        return await _photo(bot, chat_id, uploaded, html, rate_limit_args)
+        return await _photo(bot, chat_id, uploaded, html, rate_limit_args, silent=silent)
     except BadRequest as exc:
         if _refusal(exc) is None:
             raise
@@ -335,13 +351,15 @@ async def send_post(
     file_id: str | None = None,
     on_upload: OnUpload | None = None,
     rate_limit_args: int | None = None,
+    silent: bool = False,
 ) -> Message:
     """Send one post in its ``style`` (see the module docstring).
 
     ``pictures`` is the process's :class:`Pictures` (a fresh one if None); ``file_id`` is the
     picture's file id as stored with the article, and ``on_upload`` is called with the file id
-    of a picture this call uploaded. A chat that may not get pictures gets text. Any other
-    ``BadRequest`` (chat not found, a parse error) concerns this chat or post and is raised.
+    of a picture this call uploaded; ``silent`` sends it without a sound. A chat that may not
+    get pictures gets text. Any other ``BadRequest`` (chat not found, a parse error) concerns
+    this chat or post and is raised.
     """
     if style is None:
         style = "photo" if image else "preview"
@@ -355,6 +373,7 @@ async def send_post(
             file_id=file_id,
             on_upload=on_upload,
             rate_limit_args=rate_limit_args,
+            silent=silent,
         )
         if message is not None:
             return message
@@ -368,6 +387,7 @@ async def send_post(
         html,
         parse_mode=ParseMode.HTML,
         link_preview_options=preview,
+        disable_notification=silent,
         rate_limit_args=rate_limit_args,
     )
 

@@ -59,7 +59,7 @@ from bot.posting import Pictures, chat_id_for, send_post
 from bot.services.readers import mark_unreachable
 from bot.services.routing import reader_is_listening
 from bot.storage.db import Database
-from bot.storage.models import Article, Delivery, DeliveryStatus, Subscriber, utcnow
+from bot.storage.models import Article, Delivery, DeliveryStatus, Send, Subscriber, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,8 @@ class Claimed:
     image: str | None
     style: str | None = None
     image_file_id: str | None = None
+    #: sent without a sound (a channel post in quiet hours).
+    silent: bool = False
 
 
 @dataclass(slots=True)
@@ -258,8 +260,10 @@ class Outbox:
                     Article.image,
                     Article.post_style,
                     Article.image_file_id,
+                    Send.silent,
                 )
                 .outerjoin(Article, Article.id == Delivery.article_id)
+                .outerjoin(Send, Send.id == Delivery.send_id)
                 .where(Delivery.claim == token)
                 .order_by(Delivery.id)
             )
@@ -282,6 +286,7 @@ class Outbox:
                 style=item.style,
                 file_id=item.image_file_id,
                 on_upload=stored,
+                silent=item.silent,
             )
         except Forbidden as exc:
             return self._unreachable(item, f"forbidden: {exc.message}")
@@ -426,6 +431,7 @@ def _claimed(row: Any) -> Claimed:
         row.image,
         row.post_style,
         row.image_file_id,
+        silent=bool(row.silent) and row.kind == "channel",
     )
 
 

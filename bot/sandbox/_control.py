@@ -41,6 +41,11 @@ def _control(handler: ControlHandler) -> Callable[[web.Request], Awaitable[web.R
     return wrapped
 
 
+def _chat_ref(request: web.Request) -> str:
+    """The ``{chat}`` of a control path: an id or ``@username``."""
+    return request.match_info["chat"]
+
+
 async def _body(request: web.Request) -> JSON:
     if not request.can_read_body:
         return {}
@@ -63,6 +68,9 @@ class ControlApi:
             web.get("/control/chats", _control(self.chats)),
             web.get("/control/chats/{chat}/messages", _control(self.messages)),
             web.post("/control/chats/{chat}/migrate", _control(self.migrate)),
+            web.post("/control/chats/{chat}/admins", _control(self.set_admins)),
+            web.post("/control/chats/{chat}/joins", _control(self.join_channel)),
+            web.post("/control/chats/{chat}/reactions", _control(self.react)),
             web.post("/control/users/{user_id}/messages", _control(self.user_message)),
             web.post("/control/users/{user_id}/callback", _control(self.callback)),
             web.post("/control/users/{user_id}/block", _control(self.block)),
@@ -120,6 +128,25 @@ class ControlApi:
         if chat is None:
             raise ControlError("chat not found", 404)
         return {"chat_id": self.state.migrate(chat).id}
+
+    async def set_admins(self, request: web.Request) -> JSON:
+        body = await _body(request)
+        admins = [int(a) for a in body.get("admins", [])]
+        return {"update_ids": self.state.set_admins(_chat_ref(request), admins)}
+
+    async def join_channel(self, request: web.Request) -> JSON:
+        body = await _body(request)
+        link = body.get("invite_link")
+        update_id = self.state.join_channel(
+            _chat_ref(request), int(body["user_id"]), str(link) if link else None
+        )
+        return {"update_id": update_id}
+
+    async def react(self, request: web.Request) -> JSON:
+        body = await _body(request)
+        counts = {str(k): int(v) for k, v in dict(body.get("counts", {})).items()}
+        update_id = self.state.react(_chat_ref(request), int(body["message_id"]), counts)
+        return {"update_id": update_id}
 
     async def user_message(self, request: web.Request) -> JSON:
         body = await _body(request)

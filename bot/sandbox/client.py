@@ -167,6 +167,29 @@ class SandboxClient:
         result = await self._call("POST", f"/control/chats/{_chat_path(chat)}/migrate")
         return int(result["chat_id"])
 
+    async def set_admins(self, chat: int | str, admins: Iterable[int]) -> list[int]:
+        """The channel's administrators become ``admins`` (the bot gets ``chat_member``
+        updates for each change); returns the update ids."""
+        body: JSON = {"admins": list(admins)}
+        result = await self._call("POST", f"/control/chats/{_chat_path(chat)}/admins", json=body)
+        return [int(u) for u in result["update_ids"]]
+
+    async def join_channel(
+        self, user_id: int, chat: int | str, *, invite_link: str | None = None
+    ) -> int:
+        """``user_id`` joins the channel, through ``invite_link`` if given (a ``chat_member``
+        update); returns the update id."""
+        body: JSON = {"user_id": user_id, "invite_link": invite_link}
+        result = await self._call("POST", f"/control/chats/{_chat_path(chat)}/joins", json=body)
+        return int(result["update_id"])
+
+    async def react(self, chat: int | str, message_id: int, counts: dict[str, int]) -> int:
+        """Reactions on the channel post ``message_id`` now total ``counts`` (emoji → count):
+        a ``message_reaction_count`` update; returns its id."""
+        body: JSON = {"message_id": message_id, "counts": counts}
+        path = f"/control/chats/{_chat_path(chat)}/reactions"
+        return int((await self._call("POST", path, json=body))["update_id"])
+
     async def chats(self) -> list[JSON]:
         return list((await self._call("GET", "/control/chats"))["chats"])
 

@@ -312,6 +312,93 @@ class SandboxState:
         )
         self._add_update("my_chat_member", payload)
 
+    # -- what happens in channels ----------------------------------------------------------
+
+    def _channel(self, ref: int | str) -> Chat:
+        chat = self.find_chat(ref)
+        if chat is None or chat.type == "private":
+            raise ControlError(f"no channel or group {ref!r}", 404)
+        return chat
+
+    def _member_update(
+        self, chat: Chat, user_id: int, old: JSON, new: JSON, invite_link: str | None = None
+    ) -> int:
+        payload: JSON = {
+            "chat": chat.to_api(),
+            "from": _objects.user_json(user_id, self.users),
+            "date": self.now(),
+            "old_chat_member": old,
+            "new_chat_member": new,
+        }
+        if invite_link is not None:
+            payload["invite_link"] = {
+                "invite_link": invite_link,
+                "creator": self.bot_user(),
+                "creates_join_request": False,
+                "is_primary": False,
+                "is_revoked": False,
+            }
+        return self._add_update("chat_member", payload)
+
+    def set_admins(self, ref: int | str, admins: list[int]) -> list[int]:
+        """The channel's administrators become ``admins`` (the first is its creator); a
+        ``chat_member`` update for each one promoted or demoted. Returns their update ids."""
+        chat = self._channel(ref)
+        before = list(chat.admins)
+        member = {"status": "member"}
+        updates = []
+        for user_id in [u for u in before if u not in admins]:
+            old = self.chat_member(chat, user_id)
+            chat.admins.remove(user_id)
+            user = _objects.user_json(user_id, self.users)
+            updates.append(self._member_update(chat, user_id, old, {**member, "user": user}))
+        for user_id in [u for u in admins if u not in before]:
+            user = _objects.user_json(user_id, self.users)
+            chat.admins.append(user_id)
+            updates.append(
+                self._member_update(
+                    chat, user_id, {**member, "user": user}, self.chat_member(chat, user_id)
+                )
+            )
+        chat.admins = list(admins)
+        return updates
+
+    def join_channel(self, ref: int | str, user_id: int, invite_link: str | None = None) -> int:
+        """``user_id`` joins the channel (through ``invite_link`` if given): a ``chat_member``
+        update."""
+        chat = self._channel(ref)
+        if user_id <= 0:
+            raise ControlError("user ids are positive integers")
+        if user_id not in self.users:
+            self._user(user_id, first_name=f"User {user_id}")
+        user = _objects.user_json(user_id, self.users)
+        return self._member_update(
+            chat,
+            user_id,
+            {"status": "left", "user": user},
+            {"status": "member", "user": user},
+            invite_link,
+        )
+
+    def react(self, ref: int | str, message_id: int, counts: dict[str, int]) -> int:
+        """Readers' reactions on a channel post now total ``counts`` (emoji → count): a
+        ``message_reaction_count`` update, as Telegram sends for channels."""
+        chat = self._channel(ref)
+        if self.bot_message(chat, message_id) is None:
+            raise ControlError(f"no bot message {message_id} in chat {ref!r}", 404)
+        reactions = [
+            {"type": {"type": "emoji", "emoji": emoji}, "total_count": int(count)}
+            for emoji, count in counts.items()
+            if int(count) > 0
+        ]
+        payload: JSON = {
+            "chat": chat.to_api(),
+            "message_id": message_id,
+            "date": self.now(),
+            "reactions": reactions,
+        }
+        return self._add_update("message_reaction_count", payload)
+
     # -- what the bot does -----------------------------------------------------------------
 
     def add_bot_message(self, chat: Chat, *, method: str, **fields: Any) -> StoredMessage:

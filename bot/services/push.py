@@ -1,24 +1,32 @@
-"""An editor's push: an article page by URL → the same store-and-publish flow as a feed entry."""
+"""An editor's push: an article page by URL → a draft article with its post, and a send that an
+editor publishes, schedules or cancels (:mod:`bot.services.sends`); the command line's push
+publishes it at once."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.article import ArticleDraft
-from bot.errors import AlreadyPostedError, EditionError, FetchError, PageParseError
+from bot.errors import EditionError, FetchError, PageParseError
 from bot.feeds.fetch import PAGE_ACCEPT, Fetcher
 from bot.feeds.workers import ParserPool
 from bot.formatting.post import PostOptions, article_language
 from bot.pages import page_draft
-from bot.services.articles import identity, published_links, store_drafts
+from bot.services import sends
+from bot.services.articles import (
+    feed_layouts,
+    identity,
+    post_values,
+    published_links,
+    store_drafts,
+)
 from bot.services.editions import EditionInfo, load_editions
-from bot.services.routing import enqueue
 from bot.storage.db import Database
-from bot.storage.models import Article
+from bot.storage.models import Article, ArticleStatus
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +58,14 @@ async def read_page(
     return draft, sorted({link for link in (draft.link, url, fetched.url) if link})
 
 
+@dataclass(frozen=True, slots=True)
+class Drafted:
+    """A pushed page stored as a draft article, and the send waiting for the editor."""
+
+    article: Article
+    send_id: int
+
+
 async def push_url(
     db: Database,
     fetcher: Fetcher,
@@ -60,24 +76,59 @@ async def push_url(
     options: PostOptions | None = None,
 ) -> Pushed:
     """Fetch the page at ``url``, store it as an article of ``edition`` (a code; ``None``: the
-    edition in the page's language, else the default) and queue its deliveries; its post is
-    rendered under ``options`` (the settings' :meth:`~bot.config.Settings.post_options`).
+    edition in the page's language, else the default) and publish it at once (the command
+    line's push); its post is rendered under ``options`` (the settings'
+    :meth:`~bot.config.Settings.post_options`).
 
     Raises :class:`EditionError` for an unknown ``edition``, :class:`FetchError`,
     :class:`PageParseError` or, when an article with the same link was already published,
     :class:`AlreadyPostedError` (nothing is sent twice).
     """
+    drafted = await draft_push(
+        db, fetcher, url, edition=edition, parser=parser, options=options, requested_by=None
+    )
+    async with db.writing() as session:
+        deliveries = await sends.publish(session, drafted.send_id, by=sends.Decider(None))
+        article = await session.get(Article, drafted.article.id)
+        assert article is not None
+    log.info(
+        "article pushed article_id=%s link=%s deliveries=%d", article.id, article.link, deliveries
+    )
+    return Pushed(article, deliveries)
+
+
+async def draft_push(
+    db: Database,
+    fetcher: Fetcher,
+    url: str,
+    *,
+    edition: str | None = None,
+    parser: ParserPool | None = None,
+    options: PostOptions | None = None,
+    requested_by: int | None,
+    chat: int | None = None,
+) -> Drafted:
+    """Fetch the page at ``url`` and store it as a draft article of ``edition`` (as
+    :func:`push_url` chooses it), with its post rendered and a send waiting for an editor's
+    Publish, Schedule or Cancel (:mod:`bot.services.sends`). A page pushed before and never
+    published is the same article, brought up to date.
+
+    Raises as :func:`push_url` does; an article already published is refused before anything
+    is stored.
+    """
     if edition is not None:
         async with db.session() as session:
             await edition_named(session, edition)  # refused before anything is fetched
     draft, links = await read_page(fetcher, url, parser=parser)  # no transaction open meanwhile
-    async with db.session() as session, session.begin():
+    async with db.writing() as session:
         chosen = (
             await edition_named(session, edition)
             if edition is not None
             else await edition_for(session, draft)
         )
-        return await publish_page(session, draft, links, edition=chosen, options=options)
+        article = await store_draft(session, draft, links, edition=chosen, options=options)
+        send = await sends.open_draft(session, article.id, requested_by=requested_by, chat=chat)
+        return Drafted(article, send.id)
 
 
 async def edition_named(session: AsyncSession, code: str) -> EditionInfo:
@@ -96,20 +147,29 @@ async def edition_for(session: AsyncSession, draft: ArticleDraft) -> EditionInfo
     return (await load_editions(session)).for_language(language)
 
 
-async def publish_page(
+async def store_draft(
     session: AsyncSession,
     draft: ArticleDraft,
     links: list[str],
     *,
-    edition: EditionInfo | None = None,
+    edition: EditionInfo,
     options: PostOptions | None = None,
-) -> Pushed:
-    """Store a pushed article and queue its deliveries, unless one of ``links`` went out."""
+) -> Article:
+    """Store a pushed article as a draft (its post rendered), unless one of ``links`` went
+    out; a draft of the same page stored before is rewritten from ``draft``."""
     already = await published_links(session, links)
     if already:
         link, article_id = next(iter(already.items()))
-        raise AlreadyPostedError(link, article_id)
+        raise await sends.already_posted(session, link, article_id)
     draft = replace(draft, urls=tuple(links))  # the article is known by each of them
+    existing = await session.scalar(
+        select(Article).where(Article.identity == identity("push", draft.key))
+    )
+    if existing is not None:
+        if existing.status == ArticleStatus.PUBLISHED:
+            raise await sends.already_posted(session, draft.link or draft.key, existing.id)
+        await rewrite_draft(session, existing, draft, edition=edition, options=options)
+        return existing
     stored = await store_drafts(
         session,
         [draft],
@@ -117,16 +177,60 @@ async def publish_page(
         feed_id=None,
         publish=True,
         options=options,
-        edition_id=edition.id if edition else None,
+        edition_id=edition.id,
     )
-    if not stored.published:
-        existing = await session.scalar(
+    if not stored.published:  # its link or identity was taken meanwhile
+        taken = await session.scalar(
             select(Article.id).where(Article.identity == identity("push", draft.key))
         )
-        raise AlreadyPostedError(draft.link or draft.key, existing or 0)
+        raise await sends.already_posted(session, draft.link or draft.key, taken or 0)
     article = stored.published[0]
-    deliveries = await enqueue(session, article)
-    log.info(
-        "article pushed article_id=%s link=%s deliveries=%d", article.id, article.link, deliveries
+    await session.execute(
+        update(Article)
+        .where(Article.id == article.id)
+        .values(status=ArticleStatus.DRAFT, published_link=None)
     )
-    return Pushed(article, deliveries)
+    await session.refresh(article)
+    return article
+
+
+async def rewrite_draft(
+    session: AsyncSession,
+    article: Article,
+    draft: ArticleDraft,
+    *,
+    edition: EditionInfo,
+    options: PostOptions | None = None,
+) -> None:
+    """Render ``draft`` as the post of the unpublished ``article``, in ``edition``."""
+    layout = None
+    if article.feed_id is not None:
+        layout = (await feed_layouts(session, [article.feed_id])).get(article.feed_id)
+    options = replace(options or PostOptions(), channel=edition.channel)
+    values = post_values(
+        draft,
+        source="push" if article.feed_id is None else f"feed:{article.feed_id}",
+        feed_id=article.feed_id,
+        options=options,
+        layout=layout,
+        edition_id=edition.id,
+    )
+    for column in ("identity", "key", "origin", "created_at", "published_link", "published_at"):
+        values.pop(column, None)
+    values["status"] = ArticleStatus.DRAFT
+    values["image_file_id"] = None
+    await session.execute(update(Article).where(Article.id == article.id).values(**values))
+    await session.refresh(article)
+
+
+def draft_of(article: Article, *, summary: str | None = None) -> ArticleDraft:
+    """The :class:`ArticleDraft` a stored article was made of (with a new ``summary``)."""
+    return ArticleDraft(
+        key=article.key,
+        title=article.title,
+        summary=article.summary if summary is None else summary,
+        link=article.link,
+        image=article.image,
+        published=article.published_at,
+        categories=tuple(article.categories or ()),
+    )

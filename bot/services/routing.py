@@ -18,7 +18,7 @@ article once; a paused reader and an unreachable one get nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +37,8 @@ from bot.storage.models import (
     DeliveryMode,
     DeliveryStatus,
     Section,
+    Send,
+    SendStatus,
     Subscriber,
     Subscription,
     utcnow,
@@ -83,11 +85,19 @@ def subscription_takes(subscription: Any, article_id: Any) -> ColumnElement[bool
     return takes
 
 
-async def enqueue_many(session: AsyncSession, article_ids: Sequence[int]) -> int:
+async def enqueue_many(
+    session: AsyncSession,
+    article_ids: Sequence[int],
+    *,
+    send_ids: Mapping[int, int] | None = None,
+    silent: bool = False,
+) -> int:
     """Queue the deliveries of every article in ``article_ids`` (each to its edition's channel
     and to its readers), in a few statements whatever the number of articles and readers.
 
-    Returns how many deliveries were queued.
+    Each article's deliveries belong to its send: ``send_ids`` (article → send) names those
+    an editor published; every other article gets a send of its own here (a feed's, queued
+    now, its channel post silent when ``silent``). Returns how many deliveries were queued.
     """
     if not article_ids:
         return 0
@@ -100,6 +110,8 @@ async def enqueue_many(session: AsyncSession, article_ids: Sequence[int]) -> int
             .values(edition_id=editions.default.id)
         )
     await _file_in_sections(session, article_ids)
+    sends = {**(send_ids or {})}
+    sends.update(await _feed_sends(session, [a for a in article_ids if a not in sends], silent))
     count = 0
     channel_rows: list[dict[str, Any]] = []
     for chunk in chunks(article_ids):
@@ -111,6 +123,7 @@ async def enqueue_many(session: AsyncSession, article_ids: Sequence[int]) -> int
                 channel_rows.append(
                     {
                         "article_id": article_id,
+                        "send_id": sends[article_id],
                         "chat": edition.channel,
                         "kind": "channel",
                         "status": DeliveryStatus.PENDING.value,
@@ -126,6 +139,7 @@ async def enqueue_many(session: AsyncSession, article_ids: Sequence[int]) -> int
         readers = (
             select(
                 Article.id,
+                Send.id,
                 cast(Subscriber.chat_id, String(64)),
                 literal("reader"),
                 # A digest reader's row waits for their digest; "pending" wins when a reader
@@ -141,6 +155,11 @@ async def enqueue_many(session: AsyncSession, article_ids: Sequence[int]) -> int
                 literal(now, Delivery.created_at.type),
             )
             .select_from(Article)
+            .join(
+                Send,
+                (Send.article_id == Article.id)
+                & Send.id.in_([sends[article_id] for article_id in chunk]),
+            )
             .join(Subscription, Subscription.edition_id == Article.edition_id)
             .join(Subscriber, Subscriber.chat_id == Subscription.chat_id)
             .where(
@@ -148,13 +167,14 @@ async def enqueue_many(session: AsyncSession, article_ids: Sequence[int]) -> int
                 subscription_takes(Subscription, Article.id),
                 reader_is_listening(now),
             )
-            .group_by(Article.id, Subscriber.chat_id)
+            .group_by(Article.id, Send.id, Subscriber.chat_id)
             .order_by(Article.id, Subscriber.chat_id)
         )
         result = await session.execute(
             insert(Delivery).from_select(
                 [
                     "article_id",
+                    "send_id",
                     "chat",
                     "kind",
                     "status",
@@ -168,6 +188,37 @@ async def enqueue_many(session: AsyncSession, article_ids: Sequence[int]) -> int
         count += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
     log.info("articles queued articles=%d deliveries=%d", len(article_ids), count)
     return count
+
+
+async def _feed_sends(
+    session: AsyncSession, article_ids: Sequence[int], silent: bool
+) -> dict[int, int]:
+    """A queued send for each article published by its feed (no editor's decision): article →
+    send."""
+    if not article_ids:
+        return {}
+    now = utcnow()
+    rows = []
+    for chunk in chunks(article_ids):
+        rows += [
+            {
+                "article_id": article_id,
+                "edition_id": edition_id,
+                "status": SendStatus.QUEUED.value,
+                "paid": False,
+                "breaking": False,
+                "silent": silent,
+                "created_at": now,
+                "queued_at": now,
+            }
+            for article_id, edition_id in await session.execute(
+                select(Article.id, Article.edition_id).where(Article.id.in_(chunk))
+            )
+        ]
+    result = await session.execute(
+        insert(Send).returning(Send.article_id, Send.id, sort_by_parameter_order=True), rows
+    )
+    return {article_id: send_id for article_id, send_id in result}
 
 
 async def _file_in_sections(session: AsyncSession, article_ids: Sequence[int]) -> None:

@@ -1,0 +1,31 @@
+"""The administrators job: every ten minutes, ask Telegram who administers each edition's
+channel (:meth:`bot.app.Newsbot.refresh_admins`), so a channel administrator is an editor in
+every process within :data:`bot.services.roles.ADMINS_MAX_AGE`; ``chat_member`` updates change
+it sooner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import ContextTypes, JobQueue
+
+from bot.handlers.common import runtime
+from bot.services.roles import ADMINS_MAX_AGE
+
+
+async def admins_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Refresh the channels' administrators."""
+    await runtime(context).refresh_admins()
+
+
+def schedule_admins(jobs: JobQueue[Any]) -> None:
+    """Run :func:`admins_job` every :data:`~bot.services.roles.ADMINS_MAX_AGE` (the first run
+    is at start, by :meth:`~bot.app.Newsbot.start` itself)."""
+    seconds = ADMINS_MAX_AGE.total_seconds()
+    jobs.run_repeating(
+        admins_job,
+        seconds,
+        first=seconds,
+        name="admins",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
