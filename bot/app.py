@@ -15,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, cast
 
-from telegram import BotCommand, Update
+from sqlalchemy import select
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -34,19 +36,23 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.core import Core
+from bot.errors import AlreadyPostedError, SendStateError
 from bot.feeds.fulltext import fetch_article
-from bot.handlers import register_handlers, texts
+from bot.handlers import register_handlers, review, texts
 from bot.handlers.common import runtime
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator_for
-from bot.posting import Pictures, channel_problem, picture_fetcher
-from bot.services import digests, readers
+from bot.posting import Pictures, channel_problem, chat_id_for, picture_fetcher
+from bot.services import digests, readers, roles, sends
 from bot.services.editions import Editions
 from bot.storage.db import Database
-from bot.storage.models import utcnow
+from bot.storage.models import ReviewMessage, SendStatus, utcnow
 from bot.update_order import UPDATE_CONCURRENCY, PerChatUpdateProcessor
+from jobs.admins import schedule_admins
 from jobs.deliver import DrainReport, Outbox
 from jobs.digest import schedule_digests
 from jobs.poll import Poller, PollOptions, PollResult
+from jobs.progress import ProgressReporter, schedule_progress
+from jobs.schedule import schedule_sends
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +62,13 @@ NewsbotApplication = Application[
 ]  # fmt: skip
 
 #: The update types newsbot handles; Telegram sends no others.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+    Update.CHAT_MEMBER,  # the channels' administrators, and joins through invite links
+    Update.MESSAGE_REACTION_COUNT,  # reactions on the channels' posts
+]
 DELIVERY_INTERVAL = 2.0  # seconds between two sweeps of the outbox (retries, missed kicks)
 #: Seconds between two looks for due feeds (each feed is due on its own clock).
 POLL_TICK = 10
@@ -110,6 +122,8 @@ class Newsbot:
                 concurrency=settings.poll_concurrency,
                 pause_after=settings.feed_pause_after,
                 post=self.post_options,
+                quiet=settings.quiet,
+                zone=settings.zone,
             ),
             parser=self.parser,
             full_text=functools.partial(fetch_article, parser=self.parser),
@@ -125,6 +139,8 @@ class Newsbot:
             pictures=self.pictures,
             allow_private_networks=settings.allow_private_networks,
         )
+        #: edits the editors' progress messages and finishes the sends (jobs.progress).
+        self.progress = ProgressReporter(self.db)
         self.application = build_application(settings)
         self.application.bot_data["newsbot"] = self
         self.username: str | None = None
@@ -145,6 +161,8 @@ class Newsbot:
         self.username = app.bot.username
         await self.set_commands()
         await self.check_channels()
+        await self.refresh_admins()
+        await self.set_editor_commands()
         jobs = app.job_queue
         assert jobs is not None, "python-telegram-bot[job-queue] is a dependency"
         job_kwargs = {"max_instances": 1, "coalesce": True}
@@ -154,6 +172,9 @@ class Newsbot:
             deliver_job, DELIVERY_INTERVAL, first=0, name="deliver", job_kwargs=job_kwargs
         )
         schedule_digests(jobs)
+        schedule_admins(jobs)
+        schedule_progress(jobs)
+        schedule_sends(jobs)
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
@@ -179,6 +200,28 @@ class Newsbot:
         for language in LANGUAGES:
             await bot.set_my_commands(menu(language), language_code=language)
 
+    async def set_editor_commands(self) -> int:
+        """Give each editor (EDITOR_IDS, the channels' administrators) a menu with the
+        editors' commands too, in their language; how many got it (an editor who never
+        started the bot has no chat to give it in)."""
+        bot = self.application.bot
+        async with self.db.session() as session:
+            editors = await roles.editor_ids(session, self.settings.editor_ids)
+        given = 0
+        for editor in editors:
+            t = await self._editor_translator(editor)
+            commands = [
+                BotCommand(name, text)
+                for name, text in (*texts.commands(t), *texts.editor_commands(t))
+            ]
+            try:
+                await bot.set_my_commands(commands, scope=BotCommandScopeChat(editor))
+            except TelegramError as exc:
+                log.info("editor menu not set chat_id=%s error=%r", editor, str(exc))
+                continue
+            given += 1
+        return given
+
     async def check_channels(self) -> dict[str, str]:
         """Whether the bot may post to each edition's channel; each problem is said once, at
         start-up. The problems, by channel."""
@@ -196,6 +239,163 @@ class Newsbot:
                 )
                 problems[edition.channel] = problem
         return problems
+
+    async def publish_due(self) -> int:
+        """Publish the scheduled sends whose time (by :attr:`clock`) has come; each editor's
+        control message then shows the delivery. How many were published."""
+        now = self.clock()
+        async with self.db.session() as session:
+            due = await sends.due(session, now)
+        published = 0
+        for send_id in due:
+            try:
+                async with self.db.writing() as session:
+                    await sends.publish(
+                        session,
+                        send_id,
+                        by=sends.Decider(None),
+                        now=now,
+                        quiet=self.settings.quiet,
+                        zone=self.settings.zone,
+                    )
+            except (SendStateError, AlreadyPostedError) as exc:
+                # Published or cancelled meanwhile (another process, an editor): say so there.
+                log.info("scheduled send not published send_id=%s error=%r", send_id, str(exc))
+                if isinstance(exc, AlreadyPostedError):
+                    async with self.db.writing() as session:
+                        await sends.cancel(session, send_id, by=sends.Decider(None))
+                await self.show_decision(send_id, exc)
+                continue
+            published += 1
+            await self.show_decision(send_id)
+        if published:
+            self.kick()
+        return published
+
+    async def _editor_translator(self, chat: int) -> Translator:
+        async with self.db.session() as session:
+            language = await readers.language_of(
+                session, chat, default=self.editions.default.language
+            )
+        return translator_for(language)
+
+    async def show_decision(
+        self, send_id: int, problem: SendStateError | AlreadyPostedError | None = None
+    ) -> None:
+        """Edit the send's control message to say what became of it (published: the
+        delivery's progress follows there)."""
+        async with self.db.session() as session:
+            found = await sends.get(session, send_id)
+        if found is None or found[0].chat is None or found[0].message_id is None:
+            return
+        send, article = found
+        t = await self._editor_translator(send.chat or 0)
+        now = self.clock()
+        if problem is not None:
+            text = review.refusal(t, problem, now, self.settings.zone)
+        elif send.status in (SendStatus.QUEUED, SendStatus.DONE):
+            async with self.db.session() as session:
+                progress = await sends.progress_of(session, send_id)
+            text = review.delivering_text(t, article, progress.total)
+        else:
+            text = review.decided_text(t, send, article, now, self.settings.zone)
+        try:
+            await self.application.bot.edit_message_text(
+                text, chat_id=send.chat, message_id=send.message_id, parse_mode=ParseMode.HTML
+            )
+        except TelegramError as exc:
+            log.info("control message not edited send_id=%s error=%r", send_id, str(exc))
+
+    async def review_awaiting(self, send_ids: Sequence[int]) -> int:
+        """Send every editor each article awaiting approval: its post and Publish / Skip;
+        the messages are kept (``review_messages``) so that all of them show who decided.
+        How many previews were sent."""
+        if not send_ids:
+            return 0
+        async with self.db.session() as session:
+            editors = await roles.editor_ids(session, self.settings.editor_ids)
+        bot = self.application.bot
+        sent = 0
+        for send_id in send_ids:
+            async with self.db.session() as session:
+                found = await sends.get(session, send_id)
+            if found is None:
+                continue
+            send, article = found
+            edition = self.editions.by_id.get(send.edition_id or 0)
+            for editor in editors:
+                t = await self._editor_translator(editor)
+                try:
+                    await review.send_preview(bot, editor, article, self.pictures)
+                    control = await review.send_control(
+                        bot,
+                        editor,
+                        review.control_text(
+                            t, send, article, edition, now=self.clock(), zone=self.settings.zone
+                        ),
+                        review.draft_keyboard(t, send, self.editions),
+                    )
+                except TelegramError as exc:  # an editor who never started the bot
+                    log.warning("approval not shown chat_id=%s error=%r", editor, str(exc))
+                    continue
+                async with self.db.writing() as session:
+                    session.add(
+                        ReviewMessage(send_id=send_id, chat=editor, message_id=control.message_id)
+                    )
+                sent += 1
+        return sent
+
+    async def close_reviews(self, send_id: int, *, keep_chat: int | None = None) -> None:
+        """Edit every editor's approval message of the send to say who decided what (the one
+        in ``keep_chat``, which shows the delivery's progress, excepted)."""
+        async with self.db.session() as session:
+            found = await sends.get(session, send_id)
+            messages = list(
+                await session.scalars(select(ReviewMessage).where(ReviewMessage.send_id == send_id))
+            )
+        if found is None:
+            return
+        send, article = found
+        for review_message in messages:
+            if review_message.chat == keep_chat:
+                continue
+            t = await self._editor_translator(review_message.chat)
+            try:
+                await self.application.bot.edit_message_text(
+                    review.decided_text(t, send, article, self.clock(), self.settings.zone),
+                    chat_id=review_message.chat,
+                    message_id=review_message.message_id,
+                    parse_mode=ParseMode.HTML,
+                )
+            except TelegramError as exc:
+                log.info(
+                    "approval message not edited chat_id=%s error=%r",
+                    review_message.chat,
+                    str(exc),
+                )
+
+    async def refresh_admins(self) -> int:
+        """Ask Telegram for each edition's channel's administrators and keep them as editors
+        (:mod:`bot.services.roles`); a channel Telegram will not list keeps what was known.
+        How many administrators there are in all."""
+        bot = self.application.bot
+        channels = [e.channel for e in self.editions.configured if e.channel]
+        listed: dict[str, list[roles.Admin]] = {}
+        for channel in channels:
+            try:
+                members = await bot.get_chat_administrators(chat_id_for(channel))
+            except TelegramError as exc:
+                log.warning("channel administrators unknown channel=%s error=%r", channel, str(exc))
+                continue
+            listed[channel] = [
+                roles.Admin(m.user.id, m.user.full_name) for m in members if not m.user.is_bot
+            ]
+        now = utcnow()
+        async with self.db.writing() as session:
+            await roles.forget_channels_except(session, channels)
+            for channel, admins in listed.items():
+                await roles.replace_admins(session, channel, admins, now)
+        return sum(len(admins) for admins in listed.values())
 
     async def stop(self) -> None:
         """Stop polling and the jobs, let running work finish, close everything."""
@@ -247,6 +447,7 @@ class Newsbot:
         """Kick the outbox if anything was queued; tell the editors of each feed just paused."""
         if any(result.deliveries for result in results):
             self.kick()
+        await self.review_awaiting([send for result in results for send in result.awaiting])
         for result in results:
             if result.paused:
                 await self.tell_editors(
@@ -261,10 +462,13 @@ class Newsbot:
                 )
 
     async def tell_editors(self, say: str | Callable[[Translator], str]) -> int:
-        """Send a text (Telegram HTML) to every editor in EDITOR_IDS, each in their language
+        """Send a text (Telegram HTML) to every editor (EDITOR_IDS, the channels'
+        administrators), each in their language
         when ``say`` makes it from a translator; how many got it."""
         told = 0
-        for editor in sorted(self.settings.editor_ids):
+        async with self.db.session() as session:
+            editors = await roles.editor_ids(session, self.settings.editor_ids)
+        for editor in editors:
             if isinstance(say, str):
                 text = say
             else:
@@ -293,6 +497,16 @@ class Newsbot:
         if queued:
             self.kick()
         return queued
+
+    async def report_progress(self) -> int:
+        """Edit each published send's progress message when due, finish the sends whose
+        deliveries settled and tell of their failures once (:mod:`jobs.progress`). How many
+        sends were finished."""
+        return await self.progress.report(
+            self.application.bot,
+            default_language=self.editions.default.language,
+            tell=self.tell_editors,
+        )
 
     def kick(self) -> None:
         """Have the outbox send what is due now rather than at its next sweep."""

@@ -25,10 +25,13 @@ from bot.cli_editions import add_editions_parser
 from bot.cli_editions import cmd_editions as editions_command
 from bot.cli_feeds import add_feeds_parser
 from bot.cli_feeds import cmd_feeds as feeds_command
+from bot.cli_qr import add_qr_parser
+from bot.cli_qr import cmd_qr as qr_command
 from bot.cli_sections import add_sections_parser
 from bot.cli_sections import cmd_sections as sections_command
+from bot.cli_stats import add_stats_parser
 from bot.config import Settings, load_settings
-from bot.errors import ConfigError, InvalidCampaignError, NewsbotError
+from bot.errors import ConfigError, NewsbotError
 from bot.logs import configure_logging
 from bot.storage.db import Database
 
@@ -72,18 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CODE",
         help="the edition (en, hi…) it belongs to; default: the one in the page's language",
     )
+    push.add_argument(
+        "--at",
+        metavar="HH:MM",
+        help="publish it then (TIMEZONE; today, or tomorrow once passed): `newsbot run` does",
+    )
 
     add_feeds_parser(sub)
     add_sections_parser(sub)
     add_editions_parser(sub)
 
-    qr = sub.add_parser("qr", help="make a join QR code (PNG, SVG or PDF by FILE's suffix)")
-    qr.add_argument("-o", "--output", required=True, metavar="FILE")
-    qr.add_argument("--campaign", help="campaign name counted on sign-up ([A-Za-z0-9_-]{1,64})")
-    qr.add_argument("--bot", metavar="USERNAME", help="bot username (default: asked from getMe)")
+    add_qr_parser(sub)
 
-    stats = sub.add_parser("stats", help="readers, sign-ups per campaign, deliveries, feeds")
-    stats.add_argument("--json", action="store_true")
+    add_stats_parser(sub)
     return parser
 
 
@@ -211,13 +215,17 @@ def _url_argument(url: str) -> str:
 
 
 async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.feeds.fetch import Fetcher
-    from bot.feeds.workers import ParserPool
+    from bot.cli_push import TimeOfDayError, next_time, push_later, push_now
     from bot.posting import channel_problem
-    from bot.services.push import push_url
-    from jobs.deliver import Outbox
+    from bot.storage.models import utcnow
 
     url = _url_argument(args.url)
+    at = None
+    if args.at is not None:
+        try:
+            at = next_time(args.at, settings.zone, utcnow())
+        except TimeOfDayError as exc:
+            raise CommandError(f"--at: {exc}", 2) from None
     settings.require_token()
     configs = settings.edition_configs()
     if args.edition is not None:
@@ -238,31 +246,9 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
                         f"configuration error: {key}: cannot post to {config.channel}: {problem}",
                         2,
                     )
-            async with (
-                Fetcher(
-                    allow_private_networks=settings.allow_private_networks,
-                    timeout=settings.fetch_timeout,
-                ) as fetcher,
-                ParserPool(workers=1) as parser,
-            ):
-                pushed = await push_url(
-                    db,
-                    fetcher,
-                    url,
-                    edition=args.edition,
-                    parser=parser,
-                    options=settings.post_options(),
-                )
-            # Only this article's deliveries: a running `newsbot run` sends the rest.
-            # One article: at most one picture to download, through a Fetcher of its own.
-            outbox = Outbox(db, allow_private_networks=settings.allow_private_networks)
-            report = await outbox.drain(app.bot, article_id=pushed.article.id)
-            print(
-                f"Pushed {pushed.article.title!r} (article {pushed.article.id}): "
-                f"{report.sent} of {pushed.deliveries} chat(s) reached"
-                + "".join(f", {n} {k}" for k, n in report.counts.items() if k != "sent")
-            )
-            return 1 if pushed.deliveries and not report.sent else 0
+            if at is not None:
+                return await push_later(db, settings, url, edition=args.edition, at=at)
+            return await push_now(app.bot, db, settings, url, edition=args.edition)
 
         return await _with_bot(settings, push_and_deliver)
     finally:
@@ -299,70 +285,20 @@ async def cmd_editions(settings: Settings, args: argparse.Namespace) -> int:
         await db.dispose()
 
 
-async def cmd_qr(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.qr import (
-        USERNAME_PATTERN,
-        format_for_path,
-        join_link,
-        render_qr,
-        validate_campaign,
-    )
-
-    if args.campaign is not None:
-        try:
-            validate_campaign(args.campaign)
-        except InvalidCampaignError as exc:
-            raise CommandError(str(exc), 2) from None
-    try:
-        fmt = format_for_path(args.output)
-    except ValueError as exc:
-        raise CommandError(str(exc), 2) from None
-    username: str | None = args.bot.removeprefix("@") if args.bot else None
-    if username is not None and not USERNAME_PATTERN.fullmatch(username):
-        raise CommandError(
-            f"--bot {args.bot!r} is not a Telegram username "
-            "(5-32 letters, digits and '_', starting with a letter)",
-            2,
-        )
-    if username is None:
-        if settings.token is None:
-            raise CommandError(
-                "give the bot's username with --bot, or set TELEGRAM_BOT_TOKEN to ask Telegram", 2
-            )
-
-        async def ask(app: Any) -> int:
-            nonlocal username
-            username = app.bot.username
-            return 0
-
-        await _with_bot(settings, ask)
-    assert username is not None
-    link = join_link(username, args.campaign)
-    data = render_qr(link, fmt)
-    output = Path(args.output)
-    try:
-        await asyncio.to_thread(output.write_bytes, data)
-    except OSError as exc:
-        raise CommandError(f"cannot write {output}: {exc.strerror}") from None
-    print(f"Wrote {output} ({fmt.upper()}, {len(data)} bytes) for {link}")
-    return 0
-
-
 async def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.services.stats import collect, format_stats
+    from bot.cli_stats import stats_output
+    from bot.services.stats_series import PeriodError, parse_period
 
+    try:
+        period = parse_period(args.since)
+    except PeriodError as exc:
+        raise CommandError(f"--since: {exc}", 2) from None
     db = await _open_database(settings)
     try:
-        async with db.session() as session:
-            stats = await collect(session)
+        output = await stats_output(settings, args, db, period)
     finally:
         await db.dispose()
-    if args.json:
-        from dataclasses import asdict
-
-        print(json.dumps(asdict(stats), default=str, indent=2))
-    else:
-        print(format_stats(stats))
+    print(output, end="")
     return 0
 
 
@@ -374,6 +310,6 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
     "feeds": cmd_feeds,
     "sections": cmd_sections,
     "editions": cmd_editions,
-    "qr": cmd_qr,
+    "qr": qr_command,
     "stats": cmd_stats,
 }

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.editorial import Rules
 from bot.errors import FeedSettingError, ParseError, TemplateError
 from bot.links import redact_url
 from bot.storage.db import Database
 from bot.storage.models import Feed, utcnow
 
-__all__ = ["add_feeds_parser", "cmd_feeds", "format_feeds", "format_import"]
+__all__ = ["add_feeds_parser", "cmd_feeds", "format_feeds", "format_import", "format_rules"]
 
 
 def _on_off(value: str) -> bool:
@@ -75,6 +76,24 @@ def add_feeds_parser(sub: Any) -> None:
         type=_on_off,
         metavar="on|off",
         help="read each new article's page for its text (for feeds that hold only a line)",
+    )
+    configure.add_argument(
+        "--include",
+        metavar="WORDS",
+        help="publish only articles with one of these comma-separated words or phrases "
+        "(headline, summary, categories; whole words, any case); '' for no such rule",
+    )
+    configure.add_argument(
+        "--exclude",
+        metavar="WORDS",
+        help="never publish articles with one of these comma-separated words or phrases "
+        "(e.g. 'sponsored,advertorial'); '' for no such rule",
+    )
+    configure.add_argument(
+        "--approve",
+        type=_on_off,
+        metavar="on|off",
+        help="each new article waits for an editor's Publish or Skip",
     )
     template = configure.add_mutually_exclusive_group()
     template.add_argument(
@@ -152,9 +171,11 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
             template = await read_template(args.template)
             clear = args.no_template or args.template == ""
             nothing = interval is ... and args.full_text is None and args.edition is None
-            if nothing and template is None and not clear:
+            rules = (args.include, args.exclude, args.approve)
+            if nothing and template is None and not clear and rules == (None, None, None):
                 raise FeedSettingError(
-                    "nothing to set: give --interval, --full-text, --template and/or --edition"
+                    "nothing to set: give --interval, --full-text, --template, --edition, "
+                    "--include, --exclude and/or --approve"
                 )
             try:
                 feed = await feeds.configure_feed(
@@ -166,6 +187,9 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
                     template=template,
                     clear_template=clear,
                     edition=args.edition,
+                    include=args.include,
+                    exclude=args.exclude,
+                    approve=args.approve,
                 )
             except TemplateError as exc:
                 raise TemplateError(f"template {args.template} refused: {exc}") from None
@@ -175,7 +199,8 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace, db: Database) 
             edition = (await load_editions(session)).by_id.get(feed.edition_id or 0)
             print(
                 f"Feed {feed.id}: edition {edition.code if edition else '?'}, polled {every}, "
-                f"full text {text}, template {layout}"
+                f"full text {text}, template {layout}, approval {'on' if feed.approve else 'off'}"
+                f", {format_rules(feed) or 'no rules'}"
             )
         else:
             active = action == "resume"
@@ -251,6 +276,10 @@ def format_feeds(
             options.append("full text")
         if feed.template:
             options.append("own template")
+        if feed.approve:
+            options.append("approval")
+        if rules := format_rules(feed, limit=60):
+            options.append(rules)
         suffix = f"  [{', '.join(options)}]" if options else ""
         lines.append(f"{'':>6}{redact_url(feed.url)}{suffix}")
         if feed.last_error:
@@ -265,6 +294,20 @@ def format_feeds(
                 f"newsbot feeds resume {feed.id}"
             )
     return "\n".join(lines)
+
+
+def format_rules(feed: Feed, *, limit: int = 400) -> str:
+    """A feed's editorial rules in a few words (``include: a, b; exclude: c``), each list cut
+    to ``limit`` characters; "" for none."""
+    rules = Rules.stored(feed.include_words, feed.exclude_words)
+    if rules is None:
+        return ""
+    parts = []
+    for name, phrases in (("include", rules.include), ("exclude", rules.exclude)):
+        if phrases:
+            listed = ", ".join(phrases)
+            parts.append(f"{name}: {listed if len(listed) <= limit else listed[:limit] + '…'}")
+    return "; ".join(parts)
 
 
 def format_import(imported: Any) -> str:

@@ -131,9 +131,16 @@ async def run_demo(*, quiet: bool = False) -> int:
             await tg.bot_messages(READER, wait_for=3, timeout=WAIT)
             await tg.bot_messages(HINDI_READER, wait_for=3, timeout=WAIT)
 
-            step("An editor pushes a breaking story by hand with /push")
+            step("An editor pushes a breaking story with /push, looks at it and presses Publish")
             await tg.send(EDITOR, f"/push {site.url_for('/story.html')}", first_name="Ravi")
-            await tg.bot_messages(EDITOR, wait_for=1, timeout=WAIT)
+            panel = (await tg.bot_messages(EDITOR, wait_for=2, timeout=WAIT))[-1]
+            publish = next(
+                button["callback_data"]
+                for row in panel.get("reply_markup", {}).get("inline_keyboard", [])
+                for button in row
+                if button["text"] == "Publish"
+            )
+            await tg.press(EDITOR, panel["message_id"], publish)
             await tg.bot_messages(READER, wait_for=4, timeout=WAIT)
 
             step("The first reader unsubscribes")
@@ -142,7 +149,7 @@ async def run_demo(*, quiet: bool = False) -> int:
             hindi_reader = await tg.messages(HINDI_READER, wait_for=3, timeout=WAIT)
             channel = await tg.messages(f"@{CHANNEL}", wait_for=3, timeout=WAIT)
             hindi_channel = await tg.messages(f"@{HINDI_CHANNEL}", wait_for=1, timeout=WAIT)
-            editor = await tg.messages(EDITOR, wait_for=1, timeout=WAIT)
+            editor = await tg.messages(EDITOR, wait_for=2, timeout=WAIT)
 
         for title, messages in (
             (f"English channel @{CHANNEL}", channel),

@@ -16,7 +16,9 @@ a job, the command line) can catch what it knows how to report and let the rest 
     │   ├── FeedNotFoundError      no feed by that id (or URL)
     │   ├── FeedExistsError        the url is already a feed
     │   └── FeedSettingError       a feed option out of bounds
+    │       └── RuleError          an editorial rule refused (too many or too long words)
     ├── AlreadyPostedError     an article with this link was posted before; not sent again
+    ├── SendStateError         a publication was already decided (published, cancelled…)
     ├── InvalidCampaignError   a campaign name outside [A-Za-z0-9_-]{1,64}
     └── TemplateError          a post template is refused ("line 3: unexpected '}'")
 
@@ -26,6 +28,7 @@ they are handled where messages are sent and never re-wrapped.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -166,6 +169,11 @@ class FeedSettingError(FeedError):
     """A feed option is out of bounds; the message says which and why."""
 
 
+class RuleError(FeedSettingError):
+    """An editorial rule (a feed's include or exclude words) cannot be kept: too many phrases,
+    or one too long; the message says which."""
+
+
 class FeedExistsError(FeedError):
     """``url`` is already feed ``feed_id``."""
 
@@ -193,10 +201,41 @@ class SectionError(NewsbotError):
 class AlreadyPostedError(NewsbotError):
     """Article ``article_id`` has this link and was posted before; it is not sent again."""
 
-    def __init__(self, link: str, article_id: int) -> None:
+    def __init__(
+        self,
+        link: str,
+        article_id: int,
+        *,
+        at: datetime | None = None,
+        channel: str | None = None,
+    ) -> None:
         super().__init__(f"{link!r} was already posted as article {article_id}")
         self.link = link
         self.article_id = article_id
+        #: when it went out, and to which channel, when known.
+        self.at = at
+        self.channel = channel
+
+
+class SendStateError(NewsbotError):
+    """Publication ``send_id`` is ``status`` already (published, scheduled, cancelled,
+    skipped), decided by ``by`` at ``at``: the button pressed no longer applies."""
+
+    def __init__(
+        self,
+        send_id: int,
+        status: str,
+        *,
+        by: str | None = None,
+        at: datetime | None = None,
+        channel: str | None = None,
+    ) -> None:
+        super().__init__(f"send {send_id} is {status}")
+        self.send_id = send_id
+        self.status = status
+        self.by = by
+        self.at = at
+        self.channel = channel
 
 
 class InvalidCampaignError(NewsbotError):

@@ -14,8 +14,10 @@ from bot.services.roles import ADMINS_MAX_AGE
 
 
 async def admins_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Refresh the channels' administrators."""
-    await runtime(context).refresh_admins()
+    """Refresh the channels' administrators, and the editors' command menus."""
+    newsbot = runtime(context)
+    await newsbot.refresh_admins()
+    await newsbot.set_editor_commands()
 
 
 def schedule_admins(jobs: JobQueue[Any]) -> None:

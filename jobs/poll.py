@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +44,8 @@ from bot.feeds.schedule import next_after_failure, next_after_success
 from bot.feeds.workers import ParserPool
 from bot.formatting.post import PostOptions
 from bot.links import redact_url
+from bot.quiet_hours import QuietHours
+from bot.services import sends
 from bot.services.articles import StoreRequest, identity, known_identities, store_many
 from bot.services.feeds import read_feed
 from bot.services.routing import delivery_counts, enqueue_many
@@ -68,6 +71,9 @@ class PollOptions:
     concurrency: int = 32
     pause_after: int = 10
     post: PostOptions = field(default_factory=PostOptions)
+    #: QUIET_HOURS in TIMEZONE: a feed's channel posts then go out without a sound.
+    quiet: QuietHours | None = None
+    zone: ZoneInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,8 @@ class PollResult:
     paused: bool = False
     url: str = ""
     failures: int = 0
+    #: the sends of new articles of a feed in approval mode, waiting for an editor.
+    awaiting: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,11 +385,33 @@ class Poller:
             feed = outcome.feed
             requests.append(StoreRequest(entries, f"feed:{feed.id}", feed.id, feed.primed))
         stored = await store_many(session, requests, options=self.options.post)
-        published = [article_id for one in stored for article_id in one.published]
-        await enqueue_many(session, published)
+        approving = set(
+            await session.scalars(
+                select(Feed.id).where(
+                    Feed.id.in_([outcome.feed.id for outcome, _, _ in changed]),
+                    Feed.approve.is_(True),
+                )
+            )
+        )
+        held = {
+            outcome.feed.id: await sends.hold_for_approval(session, one.published)
+            for (outcome, _, _), one in zip(changed, stored, strict=True)
+            if outcome.feed.id in approving and one.published
+        }
+        published = [
+            article_id
+            for (outcome, _, _), one in zip(changed, stored, strict=True)
+            if outcome.feed.id not in approving
+            for article_id in one.published
+        ]
+        quiet, zone = self.options.quiet, self.options.zone
+        silent = bool(quiet and zone and quiet.contains(utcnow(), zone))
+        await enqueue_many(session, published, silent=silent)
         queued = await delivery_counts(session, published)
         results = []
         for (outcome, parsed, values), one in zip(changed, stored, strict=True):
+            if outcome.feed.id in approving:
+                one = replace(one, published=[])
             feed = outcome.feed
             if parsed.title and not feed.title:
                 values["title"] = parsed.title
@@ -403,6 +433,7 @@ class Poller:
                     seen=one.seen,
                     deliveries=sum(queued.get(article_id, 0) for article_id in one.published),
                     url=feed.url,
+                    awaiting=tuple(held.get(feed.id, ())),
                 )
             )
         return results

@@ -322,7 +322,7 @@ class TestPush:
         }
         first = newsbot("push", site.url_for("/a.html"), cwd=tmp_path, **env)
         assert first.returncode == 0, first.stderr
-        assert "1 of 1 chat(s) reached" in first.stdout
+        assert "Channel: @cli_news ✓" in first.stdout
         second = newsbot("push", site.url_for("/a.html"), cwd=tmp_path, **env)
         assert second.returncode == 1
         assert "already posted" in second.stderr
@@ -346,7 +346,7 @@ class TestPush:
         right = newsbot("push", site.url_for("/a.html"), cwd=tmp_path, **env,
                         TELEGRAM_CHANNEL="@cli_news")  # fmt: skip
         assert right.returncode == 0, right.stderr
-        assert "1 of 1 chat(s) reached" in right.stdout
+        assert "Channel: @cli_news ✓" in right.stdout
 
 
 def channel_messages(sandbox: SandboxServer, chat: str) -> list[dict[str, Any]]:
@@ -383,7 +383,7 @@ class TestPushEditions:
         site.put("/a.html", (FIXTURES / "pages" / "article.html").read_bytes(), "text/html")
         pushed = newsbot("push", site.url_for("/hi.html"), cwd=tmp_path, **self.env(sandbox))
         assert pushed.returncode == 0, pushed.stderr
-        assert "1 of 1 chat(s) reached" in pushed.stdout
+        assert "Channel: @cli_news_hi ✓" in pushed.stdout
         forced = newsbot("push", site.url_for("/a.html"), "--edition", "hi", cwd=tmp_path,
                          **self.env(sandbox))  # fmt: skip
         assert forced.returncode == 0, forced.stderr

@@ -233,3 +233,37 @@ class TestEditions:
         assert newsbot("sections", "remove", "1", cwd=tmp_path, **env).returncode == 0
         moved = newsbot("feeds", "set", "1", "--edition", "hi", cwd=tmp_path, **env)
         assert moved.returncode == 0, moved.stderr
+
+
+class TestRules:
+    """``feeds set ID --include/--exclude/--approve``: editorial rules and approval."""
+
+    def test_set_list_clear_and_refuse(self, tmp_path: Path, site: FeedServer) -> None:
+        """Rules and approval are set, shown by set and compactly by list, cleared by '', and
+        a rule out of bounds is one clear line that changes nothing."""
+        assert (
+            newsbot("feeds", "add", site.url_for("/f.xml"), cwd=tmp_path, **PRIVATE).returncode == 0
+        )
+        configured = newsbot(
+            "feeds", "set", "1", "--include", "cricket, विश्व कप", "--exclude",
+            "sponsored,advertorial", "--approve", "on", cwd=tmp_path,
+        )  # fmt: skip
+        assert configured.returncode == 0, configured.stderr
+        assert "approval on" in configured.stdout
+        assert "include: cricket, विश्व कप; exclude: sponsored, advertorial" in configured.stdout
+        listed = newsbot("feeds", "list", cwd=tmp_path).stdout
+        assert "[approval, include: cricket, विश्व कप; exclude: sponsored, advertorial]" in listed
+        cleared = newsbot("feeds", "set", "1", "--include", "", "--approve", "off", cwd=tmp_path)
+        assert cleared.returncode == 0, cleared.stderr
+        assert "approval off, exclude: sponsored, advertorial" in cleared.stdout
+        too_long = newsbot("feeds", "set", "1", "--exclude", "x" * 101, cwd=tmp_path)
+        assert too_long.returncode == 1
+        assert "exclude: a phrase may be at most 100 characters long" in too_long.stderr
+        assert errors(too_long.stderr) == 1
+        assert "Traceback" not in too_long.stderr
+        unset = newsbot("feeds", "set", "1", "--exclude", "", cwd=tmp_path)
+        assert "no rules" in unset.stdout
+        assert "exclude:" not in newsbot("feeds", "list", cwd=tmp_path).stdout
+        bad = newsbot("feeds", "set", "1", "--approve", "maybe", cwd=tmp_path)
+        assert bad.returncode == 2
+        assert "expected on or off" in bad.stderr

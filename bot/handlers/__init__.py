@@ -13,8 +13,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.handlers import channel_members, editors, editors_stats, errors, readers
 from bot.handlers import digest as digest_handlers
-from bot.handlers import editors, editors_stats, errors, readers
+from bot.handlers import feeds as feed_handlers
 from bot.handlers import privacy as privacy_handlers
 from bot.handlers import sections as section_handlers
 from bot.handlers.texts import LANGUAGE_CALLBACK, SUBSCRIBE_CALLBACK, UNDO_CALLBACK
@@ -40,6 +41,19 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
         CommandHandler("preview", editors.preview, filters=private, block=False)
     )
     application.add_handler(CommandHandler("stats", editors_stats.stats, filters=private))
+    application.add_handler(CommandHandler("scheduled", editors.scheduled, filters=private))
+    application.add_handler(CommandHandler("cancel", editors.cancel_prompt, filters=private))
+    application.add_handler(
+        CallbackQueryHandler(editors.review_button, pattern=editors.REVIEW_PATTERN)
+    )
+    application.add_handler(CommandHandler("feeds", feed_handlers.feeds_command, filters=private))
+    application.add_handler(
+        CommandHandler("addfeed", feed_handlers.addfeed, filters=private, block=False)
+    )
+    application.add_handler(CommandHandler("removefeed", feed_handlers.removefeed, filters=private))
+    application.add_handler(
+        CallbackQueryHandler(feed_handlers.feed_button, pattern=feed_handlers.FEED_BUTTON.pattern)
+    )
     application.add_handler(
         CallbackQueryHandler(readers.subscribe_button, pattern=f"^{SUBSCRIBE_CALLBACK}$")
     )
@@ -76,6 +90,19 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
         )
     )
     application.add_handler(ChatMemberHandler(readers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    from bot.handlers.reactions import reaction_handler  # here: one edit, not two, of this file
+
+    application.add_handler(reaction_handler())  # the channels' posts' reaction counts
+    application.add_handler(
+        ChatMemberHandler(channel_members.chat_member, ChatMemberHandler.CHAT_MEMBER)
+    )
+    from bot.handlers.marketing import qr_handler  # here: one edit, not two, of this file
+
+    application.add_handler(qr_handler())  # an editor's /qr CAMPAIGN
     application.add_handler(MessageHandler(private & filters.COMMAND, readers.unknown_command))
+    # An editor's answer to Edit summary, else what a reader's free text gets.
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, editors.text_message)
+    )
     application.add_handler(MessageHandler(private, readers.unknown))  # anything else
     application.add_error_handler(errors.on_error)

@@ -56,6 +56,18 @@ def commands(t: Translator) -> tuple[tuple[str, str], ...]:
     )
 
 
+def editor_commands(t: Translator) -> tuple[tuple[str, str], ...]:
+    """What an editor's menu adds to a reader's: (command, description)."""
+    return (
+        ("push", t.gettext("Preview an article by URL, then publish or schedule it")),
+        ("scheduled", t.gettext("What is scheduled to go out")),
+        ("feeds", t.gettext("The feeds and their health")),
+        ("addfeed", t.gettext("Add a feed by URL")),
+        ("stats", t.gettext("Readers, sign-ups and deliveries, with a chart")),
+        ("qr", t.gettext("A poster's QR code for a campaign")),
+    )
+
+
 def command_list(t: Translator) -> str:
     """The answer to a /command the bot does not know: the menu, in the reader's language."""
     lines = [f"/{name} - {escape(text)}" for name, text in commands(t)]
@@ -306,12 +318,14 @@ def feed_paused(
         "{url}\n\n"
         "{problem}\n"
         "Details: <code>{detail}</code>\n\n"
-        "Once it is fixed, resume it with <code>newsbot feeds resume {feed_id}</code>.",
+        "Once it is fixed, resume it here from /feeds, or in the shell with "
+        "<code>newsbot feeds resume {feed_id}</code>.",
         "⚠️ <b>Feed {feed_id} is paused</b> after {failures} failed polls in a row.\n"
         "{url}\n\n"
         "{problem}\n"
         "Details: <code>{detail}</code>\n\n"
-        "Once it is fixed, resume it with <code>newsbot feeds resume {feed_id}</code>.",
+        "Once it is fixed, resume it here from /feeds, or in the shell with "
+        "<code>newsbot feeds resume {feed_id}</code>.",
         failures,
         feed_id=feed_id,
         failures=failures,

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.article import ArticleDraft
+from bot.editorial import Rules
 from bot.errors import TemplateError
 from bot.formatting.post import Post, PostOptions, article_language, render_article
 from bot.formatting.template import PostTemplate
@@ -147,6 +148,8 @@ class FeedLayout:
     title: str = ""
     template: PostTemplate | None = None
     edition_id: int | None = None
+    #: the feed's editorial rules (include and exclude words); None: none.
+    rules: Rules | None = None
 
 
 def _render(
@@ -217,9 +220,16 @@ async def feed_layouts(session: AsyncSession, feed_ids: Sequence[int]) -> dict[i
     layouts: dict[int, FeedLayout] = {}
     for chunk in chunks(sorted(set(feed_ids))):
         rows = await session.execute(
-            select(Feed.id, Feed.title, Feed.template, Feed.edition_id).where(Feed.id.in_(chunk))
+            select(
+                Feed.id,
+                Feed.title,
+                Feed.template,
+                Feed.edition_id,
+                Feed.include_words,
+                Feed.exclude_words,
+            ).where(Feed.id.in_(chunk))
         )
-        for feed_id, title, source, edition_id in rows:
+        for feed_id, title, source, edition_id, include, exclude in rows:
             template = None
             if source:
                 try:
@@ -232,8 +242,20 @@ async def feed_layouts(session: AsyncSession, feed_ids: Sequence[int]) -> dict[i
                             feed_id,
                             str(exc),
                         )
-            layouts[feed_id] = FeedLayout(title or "", template, edition_id)
+            rules = Rules.stored(include, exclude)
+            layouts[feed_id] = FeedLayout(title or "", template, edition_id, rules)
     return layouts
+
+
+def _kept_out(layouts: dict[int, FeedLayout], feed_id: int | None, draft: ArticleDraft) -> bool:
+    """Whether feed ``feed_id``'s editorial rules keep ``draft`` out (it is stored as seen)."""
+    layout = layouts.get(feed_id) if feed_id is not None else None
+    if layout is None or layout.rules is None:
+        return False
+    rule = layout.rules.keeps_out(draft.title, draft.summary, draft.categories)
+    if rule is not None:
+        log.info("article kept out by the feed's rules feed_id=%s rule=%s", feed_id, rule)
+    return rule is not None
 
 
 def insert_ignoring_duplicates(session: AsyncSession, model: type[Base] = Article) -> Any:
@@ -317,7 +339,8 @@ async def store_many(
     published article; a draft known only by a URL is stored as seen. With ``publish=False``
     (a feed's backlog when it is added) every new draft is only marked seen. Otherwise every
     new draft is published (the newest :data:`MAX_BURST` at most), except when none of the
-    feed's drafts was known: then only the newest :data:`MAX_NEW_PER_POLL`. The unique indexes
+    feed's drafts was known: then only the newest :data:`MAX_NEW_PER_POLL`; a draft its feed's
+    editorial rules keep out (:mod:`bot.editorial`) is stored as seen. The unique indexes
     on identity and published link keep an article from being published twice, by two feeds
     in one batch or by concurrent pollers (several processes on PostgreSQL): the one that
     comes second is stored as seen.
@@ -341,6 +364,7 @@ async def store_many(
         session,
         [key for unknown in unknowns for d in unknown.values() if (key := link_key(d.link))],
     )
+    layouts = await feed_layouts(session, [r.feed_id for r in requests if r.feed_id is not None])
     claimed: set[str] = set()  # URLs of the drafts this batch publishes, in order
 
     plans: list[tuple[StoreRequest, list[ArticleDraft], list[ArticleDraft]]] = []
@@ -364,6 +388,8 @@ async def store_many(
         limit = MAX_NEW_PER_POLL if len(fresh) == len(unique) else MAX_BURST
         to_publish = []
         for draft in fresh[-limit:] if request.publish else []:
+            if _kept_out(layouts, request.feed_id, draft):  # stored as seen
+                continue
             keys = set(_url_keys(draft))
             if keys & claimed:  # another draft of this batch is the same article
                 continue
@@ -382,7 +408,6 @@ async def store_many(
             (request, to_publish, relinked + [d for d in fresh if id(d) not in publishing])
         )
 
-    layouts = await feed_layouts(session, [r.feed_id for r, _, _ in plans if r.feed_id is not None])
     editions = await load_editions(session)
     published_ids = await _insert(
         session,
@@ -493,3 +518,25 @@ async def latest(
         query.order_by(Article.created_at.desc(), Article.id.desc()).limit(limit)
     )
     return list(rows)
+
+
+def post_values(
+    draft: ArticleDraft,
+    *,
+    source: str,
+    feed_id: int | None,
+    options: PostOptions | None = None,
+    layout: FeedLayout | None = None,
+    edition_id: int | None = None,
+) -> dict[str, Any]:
+    """An article's columns for ``draft`` with its post rendered (``_row`` of a published
+    one): what a draft's new summary or edition rewrites."""
+    return _row(
+        draft,
+        source=source,
+        feed_id=feed_id,
+        published=True,
+        options=options,
+        layout=layout,
+        edition_id=edition_id,
+    )

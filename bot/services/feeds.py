@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.editorial import Rules, parse_phrases
 from bot.errors import (
     EditionError,
     ErrorKind,
@@ -374,15 +375,23 @@ async def configure_feed(
     template: str | None = None,
     clear_template: bool = False,
     edition: str | None = None,
+    include: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
+    approve: bool | None = None,
 ) -> Feed:
     """Set feed ``feed_id``'s own poll interval (seconds; ``default_interval``: POLL_INTERVAL
     again), whether it reads each new article's page (teaser feeds), its own post
-    ``template`` (``clear_template``: POST_TEMPLATE again) and its ``edition`` (a code: its new
-    articles go there). A template is compiled and tried first: a bad one raises
-    :class:`~bot.errors.TemplateError`, an unknown edition :class:`EditionError`, and nothing
-    is changed."""
+    ``template`` (``clear_template``: POST_TEMPLATE again), its ``edition`` (a code: its new
+    articles go there), its editorial rules (``include``, ``exclude``: comma-separated words
+    and phrases, see :mod:`bot.editorial`; ``""`` clears one) and whether each new article
+    waits for an editor's approval (``approve``). A template is compiled and rules parsed
+    first: a bad template raises :class:`~bot.errors.TemplateError`, a rule out of bounds
+    :class:`~bot.errors.RuleError`, an unknown edition :class:`EditionError`, and nothing is
+    changed."""
     if template is not None:
         PostTemplate.compile(template)
+    included = parse_phrases(include, what="include") if include is not None else None
+    excluded = parse_phrases(exclude, what="exclude") if exclude is not None else None
     feed = await get_feed(session, feed_id)
     if edition is not None:
         editions = await load_editions(session)
@@ -408,5 +417,29 @@ async def configure_feed(
         feed.template = template
     elif clear_template:
         feed.template = None
+    if included is not None:
+        feed.include_words = included or None
+    if excluded is not None:
+        feed.exclude_words = excluded or None
+    if approve is not None:
+        feed.approve = approve
+    if included is not None or excluded is not None or approve is not None:
+        log.info(
+            "feed rules set feed_id=%s include=%d exclude=%d approve=%s",
+            feed.id,
+            len(feed.include_words or ()),
+            len(feed.exclude_words or ()),
+            feed.approve,
+        )
     await session.flush()
     return feed
+
+
+async def set_approval(session: AsyncSession, feed_id: int | str, approve: bool) -> Feed:
+    """Whether each new article of feed ``feed_id`` waits for an editor's approval."""
+    return await configure_feed(session, feed_id, approve=approve)
+
+
+def feed_rules(feed: Feed) -> Rules | None:
+    """Feed ``feed``'s editorial rules as stored, or None when it has none."""
+    return Rules.stored(feed.include_words, feed.exclude_words)

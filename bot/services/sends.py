@@ -22,12 +22,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.errors import AlreadyPostedError, SendStateError
 from bot.links import link_key
@@ -121,6 +122,8 @@ async def get(session: AsyncSession, send_id: int) -> tuple[Send, Article] | Non
             select(Send, Article)
             .join(Article, Article.id == Send.article_id)
             .where(Send.id == send_id)
+            # As the database has it now, not as this session saw it before.
+            .execution_options(populate_existing=True)
         )
     ).first()
     return (row[0], row[1]) if row else None
@@ -160,6 +163,8 @@ async def _move(
         update(Send)
         .where(Send.id == send_id, Send.status.in_([s.value for s in from_]))
         .values(status=to, decided_by=by.user_id, decided_by_name=by.name, **values)
+        # Not "evaluate": a row another process moved meanwhile must not look moved here.
+        .execution_options(synchronize_session=False)
     )
     if (result.rowcount or 0) == 0:  # type: ignore[attr-defined]
         raise await _refuse(session, send_id)
@@ -340,14 +345,15 @@ async def progress_of(session: AsyncSession, send_id: int) -> Progress:
     """How the send's deliveries stand."""
     counts: dict[str, int] = {}
     blocked = 0
-    for status, error, count in await session.execute(
-        select(Delivery.status, Delivery.error.like("forbidden%"), func.count())
+    forbidden = func.sum(case((Delivery.error.like("forbidden%"), 1), else_=0))
+    for status, count, refused in await session.execute(
+        select(Delivery.status, func.count(), forbidden)
         .where(Delivery.send_id == send_id)
-        .group_by(Delivery.status, Delivery.error.like("forbidden%"))
+        .group_by(Delivery.status)
     ):
         counts[status] = counts.get(status, 0) + count
-        if status == DeliveryStatus.FAILED and error:
-            blocked += count
+        if status == DeliveryStatus.FAILED:
+            blocked += int(refused or 0)
     total = sum(counts.values())
     return Progress(
         total=total,
@@ -384,3 +390,193 @@ async def finish(session: AsyncSession, send_id: int, now: datetime) -> bool:
 async def mark_progress(session: AsyncSession, send_id: int, now: datetime) -> None:
     """The progress message was edited at ``now``."""
     await session.execute(update(Send).where(Send.id == send_id).values(progress_at=now))
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPost:
+    """A send's post to its edition's channel: the channel and its delivery's status (a
+    :class:`~bot.storage.models.DeliveryStatus` value) and error."""
+
+    chat: str
+    status: str
+    error: str | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+
+    @property
+    def failed(self) -> bool:
+        """Refused for good (a channel's "forbidden" is the bot's rights, not a reader's
+        block)."""
+        return self.status == DeliveryStatus.FAILED
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A send's deliveries counted apart: its readers' (counted as :func:`progress_of` counts)
+    and its channel post (``None``: its edition has no channel)."""
+
+    readers: Progress
+    channel: ChannelPost | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.readers.done and not (self.channel and self.channel.waiting)
+
+    @property
+    def troubled(self) -> bool:
+        """Whether the editors should hear of it: readers' deliveries failed (not blocked), or
+        the channel post did."""
+        return self.readers.failed > 0 or bool(self.channel and self.channel.failed)
+
+
+def _readers_progress(rows: Sequence[tuple[str, bool | None, int]]) -> Progress:
+    """(status, error is "forbidden…", count) rows → :class:`Progress`, as :func:`progress_of`."""
+    counts: dict[str, int] = {}
+    blocked = 0
+    for status, forbidden, count in rows:
+        counts[status] = counts.get(status, 0) + count
+        if status == DeliveryStatus.FAILED and forbidden:
+            blocked += count
+    return Progress(
+        total=sum(counts.values()),
+        sent=counts.get(DeliveryStatus.SENT, 0),
+        failed=counts.get(DeliveryStatus.FAILED, 0) - blocked,
+        blocked=blocked + counts.get(DeliveryStatus.CANCELLED, 0),
+        waiting=counts.get(DeliveryStatus.PENDING, 0) + counts.get(DeliveryStatus.SENDING, 0),
+        held=counts.get(DeliveryStatus.HELD, 0) + counts.get(DeliveryStatus.DIGESTED, 0),
+        unknown=counts.get(DeliveryStatus.UNKNOWN, 0),
+    )
+
+
+async def tally(session: AsyncSession, send_id: int) -> Tally:
+    """How the send's readers' deliveries and its channel post stand (two queries)."""
+    forbidden = Delivery.error.like("forbidden%")
+    rows = await session.execute(
+        select(Delivery.status, forbidden, func.count())
+        .where(Delivery.send_id == send_id, Delivery.kind != "channel")
+        .group_by(Delivery.status, forbidden)
+    )
+    post = (
+        await session.execute(
+            select(Delivery.chat, Delivery.status, Delivery.error)
+            .where(Delivery.send_id == send_id, Delivery.kind == "channel")
+            .order_by(Delivery.id)
+            .limit(1)
+        )
+    ).first()
+    return Tally(
+        readers=_readers_progress([(s, f, n) for s, f, n in rows]),
+        channel=ChannelPost(post[0], post[1], post[2]) if post else None,
+    )
+
+
+async def claim_progress(
+    session: AsyncSession, send_id: int, now: datetime, every: timedelta
+) -> bool:
+    """Take the turn to edit a queued send's progress message at ``now`` (one conditional
+    UPDATE of ``progress_at``): False when it was edited less than ``every`` ago, by this
+    process or another, or the send is no longer queued."""
+    result = await session.execute(
+        update(Send)
+        .where(
+            Send.id == send_id,
+            Send.status == SendStatus.QUEUED,
+            or_(Send.progress_at.is_(None), Send.progress_at <= now - every),
+        )
+        .values(progress_at=now)
+    )
+    return (result.rowcount or 0) > 0  # type: ignore[attr-defined]
+
+
+def _settled() -> ColumnElement[bool]:
+    """A queued send with no editor's message none of whose deliveries waits or is being
+    sent."""
+    waiting = (
+        select(Delivery.id)
+        .where(
+            Delivery.send_id == Send.id,
+            Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]),
+        )
+        .exists()
+    )
+    return (Send.status == SendStatus.QUEUED) & Send.message_id.is_(None) & ~waiting
+
+
+async def any_settled(session: AsyncSession) -> bool:
+    """Whether :func:`finish_settled` has a send to finish (a read: no write transaction is
+    opened for nothing)."""
+    found = await session.scalar(select(Send.id).where(_settled()).limit(1))
+    return found is not None
+
+
+async def finish_settled(session: AsyncSession, now: datetime) -> list[int]:
+    """Mark done, in one UPDATE, every queued send with no editor's message (a feed's own
+    publication, a push from the shell) none of whose deliveries is waiting or being sent; the
+    ids of those this call finished (another process's call finishes the others)."""
+    result = await session.execute(
+        update(Send)
+        .where(_settled())
+        .values(status=SendStatus.DONE, finished_at=now)
+        .returning(Send.id)
+    )
+    return sorted(result.scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class Trouble:
+    """A finished send that went wrong somewhere: its article, how many readers' deliveries
+    failed (not blocked), and its channel post's error if that failed."""
+
+    send_id: int
+    article_id: int
+    title: str
+    failed: int = 0
+    channel: str | None = None
+    channel_error: str | None = None
+
+
+async def troubles(session: AsyncSession, send_ids: Sequence[int]) -> list[Trouble]:
+    """Which of ``send_ids`` had readers' deliveries fail (not blocked) or their channel post
+    fail, by send; the others are left out (a few queries per thousand sends)."""
+    failed: dict[int, int] = {}
+    channel: dict[int, tuple[str | None, str | None]] = {}
+    not_blocked = or_(Delivery.error.is_(None), ~Delivery.error.like("forbidden%"))
+    for chunk in chunks(send_ids):
+        rows = await session.execute(
+            select(Delivery.send_id, Delivery.chat, Delivery.error)
+            .where(
+                Delivery.send_id.in_(chunk),
+                Delivery.status == DeliveryStatus.FAILED,
+                Delivery.kind == "channel",
+            )
+            .order_by(Delivery.id)
+        )
+        for send_id, chat, error in rows:
+            if send_id is not None:
+                channel.setdefault(send_id, (chat, error))
+        for send_id, count in await session.execute(
+            select(Delivery.send_id, func.count())
+            .where(
+                Delivery.send_id.in_(chunk),
+                Delivery.status == DeliveryStatus.FAILED,
+                Delivery.kind != "channel",
+                not_blocked,
+            )
+            .group_by(Delivery.send_id)
+        ):
+            if send_id is not None:
+                failed[send_id] = count
+    ids = sorted(set(failed) | set(channel))
+    found: list[Trouble] = []
+    for chunk in chunks(ids):
+        for send_id, article_id, title in await session.execute(
+            select(Send.id, Article.id, Article.title)
+            .join(Article, Article.id == Send.article_id)
+            .where(Send.id.in_(chunk))
+            .order_by(Send.id)
+        ):
+            post, why = channel.get(send_id) or (None, None)
+            found.append(Trouble(send_id, article_id, title, failed.get(send_id, 0), post, why))
+    return found

@@ -1,23 +1,33 @@
-"""Numbers for editors and marketing: readers, sign-ups per campaign, deliveries, feed health."""
+"""Numbers for editors and marketing: readers, sign-ups per campaign, deliveries, feed health,
+and the reactions on the channels' posts (:func:`record_reactions`). A period's numbers day by
+day are :mod:`bot.services.stats_series`'s."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator, translator_for
 from bot.services.feeds import list_feeds
+from bot.services.stats_series import Series
 from bot.storage.models import (
     Article,
     ArticleStatus,
     Delivery,
     DeliveryStatus,
+    Edition,
     ForgottenReaders,
+    PostReaction,
     Subscriber,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,3 +229,135 @@ def format_stats(stats: Stats, t: Translator | None = None) -> str:
         if feed.last_error:
             lines.append("      " + t.gettext("last error: {error}", error=feed.last_error))
     return "\n".join(lines)
+
+
+def format_period(series: Series, t: Translator | None = None, *, zone: str = "") -> str:
+    """The text of a period's numbers (``newsbot stats --since``): its totals, a table of its
+    days, its sign-ups per campaign and its most-reacted articles; plain text in columns."""
+    t = t or translator_for(None)
+    first = series.days[0].day.isoformat() if series.days else ""
+    last = series.days[-1].day.isoformat() if series.days else ""
+    change = series.readers - series.readers_before
+    # TRANSLATORS: the heading of newsbot stats' period: "Since 7d: 2026-11-26 – 2026-12-02".
+    heading = t.gettext(
+        "Since {period}: {start} – {end}", period=series.period, start=first, end=last
+    )
+    lines = [
+        heading + (f" ({zone})" if zone else ""),
+        "  "
+        + t.gettext(
+            "readers {count} ({change}), sign-ups {sign_ups}, deliveries {sent} sent, {failed}"
+            " failed",
+            count=series.readers,
+            change=f"{change:+d}",
+            sign_ups=series.sign_ups,
+            sent=series.sent,
+            failed=series.failed,
+        ),
+        "",
+        # TRANSLATORS: the header of the table of days; each word is one column.
+        "  " + t.gettext("day          readers  sign-ups     sent   failed"),
+    ]
+    for day in series.days:
+        lines.append(
+            f"  {day.day.isoformat()}  {day.readers:>7}  {day.sign_ups:>8}  {day.sent:>7}"
+            f"  {day.failed:>7}"
+        )
+    lines += ["", t.gettext("Sign-ups per campaign in the period:")]
+    if not series.campaigns:
+        lines.append("  " + t.gettext("(none yet)"))
+    for campaign in series.campaigns:
+        name = campaign.campaign or t.gettext("(no campaign)")
+        lines.append(f"  {name:<32} {campaign.sign_ups:>6}")
+    lines += ["", t.gettext("Most reactions (articles published in the period):")]
+    if not series.top_posts:
+        lines.append("  " + t.gettext("(none yet)"))
+    for post in series.top_posts:
+        # TRANSLATORS: one of the most-reacted articles, after its number of reactions.
+        article = t.gettext("{title} (article {id})", title=post.title, id=post.article_id)
+        lines.append(f"  {post.reactions:>6}  {article}")
+    return "\n".join(lines)
+
+
+def _channel_names(chat_id: int, username: str | None) -> set[str]:
+    """The ways a channel may be stored (``Edition.channel``, ``Delivery.chat``): its id, and
+    ``@username`` as Telegram spells it."""
+    names = {str(chat_id)}
+    if username:
+        names.add(f"@{username}")
+    return names
+
+
+async def record_reactions(
+    session: AsyncSession,
+    chat_id: int,
+    username: str | None,
+    message_id: int,
+    counts: Mapping[str, int],
+    at: datetime,
+) -> PostReaction | None:
+    """Store the reactions on channel post ``message_id`` as a ``message_reaction_count`` update
+    of ``at`` says (a later update replaces them; an older one, arriving late, does not).
+
+    The post is known by its channel delivery (``kind`` ``channel``, the chat as the edition
+    names it: ``@revoi_en`` or ``-100…``), which also names its article. Reactions on a post
+    newsbot did not make, in an edition's channel, are kept without an article; those in any
+    other chat are ignored (``None``).
+    """
+    names = _channel_names(chat_id, username)
+    lowered = {name.lower() for name in names}
+    channels = (
+        await session.scalars(select(Edition.channel).where(Edition.channel.is_not(None)))
+    ).all()
+    # Usernames are case-insensitive: "@Revoi_EN" in EDITIONS is the channel @revoi_en.
+    edition_channel = next((c for c in channels if c and c.lower() in lowered), None)
+    if edition_channel:
+        names.add(edition_channel)
+    post = (
+        await session.execute(
+            select(Delivery.chat, Delivery.article_id)
+            .where(
+                Delivery.kind == "channel",
+                Delivery.chat.in_(sorted(names)),
+                Delivery.message_id == message_id,
+            )
+            .order_by(Delivery.id)
+            .limit(1)
+        )
+    ).first()
+    chat = post[0] if post is not None else edition_channel
+    if chat is None:
+        log.info("reactions ignored chat_id=%s message_id=%s", chat_id, message_id)
+        return None
+    article_id = post[1] if post is not None else None
+    positive = {str(k): int(n) for k, n in counts.items() if int(n) > 0}
+    values = {
+        "chat": chat,
+        "message_id": message_id,
+        "article_id": article_id,
+        "total": sum(positive.values()),
+        "counts": positive,
+        "updated_at": at,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(PostReaction).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[PostReaction.chat, PostReaction.message_id],
+        set_={
+            "article_id": func.coalesce(statement.excluded.article_id, PostReaction.article_id),
+            "total": statement.excluded.total,
+            "counts": statement.excluded.counts,
+            "updated_at": statement.excluded.updated_at,
+        },
+        where=PostReaction.updated_at <= statement.excluded.updated_at,
+    )
+    await session.execute(statement)
+    log.info(
+        "reactions chat=%s message_id=%s article_id=%s total=%s",
+        chat,
+        message_id,
+        article_id,
+        values["total"],
+    )
+    return await session.get(PostReaction, (chat, message_id), populate_existing=True)

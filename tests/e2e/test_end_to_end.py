@@ -185,8 +185,16 @@ async def test_whole_flow(
         preview = await ask(tg, EDITOR, f"/preview {site.url_for('/breaking.html')}", 1)
         assert preview["text"].startswith("Breaking: dam inspection finds no damage")
         assert len(posts(await tg.messages(f"@{CHANNEL}"))) == 2  # a preview goes nowhere else
-        confirmation = await ask(tg, EDITOR, f"/push {site.url_for('/breaking.html')}", 2)
-        assert "Pushed" in confirmation["text"]
+        await tg.send(EDITOR, f"/push {site.url_for('/breaking.html')}")
+        panel = (await tg.bot_messages(EDITOR, wait_for=3, timeout=WAIT))[2]
+        assert len(posts(await tg.messages(f"@{CHANNEL}"))) == 2  # not before Publish
+        [publish] = [
+            b["callback_data"]
+            for row in panel["reply_markup"]["inline_keyboard"]
+            for b in row
+            if b["text"] == "Publish"
+        ]
+        await tg.press(EDITOR, panel["message_id"], publish)
         ben = posts(await tg.bot_messages(BEN, wait_for=6, timeout=WAIT))
         assert ben[-1]["text"].startswith("Breaking: dam inspection finds no damage")
         assert len(posts(await tg.messages(f"@{CHANNEL}", wait_for=3, timeout=WAIT))) == 3
