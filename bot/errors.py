@@ -20,6 +20,7 @@ a job, the command line) can catch what it knows how to report and let the rest 
     ├── AlreadyPostedError     an article with this link was posted before; not sent again
     ├── SendStateError         a publication was already decided (published, cancelled…)
     ├── InvalidCampaignError   a campaign name outside [A-Za-z0-9_-]{1,64}
+    ├── PrintSizeError         a QR code too small to print and scan (names the smallest size)
     └── TemplateError          a post template is refused ("line 3: unexpected '}'")
 
 Telegram's own failures stay PTB's typed errors (``telegram.error.Forbidden``, ``RetryAfter``…);
@@ -247,6 +248,24 @@ class InvalidCampaignError(NewsbotError):
             "A-Z, a-z, 0-9, '_' and '-' (Telegram's rule for /start payloads)"
         )
         self.campaign = campaign
+
+
+class PrintSizeError(NewsbotError, ValueError):
+    """The code cannot be printed at ``size_mm``; ``smallest_mm`` is the smallest whole size in
+    mm that works for the same data, dpi, label and logo (None: no size up to the largest).
+    Also a ``ValueError``: it is a bad argument to :mod:`bot.qr`'s pure functions."""
+
+    def __init__(self, size_mm: float, problem: str, smallest_mm: int | None) -> None:
+        tail = (
+            f"the smallest size that works is {smallest_mm} mm"
+            if smallest_mm is not None
+            else "no size works; shorten the label"
+        )
+        size = f"{size_mm:.3f}".rstrip("0").rstrip(".")  # 50, 37.5, 50.038
+        super().__init__(f"a {size} mm code {problem}; {tail}")
+        self.size_mm = size_mm
+        self.problem = problem
+        self.smallest_mm = smallest_mm
 
 
 class TemplateError(NewsbotError):

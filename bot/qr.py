@@ -55,7 +55,7 @@ import qrcode.constants
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError, features
 from telegram.helpers import create_deep_linked_url
 
-from bot.errors import InvalidCampaignError
+from bot.errors import InvalidCampaignError, PrintSizeError
 
 __all__ = [
     "CAMPAIGN_PATTERN",
@@ -119,22 +119,6 @@ _FONT_LATIN: Final = "NotoSans-Regular.ttf"
 _FONT_DEVANAGARI: Final = "NotoSansDevanagari-Regular.ttf"
 _DEVANAGARI: Final = ((0x0900, 0x097F), (0xA8E0, 0xA8FF), (0x1CD0, 0x1CFF))
 _JOINERS: Final = frozenset({"\u200c", "\u200d"})  # ZWNJ, ZWJ: they steer conjuncts
-
-
-class PrintSizeError(ValueError):
-    """The code cannot be printed at ``size_mm``; ``smallest_mm`` is the smallest whole size in
-    mm that works for the same data, dpi, label and logo (None: no size up to the largest)."""
-
-    def __init__(self, size_mm: float, problem: str, smallest_mm: int | None) -> None:
-        tail = (
-            f"the smallest size that works is {smallest_mm} mm"
-            if smallest_mm is not None
-            else "no size works; shorten the label"
-        )
-        super().__init__(f"a {_number(size_mm)} mm code {problem}; {tail}")
-        self.size_mm = size_mm
-        self.problem = problem
-        self.smallest_mm = smallest_mm
 
 
 @dataclass(frozen=True, slots=True, eq=False)

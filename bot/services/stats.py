@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator, translator_for
+from bot.services.campaigns import campaign_joins
 from bot.services.feeds import list_feeds
 from bot.services.stats_series import Series
 from bot.storage.models import (
@@ -43,6 +44,8 @@ class CampaignCount:
     started: int
     signed_up: int
     subscribed: int
+    #: joined an edition's channel through the campaign's invite link (``newsbot qr --invite``).
+    joined: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,9 @@ async def collect(session: AsyncSession) -> Stats:
         numbers = counts.setdefault(campaign or None, [0, 0, 0])
         numbers[0] += int(started)
         numbers[1] += int(signed_up)
+    joined = await campaign_joins(session)
+    for campaign in joined:
+        counts.setdefault(campaign, [0, 0, 0])
     published = await session.scalar(
         select(func.count()).select_from(Article).where(Article.status == ArticleStatus.PUBLISHED)
     )
@@ -116,7 +122,12 @@ async def collect(session: AsyncSession) -> Stats:
         subscribed=int(subscribed),
         inactive=int(inactive),
         campaigns=sorted(
-            (CampaignCount(campaign, *numbers) for campaign, numbers in counts.items()),
+            (
+                CampaignCount(
+                    campaign, numbers[0], numbers[1], numbers[2], joined.get(campaign or "", 0)
+                )
+                for campaign, numbers in counts.items()
+            ),
             key=lambda c: (-c.started, c.campaign is not None, c.campaign or ""),
         ),
         articles_published=int(published or 0),
@@ -198,6 +209,9 @@ def format_stats(stats: Stats, t: Translator | None = None) -> str:
             signed_up=signed_up,
             subscribed=still,
         )
+        if row.joined:
+            # TRANSLATORS: after a campaign's row: people who joined a channel by its invite.
+            counts += " " + t.gettext("{joined} joined the channel", joined=f"{row.joined:>6}")
         lines.append(f"  {name:<32} {counts}")
     lines += ["", t.gettext("Feeds:")]
     if not stats.feeds:
@@ -256,7 +270,7 @@ def format_period(series: Series, t: Translator | None = None, *, zone: str = ""
         ),
         "",
         # TRANSLATORS: the header of the table of days; each word is one column.
-        "  " + t.gettext("day          readers  sign-ups     sent   failed"),
+        "  " + t.gettext("day         readers  sign-ups     sent   failed"),
     ]
     for day in series.days:
         lines.append(

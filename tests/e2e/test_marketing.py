@@ -5,6 +5,7 @@ createChatInviteLink and stored; joins through it are counted per campaign."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -149,3 +150,26 @@ class TestJoins:
         """Without any invite link there is nothing to count."""
         async with db.session() as session:
             assert await campaign_joins(session) == {}
+
+    async def test_a_join_through_telegram_is_counted(
+        self, newsbot: Newsbot, db: Database, tg: SandboxClient
+    ) -> None:
+        """Telegram's chat_member update for someone joining the channel through the
+        campaign's link is counted for the campaign, and shows in the stats."""
+        from bot.services.stats import collect, format_stats
+
+        metro = await invite_link_for(db, newsbot.application.bot, "poster-metro", CHANNEL)
+        await tg.join_channel(JOINER, CHANNEL, invite_link=metro.url)
+        await tg.join_channel(OTHER, CHANNEL)  # not through a link: not a campaign's
+        for _ in range(300):
+            async with db.session() as session:
+                joins = (await session.scalars(select(ChannelJoin.user_id))).all()
+            if joins:
+                break
+            await asyncio.sleep(0.05)
+        assert joins == [JOINER]
+        async with db.session() as session:
+            stats = await collect(session)
+        [row] = [c for c in stats.campaigns if c.campaign == "poster-metro"]
+        assert row.joined == 1
+        assert "1 joined the channel" in format_stats(stats, EN)
