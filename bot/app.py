@@ -163,6 +163,7 @@ class Newsbot:
         await self.check_channels()
         await self.refresh_admins()
         await self.set_editor_commands()
+        await self.review_unreviewed()  # approvals a stop left unseen
         jobs = app.job_queue
         assert jobs is not None, "python-telegram-bot[job-queue] is a dependency"
         job_kwargs = {"max_instances": 1, "coalesce": True}
@@ -257,13 +258,20 @@ class Newsbot:
                         now=now,
                         quiet=self.settings.quiet,
                         zone=self.settings.zone,
+                        due_by=now,
                     )
-            except (SendStateError, AlreadyPostedError) as exc:
-                # Published or cancelled meanwhile (another process, an editor): say so there.
+            except SendStateError as exc:
+                # Moved, cancelled or published meanwhile (an editor, another process): whoever
+                # did it has said so in the send's message.
                 log.info("scheduled send not published send_id=%s error=%r", send_id, str(exc))
-                if isinstance(exc, AlreadyPostedError):
+                continue
+            except AlreadyPostedError as exc:  # the article went out another way meanwhile
+                log.info("scheduled send not published send_id=%s error=%r", send_id, str(exc))
+                try:
                     async with self.db.writing() as session:
                         await sends.cancel(session, send_id, by=sends.Decider(None))
+                except SendStateError:
+                    continue
                 await self.show_decision(send_id, exc)
                 continue
             published += 1
@@ -344,6 +352,12 @@ class Newsbot:
                     )
                 sent += 1
         return sent
+
+    async def review_unreviewed(self) -> int:
+        """Show the editors the articles awaiting approval that none of them was shown."""
+        async with self.db.session() as session:
+            waiting = await sends.unreviewed(session)
+        return await self.review_awaiting(waiting)
 
     async def close_reviews(self, send_id: int, *, keep_chat: int | None = None) -> None:
         """Edit every editor's approval message of the send to say who decided what (the one

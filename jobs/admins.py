@@ -1,7 +1,8 @@
 """The administrators job: every ten minutes, ask Telegram who administers each edition's
 channel (:meth:`bot.app.Newsbot.refresh_admins`), so a channel administrator is an editor in
 every process within :data:`bot.services.roles.ADMINS_MAX_AGE`; ``chat_member`` updates change
-it sooner."""
+it sooner. An article awaiting approval that no editor was shown (the process stopped after the
+poll, or no editor could be reached) is shown then."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from bot.services.roles import ADMINS_MAX_AGE
 
 
 async def admins_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Refresh the channels' administrators, and the editors' command menus."""
+    """Refresh the channels' administrators and the editors' command menus; show the editors
+    any article awaiting approval that none of them was shown."""
     newsbot = runtime(context)
     await newsbot.refresh_admins()
     await newsbot.set_editor_commands()
+    await newsbot.review_unreviewed()
 
 
 def schedule_admins(jobs: JobQueue[Any]) -> None:

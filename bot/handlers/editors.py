@@ -8,7 +8,7 @@ stores nothing. Every command and every press checks the editor's role
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import cast
 
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 #: The callbacks of a send's control message, dispatched by :func:`review_button`.
 REVIEW_PATTERN = "^(" + "|".join(c.prefix for c in (*review.ONE_VALUE, *review.TWO_VALUES)) + "):"
+#: The latest a Schedule button may name (the keyboard offers today and tomorrow).
+SCHEDULE_HORIZON = timedelta(days=7)
 #: How long an Edit summary prompt waits for the editor's text (seconds).
 PROMPT_MAX_AGE = 3600
 
@@ -294,9 +296,11 @@ async def _act(
         await _show(query, t, send_id, context, times=True)
         return None
     if prefix == review.SCHEDULE_AT.prefix and value is not None:
+        if not now.timestamp() < value <= (now + SCHEDULE_HORIZON).timestamp():
+            if value <= now.timestamp():
+                return t.gettext("That time has passed; choose another.")
+            return _stale(t)  # no keyboard of ours offers it: made elsewhere
         at = datetime.fromtimestamp(value, UTC)
-        if at <= now:
-            return t.gettext("That time has passed; choose another.")
         async with newsbot.db.writing() as session:
             await sends.schedule(session, send_id, at, by=by)
         await _show(query, t, send_id, context)

@@ -202,7 +202,8 @@ async def rewrite_draft(
     edition: EditionInfo,
     options: PostOptions | None = None,
 ) -> None:
-    """Render ``draft`` as the post of the unpublished ``article``, in ``edition``."""
+    """Render ``draft`` as the post of the unpublished ``article``, in ``edition``; an article
+    that went out meanwhile is left as it is (:class:`AlreadyPostedError`)."""
     layout = None
     if article.feed_id is not None:
         layout = (await feed_layouts(session, [article.feed_id])).get(article.feed_id)
@@ -219,7 +220,15 @@ async def rewrite_draft(
         values.pop(column, None)
     values["status"] = ArticleStatus.DRAFT
     values["image_file_id"] = None
-    await session.execute(update(Article).where(Article.id == article.id).values(**values))
+    result = await session.execute(
+        update(Article)
+        .where(Article.id == article.id, Article.status != ArticleStatus.PUBLISHED)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if (result.rowcount or 0) == 0:  # type: ignore[attr-defined]
+        # Published meanwhile (another send of the same page): its post is what went out.
+        raise await sends.already_posted(session, article.link or article.key, article.id)
     await session.refresh(article)
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import ChannelAdmin
@@ -50,29 +51,45 @@ async def editor_ids(session: AsyncSession, configured: Iterable[int]) -> list[i
 async def replace_admins(
     session: AsyncSession, channel: str, admins: Sequence[Admin], now: datetime
 ) -> None:
-    """Make ``admins`` the administrators of ``channel`` (as its edition names it)."""
-    await session.execute(delete(ChannelAdmin).where(ChannelAdmin.channel == channel))
-    session.add_all(
-        ChannelAdmin(channel=channel, user_id=a.user_id, name=a.name, refreshed_at=now)
-        for a in {a.user_id: a for a in admins}.values()
+    """Make ``admins`` the administrators of ``channel`` (as its edition names it). Written as
+    upserts, then the others deleted: two processes refreshing at once both succeed."""
+    unique = list({a.user_id: a for a in admins}.values())
+    for admin in unique:
+        await _upsert(session, channel, admin, now)
+    await session.execute(
+        delete(ChannelAdmin).where(
+            ChannelAdmin.channel == channel,
+            ChannelAdmin.user_id.not_in([a.user_id for a in unique]),
+        )
     )
-    await session.flush()
+
+
+async def _upsert(session: AsyncSession, channel: str, admin: Admin, now: datetime) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ChannelAdmin).values(
+        channel=channel, user_id=admin.user_id, name=admin.name, refreshed_at=now
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ChannelAdmin.channel, ChannelAdmin.user_id],
+            set_={"name": statement.excluded.name, "refreshed_at": statement.excluded.refreshed_at},
+        )
+    )
 
 
 async def set_admin(
     session: AsyncSession, channel: str, admin: Admin, *, is_admin: bool, now: datetime
 ) -> None:
     """Record that ``admin`` became (or stopped being) an administrator of ``channel``."""
+    if is_admin:
+        await _upsert(session, channel, admin, now)
+        return
     await session.execute(
         delete(ChannelAdmin).where(
             ChannelAdmin.channel == channel, ChannelAdmin.user_id == admin.user_id
         )
     )
-    if is_admin:
-        session.add(
-            ChannelAdmin(channel=channel, user_id=admin.user_id, name=admin.name, refreshed_at=now)
-        )
-    await session.flush()
 
 
 async def forget_channels_except(session: AsyncSession, channels: Iterable[str]) -> None:

@@ -41,6 +41,7 @@ from bot.storage.models import (
     ArticleStatus,
     Delivery,
     DeliveryStatus,
+    ReviewMessage,
     Send,
     SendStatus,
     utcnow,
@@ -155,13 +156,19 @@ async def _move(
     from_: Sequence[SendStatus],
     to: SendStatus,
     by: Decider,
+    *,
+    due_by: datetime | None = None,
     **values: object,
 ) -> None:
-    """Move the send from one of ``from_`` to ``to`` (one conditional UPDATE), or raise
-    :class:`SendStateError` saying where it is."""
+    """Move the send from one of ``from_`` to ``to`` (one conditional UPDATE; with ``due_by``
+    only a send scheduled for then or before), or raise :class:`SendStateError` saying where
+    it is."""
+    condition: ColumnElement[bool] = Send.status.in_([s.value for s in from_])
+    if due_by is not None:
+        condition = (Send.status == SendStatus.SCHEDULED) & (Send.not_before <= due_by)
     result = await session.execute(
         update(Send)
-        .where(Send.id == send_id, Send.status.in_([s.value for s in from_]))
+        .where(Send.id == send_id, condition)
         .values(status=to, decided_by=by.user_id, decided_by_name=by.name, **values)
         # Not "evaluate": a row another process moved meanwhile must not look moved here.
         .execution_options(synchronize_session=False)
@@ -213,10 +220,12 @@ async def publish(
     now: datetime | None = None,
     quiet: QuietHours | None = None,
     zone: ZoneInfo | None = None,
+    due_by: datetime | None = None,
 ) -> int:
-    """Publish the send now: its article is published and its deliveries queued (the
-    channel's without a sound in ``quiet`` hours of ``zone``, unless it is Breaking). How many
-    deliveries were queued.
+    """Publish the send now (with ``due_by``, the schedule job's: only if it is still
+    scheduled for then or before, not moved meanwhile): its article is published and its
+    deliveries queued (the channel's without a sound in ``quiet`` hours of ``zone``, unless
+    it is Breaking). How many deliveries were queued.
 
     Raises :class:`SendStateError` when the send was decided already (published, scheduled
     by someone else, cancelled, skipped), :class:`AlreadyPostedError` when its article's link
@@ -235,22 +244,35 @@ async def publish(
     if clash is not None:
         raise clash
     silent = bool(quiet and zone and quiet.contains(now, zone) and not send.breaking)
-    await _move(session, send_id, OPEN, SendStatus.QUEUED, by, queued_at=now, silent=silent)
+    await _move(
+        session,
+        send_id,
+        OPEN,
+        SendStatus.QUEUED,
+        by,
+        due_by=due_by,
+        queued_at=now,
+        silent=silent,
+    )
     try:
         async with session.begin_nested():  # the link is taken by whoever comes first
-            await session.execute(
+            taken = await session.execute(
                 update(Article)
-                .where(Article.id == article.id)
+                # Not already out by another send of the same article.
+                .where(Article.id == article.id, Article.status != ArticleStatus.PUBLISHED)
                 .values(
                     status=ArticleStatus.PUBLISHED,
                     published_link=link_key(article.link),
                     published_at=article.published_at or now,
                 )
+                .execution_options(synchronize_session=False)
             )
     except IntegrityError:
         raise (await _already_out(session, article)) or AlreadyPostedError(
             article.link or article.key, article.id
         ) from None
+    if (taken.rowcount or 0) == 0:  # type: ignore[attr-defined]
+        raise await already_posted(session, article.link or article.key, article.id)
     queued = await enqueue_many(session, [article.id], send_ids={article.id: send_id})
     log.info(
         "article published send_id=%s article_id=%s by=%s deliveries=%d silent=%s",
@@ -339,6 +361,17 @@ async def hold_for_approval(session: AsyncSession, article_ids: Sequence[int]) -
         send = await open_draft(session, article_id, requested_by=None, status=SendStatus.AWAITING)
         ids.append(send.id)
     return ids
+
+
+async def unreviewed(session: AsyncSession) -> list[int]:
+    """Sends awaiting approval that no editor was shown (the process stopped before, or no
+    editor could be reached): shown again by the administrators' job."""
+    shown = select(ReviewMessage.send_id).where(ReviewMessage.send_id == Send.id).exists()
+    return list(
+        await session.scalars(
+            select(Send.id).where(Send.status == SendStatus.AWAITING, ~shown).order_by(Send.id)
+        )
+    )
 
 
 async def progress_of(session: AsyncSession, send_id: int) -> Progress:

@@ -187,3 +187,87 @@ async def test_a_feeds_publication_gets_a_send_of_its_own(db: Database) -> None:
     by_article = {s.article_id: s.id for s in feed_sends}
     assert all(send_id == by_article[article_id] for article_id, send_id in rows)
     assert len(rows) == 4
+
+
+async def test_two_sends_of_one_article_publish_it_once(db: Database) -> None:
+    """The same page pushed twice has two open previews; once one is published, the other can
+    neither rewrite the post that went out nor publish it again (nor to another edition)."""
+    from bot.services.push import draft_of, rewrite_draft
+
+    editions = await use_editions(db, ("en", "@revoi_en"), ("hi", "@revoi_hi"))
+    first = await drafted(db)
+    async with db.writing() as session:
+        article = await store_draft(
+            session, page(1), ["https://p.example/1"], edition=editions.default
+        )
+        second = (await sends.open_draft(session, article.id, requested_by=OM.user_id)).id
+    async with db.writing() as session:
+        await sends.publish(session, first, by=ASHA)
+    async with db.session() as session:
+        found = await sends.get(session, second)
+    assert found is not None
+    rewritten = draft_of(found[1], summary="New.")
+    async with db.writing() as session:
+        with pytest.raises(AlreadyPostedError):
+            await rewrite_draft(session, found[1], rewritten, edition=editions.by_code["hi"])
+    with pytest.raises(AlreadyPostedError):
+        async with db.writing() as session:
+            await sends.publish(session, second, by=OM)
+    async with db.session() as session:
+        stored = await session.get(Article, article.id)
+        chats = sorted(await session.scalars(select(Delivery.chat)))
+    assert stored is not None
+    assert (stored.status, stored.edition_id) == (ArticleStatus.PUBLISHED, editions.default.id)
+    assert chats == ["@revoi_en"]
+
+
+async def test_the_schedule_job_does_not_publish_a_send_moved_later(db: Database) -> None:
+    send_id = await drafted(db)
+    ten, later = datetime(2026, 12, 2, 4, 30, tzinfo=UTC), datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+    async with db.writing() as session:
+        await sends.schedule(session, send_id, ten, by=ASHA)
+    async with db.session() as session:
+        assert await sends.due(session, ten) == [send_id]  # the job sees it due…
+    async with db.writing() as session:
+        await sends.schedule(session, send_id, later, by=OM)  # …an editor moves it meanwhile
+    with pytest.raises(SendStateError):
+        async with db.writing() as session:
+            await sends.publish(session, send_id, by=sends.Decider(None), now=ten, due_by=ten)
+    async with db.writing() as session:
+        assert await sends.publish(session, send_id, by=sends.Decider(None), due_by=later) == 1
+
+
+async def test_an_approval_nobody_was_shown_is_found_again(db: Database) -> None:
+    from bot.storage.models import ReviewMessage
+
+    editions = await use_editions(db, ("en", "@revoi_en"))
+    async with db.writing() as session:
+        stored = await store_drafts(
+            session, [page(8), page(9)], source="push", feed_id=None, publish=True,
+            edition_id=editions.default.id,
+        )  # fmt: skip
+        shown, unseen = await sends.hold_for_approval(session, [a.id for a in stored.published])
+        session.add(ReviewMessage(send_id=shown, chat=1, message_id=5))
+    async with db.session() as session:
+        assert await sends.unreviewed(session) == [unseen]
+
+
+async def test_two_processes_refresh_the_administrators_at_once(db: Database) -> None:
+    from bot.services import roles
+    from bot.storage.models import ChannelAdmin
+
+    now = datetime(2026, 12, 2, tzinfo=UTC)
+    admins = [roles.Admin(11, "Kiran"), roles.Admin(12, "Lata")]
+
+    async def refresh() -> None:
+        async with db.writing() as session:
+            await roles.replace_admins(session, "@revoi_en", admins, now)
+
+    await asyncio.gather(refresh(), refresh())
+    async with db.writing() as session:
+        await roles.replace_admins(session, "@revoi_en", admins[1:], now)
+    async with db.session() as session:
+        assert sorted(await session.scalars(select(ChannelAdmin.user_id))) == [12]
+        assert await roles.is_editor(session, 12, [])
+        assert not await roles.is_editor(session, 11, [])
+        assert await roles.is_editor(session, 11, [11])
