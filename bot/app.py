@@ -203,20 +203,28 @@ class Newsbot:
 
     async def set_editor_commands(self) -> int:
         """Give each editor (EDITOR_IDS, the channels' administrators) a menu with the
-        editors' commands too, in their language; how many got it (an editor who never
-        started the bot has no chat to give it in)."""
+        editors' commands too: in each language newsbot speaks (Telegram shows the one of the
+        editor's app), else in the language they chose; how many editors got it (an editor
+        who never started the bot has no chat to give it in)."""
         bot = self.application.bot
         async with self.db.session() as session:
             editors = await roles.editor_ids(session, self.settings.editor_ids)
-        given = 0
-        for editor in editors:
-            t = await self._editor_translator(editor)
-            commands = [
+
+        def menu(t: Translator) -> list[BotCommand]:
+            return [
                 BotCommand(name, text)
                 for name, text in (*texts.commands(t), *texts.editor_commands(t))
             ]
+
+        given = 0
+        for editor in editors:
+            scope = BotCommandScopeChat(editor)
             try:
-                await bot.set_my_commands(commands, scope=BotCommandScopeChat(editor))
+                await bot.set_my_commands(menu(await self._editor_translator(editor)), scope=scope)
+                for language in LANGUAGES:
+                    await bot.set_my_commands(
+                        menu(translator_for(language)), scope=scope, language_code=language
+                    )
             except TelegramError as exc:
                 log.info("editor menu not set chat_id=%s error=%r", editor, str(exc))
                 continue
@@ -304,7 +312,10 @@ class Newsbot:
         elif send.status in (SendStatus.QUEUED, SendStatus.DONE):
             async with self.db.session() as session:
                 progress = await sends.progress_of(session, send_id)
-            text = review.delivering_text(t, article, progress.total)
+            edition = self.editions.by_id.get(send.edition_id or 0)
+            channel = edition.channel if edition else None
+            readers = progress.total - (1 if channel else 0)
+            text = review.delivering_text(t, article, readers, channel)
         else:
             text = review.decided_text(t, send, article, now, self.settings.zone)
         try:

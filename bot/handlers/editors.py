@@ -58,7 +58,7 @@ def _summary_prompt(t: Translator) -> str:
 
 def _summary_too_long(t: Translator) -> str:
     return t.gettext(
-        "That summary is too long: please keep it under {limit} characters.",
+        "That summary is too long: please keep it to {limit} characters at most.",
         limit=review.SUMMARY_LIMIT,
     )
 
@@ -137,6 +137,11 @@ async def push(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(context, message, text)
         return
     await show_send(context, message.chat_id, drafted.send_id, t, with_preview=True)
+
+
+def _short(title: str, limit: int = 40) -> str:
+    """A title cut for a button, with an ellipsis when cut."""
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
 def _decider(update: Update) -> sends.Decider:
@@ -258,7 +263,10 @@ async def _act(
         async with newsbot.db.session() as session:
             found = await sends.get(session, send_id)
         assert found is not None
-        await _edit(query, review.delivering_text(t, found[1], queued), None)
+        channel = newsbot.editions.by_id.get(found[0].edition_id or 0)
+        where = channel.channel if channel else None
+        readers = queued - (1 if where else 0)
+        await _edit(query, review.delivering_text(t, found[1], readers, where), None)
         await newsbot.close_reviews(
             send_id, keep_chat=query.message.chat.id if query.message else None
         )
@@ -279,6 +287,11 @@ async def _act(
         text, markup = await _scheduled_listing(context, t)
         await _edit(query, text, markup)
         await newsbot.show_decision(send_id)  # the send's own message says it is cancelled
+        return None
+    if prefix == review.DESCHEDULE.prefix:
+        async with newsbot.db.writing() as session:
+            await sends.unschedule(session, send_id, by=by)
+        await _show(query, t, send_id, context)
         return None
     if prefix == review.BREAKING.prefix:
         async with newsbot.db.writing() as session:
@@ -351,6 +364,7 @@ async def _show(
     text = review.control_text(t, send, article, edition, now=now, zone=zone)
     markup: InlineKeyboardMarkup | None = None
     if editions:
+        text += "\n\n" + t.gettext("Choose the edition this article goes to:")
         markup = review.editions_keyboard(t, send_id, newsbot.editions, send.edition_id)
     elif times:
         markup = review.schedule_keyboard(t, send_id, now, zone)
@@ -501,7 +515,7 @@ async def _scheduled_listing(
         buttons.append(
             [
                 InlineKeyboardButton(
-                    t.gettext("Cancel: {title}", title=article.title[:40]),
+                    t.gettext("Cancel: {title}", title=_short(article.title)),
                     callback_data=review.UNSCHEDULE.encode(send.id),
                 )
             ]

@@ -32,10 +32,13 @@ SCHEDULE_AT = Callback("schat", int, int)  # send id, the time (Unix seconds)
 BREAKING = Callback("brk", int)
 CANCEL = Callback("can", int)
 UNSCHEDULE = Callback("uns", int)  # Cancel from the /scheduled list
+DESCHEDULE = Callback("desch", int)  # Cancel schedule: back to the preview
 SKIP = Callback("skip", int)
 BACK = Callback("back", int)
 #: the buttons whose only value is the send's id.
-ONE_VALUE = (PUBLISH, EDIT_SUMMARY, EDITIONS, SCHEDULE, BREAKING, CANCEL, UNSCHEDULE, SKIP, BACK)
+ONE_VALUE = (
+    PUBLISH, EDIT_SUMMARY, EDITIONS, SCHEDULE, BREAKING, CANCEL, UNSCHEDULE, DESCHEDULE, SKIP, BACK
+)  # fmt: skip
 #: the buttons with the send's id and one more value.
 TWO_VALUES = (SET_EDITION, SCHEDULE_AT)
 
@@ -115,7 +118,7 @@ def draft_keyboard(t: Translator, send: Send, editions: Editions) -> InlineKeybo
                     t.gettext("Change time"), callback_data=SCHEDULE.encode(send_id)
                 ),
                 InlineKeyboardButton(
-                    t.gettext("Cancel schedule"), callback_data=CANCEL.encode(send_id)
+                    t.gettext("Cancel schedule"), callback_data=DESCHEDULE.encode(send_id)
                 ),
             ],
         ]
@@ -150,7 +153,8 @@ def draft_keyboard(t: Translator, send: Send, editions: Editions) -> InlineKeybo
             InlineKeyboardButton(t.gettext("Schedule"), callback_data=SCHEDULE.encode(send_id)),
             InlineKeyboardButton(breaking, callback_data=BREAKING.encode(send_id)),
         ],
-        [InlineKeyboardButton(t.gettext("Cancel"), callback_data=CANCEL.encode(send_id))],
+        # TRANSLATORS: throws the pushed article away: nothing is sent.
+        [InlineKeyboardButton(t.gettext("Discard"), callback_data=CANCEL.encode(send_id))],
     ]
     return InlineKeyboardMarkup(rows)
 
@@ -247,14 +251,23 @@ def decided_text(t: Translator, send: Send, article: Article, now: datetime, zon
     return t.gettext("<b>Published</b> by {by}: {title}", by=by, title=title)
 
 
-def delivering_text(t: Translator, article: Article, deliveries: int) -> str:
+def delivering_text(t: Translator, article: Article, readers: int, channel: str | None) -> str:
     """The control message right after Publish, until the progress report takes over."""
+    if channel:
+        return t.ngettext(
+            "<b>Publishing</b> {title} to {channel} and {count} reader…",
+            "<b>Publishing</b> {title} to {channel} and {count} readers…",
+            readers,
+            title=escape(article.title),
+            channel=escape(channel),
+            count=readers,
+        )
     return t.ngettext(
-        "<b>Publishing</b> {title}: {count} delivery queued…",
-        "<b>Publishing</b> {title}: {count} deliveries queued…",
-        deliveries,
+        "<b>Publishing</b> {title} to {count} reader…",
+        "<b>Publishing</b> {title} to {count} readers…",
+        readers,
         title=escape(article.title),
-        count=deliveries,
+        count=readers,
     )
 
 

@@ -13,6 +13,7 @@ from bot.errors import (
     AlreadyPostedError,
     BlockedAddressError,
     ConfigError,
+    EditionError,
     ErrorKind,
     FeedError,
     FeedExistsError,
@@ -197,10 +198,14 @@ def help_text(t: Translator, *, editor: bool = False, publisher: str | None = No
     if editor:
         text += "\n\n" + t.gettext(
             "<b>For editors</b>\n"
+            "/push URL - the post the article at URL makes, with Publish, Schedule and the rest"
+            " (/push URL hi: for the hi edition; /push URL at 18:00: scheduled)\n"
+            "/scheduled - what is scheduled, with Cancel buttons\n"
             "/preview URL - see the post the article at URL would make (sent to you only)\n"
-            "/push URL - send the article at URL to its edition's channel and readers now"
-            " (/push URL hi: to the hi edition)\n"
-            "/stats - readers, sign-ups per campaign, deliveries and the feeds' health"
+            "/feeds - the feeds, their health, Pause, Resume, Remove and Approval\n"
+            "/addfeed URL - add a feed (a site's page will do); /removefeed ID - remove one\n"
+            "/stats - readers, sign-ups per campaign and deliveries, with a chart\n"
+            "/qr CAMPAIGN - a poster's QR code for a campaign"
         )
     return text
 
@@ -403,6 +408,12 @@ def problem(t: Translator, exc: NewsbotError) -> str:
         )
     if isinstance(exc, ResponseTooLargeError):
         return t.gettext("The page at {url} is too large for newsbot to read.", url=escape(exc.url))
+    if isinstance(exc, EditionError):
+        return t.gettext(
+            "There is no edition “{code}”; the editions are {editions}.",
+            code=escape(exc.code[:32]),
+            editions=escape(", ".join(exc.known)),
+        )
     if isinstance(exc, PageParseError):
         return t.gettext("The page was fetched, but it holds no article with a title.")
     if isinstance(exc, FetchError | ParseError):

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.article import ArticleDraft
-from bot.errors import EditionError, FetchError, PageParseError
+from bot.errors import EditionError, ErrorKind, FetchError, PageParseError
 from bot.feeds.fetch import PAGE_ACCEPT, Fetcher
 from bot.feeds.workers import ParserPool
 from bot.formatting.post import PostOptions, article_language
@@ -49,7 +49,7 @@ async def read_page(
     """
     url = url.strip()
     if not url.lower().startswith(("http://", "https://")):
-        raise FetchError(url, "only http and https URLs can be pushed")
+        raise FetchError(url, "only http and https URLs can be pushed", kind=ErrorKind.INVALID_URL)
     fetched = await fetcher.fetch(url, accept=PAGE_ACCEPT)
     parser = parser or ParserPool(workers=0)
     draft = await parser.call(

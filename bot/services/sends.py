@@ -298,6 +298,12 @@ async def schedule(session: AsyncSession, send_id: int, at: datetime, *, by: Dec
     log.info("send scheduled send_id=%s at=%s by=%s", send_id, at.isoformat(), by.user_id)
 
 
+async def unschedule(session: AsyncSession, send_id: int, *, by: Decider) -> None:
+    """Take a scheduled send off the schedule: a draft again, to publish, reschedule or cancel."""
+    await _move(session, send_id, (SendStatus.SCHEDULED,), SendStatus.DRAFT, by, not_before=None)
+    log.info("send unscheduled send_id=%s by=%s", send_id, by.user_id)
+
+
 async def cancel(session: AsyncSession, send_id: int, *, by: Decider) -> None:
     """Cancel a draft or a scheduled send; its article stays unpublished."""
     await _move(

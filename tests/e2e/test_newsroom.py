@@ -139,7 +139,7 @@ async def test_preview_publish_and_refusals(
             "Change edition",
             "Schedule",
             "Mark as breaking",
-            "Cancel",
+            "Discard",
         ]
         assert posts(await tg.messages(f"@{CHANNEL}")) == []  # nothing goes out before Publish
 
@@ -156,6 +156,12 @@ async def test_preview_publish_and_refusals(
         again = await control(tg, EDITOR, 3)
         assert "went out today at" in again["text"]
         assert f"@{CHANNEL}" in again["text"]
+
+        # Mistakes get their own sentence, not a generic error.
+        unknown = await ask(tg, EDITOR, f"/push {site.url_for('/budget.html')} xx", 4)
+        assert "There is no edition “xx”; the editions are en, hi." in unknown["text"]
+        bad = await ask(tg, EDITOR, "/push not-a-url", 5)
+        assert "give a full link that starts with http:// or https://" in bad["text"]
 
         # A reader's /push and a forged Publish button change nothing.
         refusal = await ask(tg, READER, f"/push {site.url_for('/budget.html')}", 4)
@@ -214,7 +220,7 @@ async def test_edit_summary_change_edition_breaking_and_cancel(
         site.put("/third.html", PAGE.replace("/dam", "/third").replace("Dam", "Third"))
         await tg.send(EDITOR, f"/push {site.url_for('/third.html')}", first_name="Asha")
         third = await control(tg, EDITOR, 9)
-        await press(tg, EDITOR, third, "Cancel")
+        await press(tg, EDITOR, third, "Discard")
         await wait_edited(tg, EDITOR, third["message_id"], "Cancelled")
     assert len(posts(await tg.messages(f"@{CHANNEL}"))) == 1
     async with db.session() as session:
@@ -251,6 +257,15 @@ async def test_schedule_survives_a_restart(
         assert "Dam inspection finds no damage" in left["text"]
         await wait_edited(tg, EDITOR, budget_panel["message_id"], "Cancelled")
         assert await newsbot.publish_due() == 0
+
+        # Cancel schedule on a scheduled push: back to the preview's buttons, nothing sent.
+        site.put("/third.html", PAGE.replace("/dam", "/third").replace("Dam", "Third"))
+        await tg.send(EDITOR, f"/push {site.url_for('/third.html')} at 20:00")
+        third = await control(tg, EDITOR, 7)
+        assert list(buttons(third)) == ["Publish now", "Change time", "Cancel schedule"]
+        await press(tg, EDITOR, third, "Cancel schedule")
+        back = await wait_edited(tg, EDITOR, third["message_id"], "Preview")
+        assert "Publish" in buttons(back)
     async with db.session() as session:
         [send] = (
             await session.scalars(select(Send).where(Send.status == SendStatus.SCHEDULED))
