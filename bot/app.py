@@ -350,7 +350,13 @@ class Newsbot:
                         bot,
                         editor,
                         review.control_text(
-                            t, send, article, edition, now=self.clock(), zone=self.settings.zone
+                            t,
+                            send,
+                            article,
+                            edition,
+                            now=self.clock(),
+                            zone=self.settings.zone,
+                            quiet=self.settings.quiet,
                         ),
                         review.draft_keyboard(t, send, self.editions),
                     )

@@ -171,7 +171,15 @@ async def show_send(
     control = await review.send_control(
         context.bot,
         chat_id,
-        review.control_text(t, send, article, edition, now=now, zone=newsbot.settings.zone),
+        review.control_text(
+            t,
+            send,
+            article,
+            edition,
+            now=now,
+            zone=newsbot.settings.zone,
+            quiet=newsbot.settings.quiet,
+        ),
         review.draft_keyboard(t, send, newsbot.editions),
     )
     async with newsbot.db.writing() as session:
@@ -361,7 +369,9 @@ async def _show(
     if (editions or times) and send.status == SendStatus.AWAITING:
         raise SendStateError(send_id, send.status)
     edition = newsbot.editions.by_id.get(send.edition_id or 0)
-    text = review.control_text(t, send, article, edition, now=now, zone=zone)
+    text = review.control_text(
+        t, send, article, edition, now=now, zone=zone, quiet=newsbot.settings.quiet
+    )
     markup: InlineKeyboardMarkup | None = None
     if editions:
         text += "\n\n" + t.gettext("Choose the edition this article goes to:")

@@ -19,6 +19,7 @@ from bot.errors import AlreadyPostedError, SendStateError
 from bot.handlers.callback_data import Callback
 from bot.i18n import Translator
 from bot.posting import Pictures, send_post
+from bot.quiet_hours import QuietHours
 from bot.schedule_times import choices, local_label
 from bot.services.editions import EditionInfo, Editions
 from bot.storage.models import Article, Send, SendStatus
@@ -76,8 +77,10 @@ def control_text(
     *,
     now: datetime,
     zone: ZoneInfo,
+    quiet: QuietHours | None = None,
 ) -> str:
-    """The control message of a send an editor is deciding on (or has decided)."""
+    """The control message of a send an editor is deciding on (or has decided); a line says
+    when its channel post would go out without a sound (in ``quiet`` hours, not Breaking)."""
     title = escape(article.title)
     where = _where(t, edition)
     if send.status == SendStatus.AWAITING:
@@ -102,6 +105,12 @@ def control_text(
         )
     if send.breaking:
         head += "\n" + t.gettext("🔴 Breaking: the channel post rings even in quiet hours.")
+    elif quiet is not None and quiet.contains(send.not_before or now, zone):
+        head += "\n" + t.gettext(
+            "🔕 That is in the quiet hours ({hours}): the channel post goes out without a sound"
+            " unless it is marked as breaking.",
+            hours=str(quiet),
+        )
     return head
 
 

@@ -213,6 +213,7 @@ async def test_edit_summary_change_edition_breaking_and_cancel(
 
         await tg.send(EDITOR, f"/push {site.url_for('/budget.html')}", first_name="Asha")
         quiet_panel = await control(tg, EDITOR, 7)
+        assert "quiet hours (00:00-23:59)" in quiet_panel["text"]  # the editor is told
         await press(tg, EDITOR, quiet_panel, "Publish")
         [quiet] = posts(await tg.messages(f"@{CHANNEL}", wait_for=1, timeout=WAIT))
         assert quiet["options"].get("disable_notification") is True  # quiet hours: no sound
