@@ -75,9 +75,9 @@ async def test_editor_gets_the_chart_and_its_figures(
     assert_matches(picture.series, seeded)
     assert shown["html"] == picture.caption
     html = shown["html"]
-    assert "<b>3</b> (+1" in html  # readers now, and since the period began
+    assert "पाठक: <b>3</b> (इस अवधि में +1)" in html  # readers now, and since the period began
     assert "<b>4</b> — poster-metro 2, flyer 1" in html  # sign-ups, by campaign
-    assert "5 sent, 2 failed" in html
+    assert "डिलीवरी: 5 भेजी गईं, 2 नाकाम" in html
     assert "Monsoon returns</a> — 9" in html
     assert html.index("Monsoon returns") < html.index("Metro line opens")  # 9 before 7
     assert len(shown["caption"]) <= CAPTION_LIMIT
