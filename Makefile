@@ -22,10 +22,10 @@ run: $(STAMP)           ## the live bot, configured by .env
 	$(BIN)/newsbot run
 
 test: $(STAMP)          ## the test suite (SQLite; also PostgreSQL when NEWSBOT_TEST_POSTGRES_URL is set)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 test-postgres: $(STAMP) ## the suite on SQLite and on the local PostgreSQL
-	NEWSBOT_TEST_POSTGRES_URL=$${NEWSBOT_TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
+	NEWSBOT_TEST_POSTGRES_URL=$${NEWSBOT_TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -7,7 +7,9 @@ gets a schema of its own, dropped afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -39,12 +41,30 @@ async def _postgres(statement: str) -> None:
         await engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per run: each test's database is a copy of it
+    (running the seven migrations takes a fifth of a second, a copy a millisecond)."""
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite3"
+
+    async def migrate() -> None:
+        database = Database(f"sqlite+aiosqlite:///{path}")
+        await database.migrate()
+        await database.dispose()  # the last connection closed: the WAL is folded into the file
+
+    asyncio.run(migrate())
+    return path
+
+
 @pytest.fixture(params=DATABASES)
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+async def db(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path
+) -> AsyncIterator[Database]:
     """A freshly migrated database (SQLite file, or a PostgreSQL schema of its own)."""
     if request.param == "sqlite":
-        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}")
-        await database.migrate()
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(migrated_sqlite, path)
+        database = Database(f"sqlite+aiosqlite:///{path}")
         yield database
         await database.dispose()
         return
