@@ -15,6 +15,7 @@ import logging
 import resource
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -165,6 +166,14 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
 
 
+def _rss_mb() -> float:
+    """This process's resident memory now (Linux), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 async def poll_while_a_reader_writes(
     settings: Settings, db: Database, tg: SandboxClient
 ) -> tuple[list[PollResult], bool]:
@@ -184,9 +193,9 @@ async def test_every_hostile_feed_is_a_recorded_failure_and_readers_are_answered
     db: Database, hostile: HostileServer, sandbox: SandboxServer, tg: SandboxClient
 ) -> None:
     """One poll over every hostile feed ends, records the right kind for each, follows the
-    permanent move (and FEEDS does not bring the old URL back), obeys Retry-After, stays under
-    400 MB, logs neither the token nor a password, and a reader who writes meanwhile is
-    answered."""
+    permanent move (and FEEDS does not bring the old URL back), obeys Retry-After, adds under
+    300 MB to what the process held before, logs neither the token nor a password, and a
+    reader who writes meanwhile is answered."""
     settings = load_settings(
         None,
         telegram_bot_token=TOKEN,
@@ -198,13 +207,16 @@ async def test_every_hostile_feed_is_a_recorded_failure_and_readers_are_answered
     )
     stream = io.StringIO()  # newsbot's own log set-up, at DEBUG
     handler = configure_logging("DEBUG", secrets=[TOKEN], stream=stream)
+    # The test process (an xdist worker) may hold what earlier tests loaded (matplotlib, big
+    # pictures): what this poll may add is bounded, over the memory in use before it.
+    before_mb = _rss_mb()
     try:
         results, replied_while_polling = await poll_while_a_reader_writes(settings, db, tg)
     finally:
         logging.getLogger().removeHandler(handler)
     assert replied_while_polling
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    assert peak_mb < 400, f"peak RSS {peak_mb:.0f} MB"
+    assert peak_mb - before_mb < 300, f"peak RSS {peak_mb:.0f} MB, {before_mb:.0f} MB before"
     assert len(results) == len(EXPECTED)
     logged = stream.getvalue()
     assert "fetch failed" in logged  # the log was captured
