@@ -227,6 +227,44 @@ class Settings(BaseSettings):
         description="A post template (Jinja2, see Post templates): a file's path, or the"
         " template itself when it holds `{{`, `{%`, `<` or a line break. Empty: newsbot's layout.",
     )
+    paid_broadcast: bool = Field(
+        default=False,
+        description="Send the outbox's messages as paid broadcasts (allow_paid_broadcast: Telegram"
+        " charges Stars for messages past 30 a second), up to BROADCAST_RATE a second.",
+    )
+    broadcast_rate: int = Field(
+        default=1000,
+        ge=1,
+        le=1000,
+        description="Messages a second the outbox sends in all with PAID_BROADCAST (Telegram's"
+        " paid lane takes up to 1000); each chat's own limit stays.",
+    )
+    send_concurrency: int = Field(
+        default=0,
+        ge=0,
+        le=1024,
+        description="Outbox messages in flight at once (0: 16, or 128 with PAID_BROADCAST). A"
+        " crash may resend at most this many to readers.",
+    )
+    bundle_after: int = Field(
+        default=0,
+        ge=0,
+        le=50,
+        description="A reader with this many articles waiting at once gets one message listing"
+        " them instead of one message each (0: never).",
+    )
+    edit_reader_copies: bool = Field(
+        default=False,
+        description="When the source corrects a published article, edit the readers' copies"
+        " too, not only the channel's post.",
+    )
+    delivery_retention_days: int = Field(
+        default=90,
+        ge=0,
+        le=3650,
+        description="Days a finished delivery is kept (for statistics and corrections) before"
+        " it is deleted (0: kept for ever).",
+    )
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
