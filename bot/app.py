@@ -25,7 +25,6 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackContext,
@@ -38,20 +37,26 @@ from bot.config import Settings
 from bot.core import Core
 from bot.errors import AlreadyPostedError, SendStateError
 from bot.feeds.fulltext import fetch_article
-from bot.handlers import register_handlers, review, texts
+from bot.handlers import register_handlers, resend, review, texts
 from bot.handlers.common import runtime
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator_for
 from bot.posting import Pictures, channel_problem, chat_id_for, picture_fetcher
+from bot.rate_limits import NewsbotRateLimiter
 from bot.services import digests, readers, roles, sends
 from bot.services.editions import Editions
 from bot.storage.db import Database
+from bot.storage.leases import Leader
 from bot.storage.models import ReviewMessage, SendStatus, utcnow
+from bot.telegram_request import AiohttpRequest, NewsbotHTTPXRequest
 from bot.update_order import UPDATE_CONCURRENCY, PerChatUpdateProcessor
 from jobs.admins import schedule_admins
+from jobs.corrections import apply_corrections, schedule_corrections
 from jobs.deliver import DrainReport, Outbox
 from jobs.digest import schedule_digests
+from jobs.leader import Polling
 from jobs.poll import Poller, PollOptions, PollResult
 from jobs.progress import ProgressReporter, schedule_progress
+from jobs.retention import schedule_retention
 from jobs.schedule import schedule_sends
 
 log = logging.getLogger(__name__)
@@ -70,6 +75,10 @@ ALLOWED_UPDATES = [
     Update.MESSAGE_REACTION_COUNT,  # reactions on the channels' posts
 ]
 DELIVERY_INTERVAL = 2.0  # seconds between two sweeps of the outbox (retries, missed kicks)
+#: Telegram's overall limit on what a bot sends, without paid broadcasts.
+OVERALL_RATE = 30
+#: Connections to the Bot API for everything but the long poll (the outbox's senders).
+REQUEST_POOL = 256
 #: Seconds between two looks for due feeds (each feed is due on its own clock).
 POLL_TICK = 10
 
@@ -82,9 +91,19 @@ def build_application(settings: Settings) -> NewsbotApplication:
         .token(settings.require_token())
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        # No retries inside the limiter: a flood wait there would hold up the whole outbox round
-        # and the shutdown; the outbox reschedules a RetryAfter row itself.
-        .rate_limiter(AIORateLimiter(max_retries=0))
+        # Replies retry a flood wait themselves (rate_limit_args), pausing only themselves; the
+        # outbox retries none: it reschedules a RetryAfter row and pauses only its chat.
+        .rate_limiter(
+            NewsbotRateLimiter(
+                overall_max_rate=OVERALL_RATE,
+                paid_max_rate=settings.broadcast_rate,
+                max_retries=0,
+            )
+        )
+        # aiohttp for sending (httpx caps the outbox near 100 messages/s), httpx for the long
+        # poll; both tell a request that never left (RequestNotSent) from a lost answer.
+        .request(AiohttpRequest(connection_pool_size=REQUEST_POOL))
+        .get_updates_request(NewsbotHTTPXRequest(connection_pool_size=1))
         # Readers' updates concurrently (bounded), each chat's own in order: see bot.update_order.
         .concurrent_updates(PerChatUpdateProcessor(UPDATE_CONCURRENCY))
         .build()
@@ -136,8 +155,12 @@ class Newsbot:
         self.pictures = Pictures(self.picture_fetcher)
         self.outbox = Outbox(
             self.db,
+            concurrency=settings.outbox_concurrency,
             pictures=self.pictures,
             allow_private_networks=settings.allow_private_networks,
+            paid=settings.paid_broadcast,
+            on_unknown=self.tell_unknown_posts,
+            bundle_after=settings.bundle_after,
         )
         #: edits the editors' progress messages and finishes the sends (jobs.progress).
         self.progress = ProgressReporter(self.db)
@@ -145,6 +168,8 @@ class Newsbot:
         self.application.bot_data["newsbot"] = self
         self.username: str | None = None
         self._poll_lock = asyncio.Lock()
+        #: long-polls getUpdates in the one process leading those on the database (jobs.leader).
+        self.polling: Polling | None = None
         #: what time it is for digests (their hour, "today"); a test sets its own.
         self.clock: Callable[[], datetime] = utcnow
 
@@ -155,7 +180,8 @@ class Newsbot:
     async def start(self) -> None:
         """Migrate, make editions and feeds, greet Telegram, register commands, check the
         channels, start polling and the jobs."""
-        await self.core.open()  # the outbox recovers stale claims at each drain
+        await self.core.open()  # the outbox takes back dead processes' claims at each drain
+        self.outbox.default_language = self.editions.default.language  # of bundles
         app = self.application
         await app.initialize()  # getMe: a rejected token fails here
         self.username = app.bot.username
@@ -176,9 +202,12 @@ class Newsbot:
         schedule_admins(jobs)
         schedule_progress(jobs)
         schedule_sends(jobs)
+        schedule_corrections(jobs)
+        schedule_retention(jobs)
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        self.polling = Polling(Leader(self.db), allowed_updates=ALLOWED_UPDATES)
+        await self.polling.start(app.updater, jobs)  # or later, when this process leads
         log.info(
             "newsbot started bot=@%s editions=%s feeds=%d poll_interval=%ds",
             self.username,
@@ -433,8 +462,8 @@ class Newsbot:
         app = self.application
         self.outbox.stop()  # a long queue must not hold up the shutdown
         try:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
+            if self.polling is not None:
+                await self.polling.stop()  # the updater stopped, the lead is released
             if app.running:
                 await app.stop()
             await app.shutdown()
@@ -537,6 +566,23 @@ class Newsbot:
             self.application.bot,
             default_language=self.editions.default.language,
             tell=self.tell_editors,
+        )
+
+    async def tell_unknown_posts(self, ids: list[int]) -> None:
+        """Tell the editors of channel posts that may not have gone out, with a Resend button."""
+        await resend.alert_unknown(
+            self.application.bot,
+            self.db,
+            self.settings.editor_ids,
+            self.editions.default.language,
+            ids,
+        )
+
+    async def apply_corrections(self) -> int:
+        """Edit the sent posts of articles their source corrected (:mod:`jobs.corrections`):
+        the channels', and readers' copies with EDIT_READER_COPIES. How many were edited."""
+        return await apply_corrections(
+            self.db, self.application.bot, readers=self.settings.edit_reader_copies
         )
 
     def kick(self) -> None:

@@ -136,7 +136,12 @@ async def push_now(
         )
     # Only this article's deliveries: a running `newsbot run` sends the rest.
     # One article: at most one picture to download, through a Fetcher of its own.
-    outbox = Outbox(db, allow_private_networks=settings.allow_private_networks)
+    outbox = Outbox(
+        db,
+        concurrency=settings.outbox_concurrency,
+        allow_private_networks=settings.allow_private_networks,
+        paid=settings.paid_broadcast,
+    )
     drain = asyncio.create_task(outbox.drain(bot, article_id=drafted.article.id))
     bar = progress_bar(sys.stderr)
     with bar if bar is not None else nullcontext() as shown:

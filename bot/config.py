@@ -355,6 +355,11 @@ class Settings(BaseSettings):
         """QUIET_HOURS, parsed."""
         return parse_quiet_hours(self.quiet_hours)
 
+    @property
+    def outbox_concurrency(self) -> int:
+        """SEND_CONCURRENCY, or its default: enough in flight for the rate (30/s or paid)."""
+        return self.send_concurrency or (128 if self.paid_broadcast else 16)
+
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:

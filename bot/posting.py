@@ -204,6 +204,7 @@ class Pictures:
         on_upload: OnUpload | None,
         rate_limit_args: int | None,
         silent: bool = False,
+        paid: bool = False,
     ) -> Message | str | None:
         """Post to ``chat_id`` with the picture uploaded, unless another chat did meanwhile:
         the posted message, else the picture's file id to send, else None (send text)."""
@@ -225,6 +226,7 @@ class Pictures:
                     html,
                     rate_limit_args,
                     silent=silent,
+                    paid=paid,
                 )
             except BadRequest as exc:
                 refusal = _refusal(exc)
@@ -258,6 +260,7 @@ async def _photo(
     rate_limit_args: int | None,
     *,
     silent: bool = False,
+    paid: bool = False,
 ) -> Message:
     return await bot.send_photo(
         chat_id,
@@ -265,6 +268,7 @@ async def _photo(
         caption=html,
         parse_mode=ParseMode.HTML,
         disable_notification=silent,
+        allow_paid_broadcast=paid or None,
         rate_limit_args=rate_limit_args,
     )
 
@@ -291,6 +295,7 @@ async def _send_picture(
     on_upload: OnUpload | None,
     rate_limit_args: int | None,
     silent: bool = False,
+    paid: bool = False,
 ) -> Message | None:
     """The post as a photo, or None when it must go out as text (see the module docstring)."""
     if pictures.failed(url):
@@ -298,7 +303,9 @@ async def _send_picture(
     known = pictures.file_id(url) or file_id
     if known is not None:
         try:
-            message = await _photo(bot, chat_id, known, html, rate_limit_args, silent=silent)
+            message = await _photo(
+                bot, chat_id, known, html, rate_limit_args, silent=silent, paid=paid
+            )
         except BadRequest as exc:
             refusal = _refusal(exc)
             if refusal is None:
@@ -313,7 +320,7 @@ async def _send_picture(
             return message
     if not pictures.refused(url):
         try:
-            return await _photo(bot, chat_id, url, html, rate_limit_args, silent=silent)
+            return await _photo(bot, chat_id, url, html, rate_limit_args, silent=silent, paid=paid)
         except BadRequest as exc:
             refusal = _refusal(exc)
             if refusal is None:
@@ -329,11 +336,12 @@ async def _send_picture(
         on_upload=on_upload,
         rate_limit_args=rate_limit_args,
         silent=silent,
+        paid=paid,
     )
     if not isinstance(uploaded, str):
         return uploaded
     try:
-        return await _photo(bot, chat_id, uploaded, html, rate_limit_args, silent=silent)
+        return await _photo(bot, chat_id, uploaded, html, rate_limit_args, silent=silent, paid=paid)
     except BadRequest as exc:
         if _refusal(exc) is None:
             raise
@@ -352,14 +360,16 @@ async def send_post(
     on_upload: OnUpload | None = None,
     rate_limit_args: int | None = None,
     silent: bool = False,
+    paid: bool = False,
 ) -> Message:
     """Send one post in its ``style`` (see the module docstring).
 
     ``pictures`` is the process's :class:`Pictures` (a fresh one if None); ``file_id`` is the
     picture's file id as stored with the article, and ``on_upload`` is called with the file id
-    of a picture this call uploaded; ``silent`` sends it without a sound. A chat that may not
-    get pictures gets text. Any other ``BadRequest`` (chat not found, a parse error) concerns
-    this chat or post and is raised.
+    of a picture this call uploaded; ``silent`` sends it without a sound, ``paid`` as a paid
+    broadcast (``allow_paid_broadcast``). A chat that may not get pictures gets text. Any
+    other ``BadRequest`` (chat not found, a parse error) concerns this chat or post and is
+    raised.
     """
     if style is None:
         style = "photo" if image else "preview"
@@ -374,6 +384,7 @@ async def send_post(
             on_upload=on_upload,
             rate_limit_args=rate_limit_args,
             silent=silent,
+            paid=paid,
         )
         if message is not None:
             return message
@@ -388,6 +399,7 @@ async def send_post(
         parse_mode=ParseMode.HTML,
         link_preview_options=preview,
         disable_notification=silent,
+        allow_paid_broadcast=paid or None,
         rate_limit_args=rate_limit_args,
     )
 

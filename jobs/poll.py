@@ -47,6 +47,7 @@ from bot.links import redact_url
 from bot.quiet_hours import QuietHours
 from bot.services import sends
 from bot.services.articles import StoreRequest, identity, known_identities, store_many
+from bot.services.corrections import correct_many
 from bot.services.feeds import read_feed
 from bot.services.routing import delivery_counts, enqueue_many
 from bot.storage.db import Database
@@ -92,6 +93,8 @@ class PollResult:
     failures: int = 0
     #: the sends of new articles of a feed in approval mode, waiting for an editor.
     awaiting: tuple[int, ...] = ()
+    #: published articles whose title or summary the feed changed (their posts get edited).
+    corrected: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +387,13 @@ class Poller:
                 )
             feed = outcome.feed
             requests.append(StoreRequest(entries, f"feed:{feed.id}", feed.id, feed.primed))
+        # Entries already stored that a published article's source corrected (before the
+        # new ones are stored: those are compared with nothing).
+        corrected_by_feed: dict[int, int] = {}
+        for _article_id, feed_id in await correct_many(
+            session, requests, options=self.options.post
+        ):
+            corrected_by_feed[feed_id] = corrected_by_feed.get(feed_id, 0) + 1
         stored = await store_many(session, requests, options=self.options.post)
         approving = set(
             await session.scalars(
@@ -434,6 +444,7 @@ class Poller:
                     deliveries=sum(queued.get(article_id, 0) for article_id in one.published),
                     url=feed.url,
                     awaiting=tuple(held.get(feed.id, ())),
+                    corrected=corrected_by_feed.get(feed.id, 0),
                 )
             )
         return results

@@ -14,6 +14,7 @@ from bot.config import load_settings
 from bot.services.stats_series import Period, collect_series
 from bot.storage.db import Database
 from bot.storage.models import utcnow
+from tests.services.test_stats import seed_reasons
 from tests.services.test_stats_series import ZONE, Seeded, seed
 from tests.test_cli import newsbot
 
@@ -94,6 +95,17 @@ class TestStatsOutput:
         today = seeded.today.isoformat()
         assert any(line.split() == [today, "3", "1", "2", "0"] for line in text.splitlines())
         assert "Monsoon returns (article" in text
+
+    async def test_failures_by_reason(self, db: Database) -> None:
+        """--json and the text count the failed deliveries and the unreachable readers by
+        reason, as seeded ("other": none recorded)."""
+        await seed_reasons(db)
+        numbers = json.loads(await stats_output(SETTINGS, arguments(json=True), db, Period(7)))
+        assert numbers["failures"] == {"blocked": 3, "other": 2, "network": 1, "parse": 1}
+        assert numbers["inactive_reasons"] == {"blocked": 2, "deactivated": 1, "other": 1}
+        text = await stats_output(SETTINGS, arguments(), db, Period(days=7))
+        assert "4 unreachable (blocked 2, deactivated 1, (others) 1)" in text
+        assert "  failed: blocked 3, (others) 2, network 1, parse 1" in text.splitlines()
 
 
 class TestCommand:

@@ -99,6 +99,11 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     from bot.handlers.marketing import qr_handler  # here: one edit, not two, of this file
 
     application.add_handler(qr_handler())  # an editor's /qr CAMPAIGN
+    from bot.handlers import resend  # here: one edit, not two, of this file
+
+    application.add_handler(  # Resend, under the alert of a channel post whose fate is unknown
+        CallbackQueryHandler(resend.resend_button, pattern=resend.RESEND.pattern)
+    )
     application.add_handler(MessageHandler(private & filters.COMMAND, readers.unknown_command))
     # An editor's answer to Edit summary, else what a reader's free text gets.
     application.add_handler(

@@ -254,6 +254,6 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
     async with runtime(context).db.writing() as session:
         if blocked:
-            await readers.mark_unreachable(session, change.chat.id, "blocked the bot")
+            await readers.mark_unreachable(session, change.chat.id, "blocked")
         else:
             await readers.mark_reachable(session, change.chat.id)

@@ -6,6 +6,10 @@ refill per second, groups and channels per minute)::
     rates = RateLimiter(Limits(private_per_second=1, private_burst=1), clock=time.monotonic)
     rates.take(42, private=True)            # fine
     rates.take(42, private=True)            # raises ApiError(429, ..., {"retry_after": 1})
+
+A message sent with ``allow_paid_broadcast`` (``take(..., paid=True)``) is Telegram's paid lane:
+it takes its overall token from a bucket of its own (``paid_per_second``, 1000 by default)
+instead of the 30 a second one; the chat's own bucket applies to it all the same.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ class Limits:
     private_burst: int = 3
     group_per_minute: float = 20.0
     group_burst: int = 20
+    paid_per_second: float = 1000.0
+    paid_burst: int = 1000
     enabled: bool = True
 
     def updated(self, changes: JSON) -> Limits:
@@ -76,22 +82,34 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """The buckets for one ``Limits``: an overall one and one per chat, made when first needed."""
+    """The buckets for one ``Limits``: an overall one, the paid lane's and one per chat, each
+    made when first needed."""
 
     def __init__(self, limits: Limits, clock: Callable[[], float]) -> None:
         self.limits = limits
         self._clock = clock
         self._buckets: dict[int, TokenBucket] = {}
         self._overall: TokenBucket | None = None
+        self._paid: TokenBucket | None = None
 
-    def take(self, chat_id: int, *, private: bool) -> None:
-        """Take a token for one message to the chat or raise the 429 Telegram would answer."""
+    def _overall_bucket(self, now: float, *, paid: bool) -> TokenBucket:
+        limits = self.limits
+        if paid:
+            if self._paid is None:
+                self._paid = TokenBucket(limits.paid_per_second, limits.paid_burst, now)
+            return self._paid
+        if self._overall is None:
+            self._overall = TokenBucket(limits.overall_per_second, limits.overall_burst, now)
+        return self._overall
+
+    def take(self, chat_id: int, *, private: bool, paid: bool = False) -> None:
+        """Take a token for one message to the chat or raise the 429 Telegram would answer;
+        ``paid``: sent with ``allow_paid_broadcast``, so the paid lane's overall bucket."""
         limits = self.limits
         if not limits.enabled:
             return
         now = self._clock()
-        if self._overall is None:
-            self._overall = TokenBucket(limits.overall_per_second, limits.overall_burst, now)
+        overall = self._overall_bucket(now, paid=paid)
         bucket = self._buckets.get(chat_id)
         if bucket is None:
             if private:
@@ -99,8 +117,8 @@ class RateLimiter:
             else:
                 bucket = TokenBucket(limits.group_per_minute / 60.0, limits.group_burst, now)
             self._buckets[chat_id] = bucket
-        wait = max(self._overall.wait(now), bucket.wait(now))
+        wait = max(overall.wait(now), bucket.wait(now))
         if wait > 0:
             raise flood_error(max(1, math.ceil(wait)))
-        self._overall.take(now)
+        overall.take(now)
         bucket.take(now)

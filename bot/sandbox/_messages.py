@@ -3,7 +3,9 @@
 ``MessageMethods`` is a mixin of ``BotApi`` (``_api``): sendMessage, sendPhoto, the three
 editMessage* methods and deleteMessage, with the checks Telegram makes on what they carry
 (``parse_mode`` HTML via ``telegram_html``, length limits, inline keyboard buttons, "message
-is not modified"). Sending options are kept with the stored message for tests to look at.
+is not modified"). Sending options are kept with the stored message for tests to look at
+(``options["allow_paid_broadcast"]`` says a message went by the paid lane, which has rate
+limits of its own: ``Limits.paid_per_second``).
 
 A text or caption is stored as Telegram keeps it (``telegram_shows``, tdlib's
 ``fix_formatted_text``): cleaned of what tdlib deletes (``\r``, U+2028 to U+202E...), control
@@ -107,7 +109,7 @@ class MessageMethods:
         chat = self._target(p)
         raw, text, entities, parse_mode = self._text(p)
         markup = _reply_markup(p)
-        self.state.check_rate(chat)
+        self.state.check_rate(chat, paid=p.flag("allow_paid_broadcast"))
         msg = self.state.add_bot_message(
             chat,
             method="sendMessage",
@@ -125,7 +127,7 @@ class MessageMethods:
         photo, size = self._photo(p)
         raw, caption, entities, parse_mode = self._caption(p)
         markup = _reply_markup(p)
-        self.state.check_rate(chat)
+        self.state.check_rate(chat, paid=p.flag("allow_paid_broadcast"))
         known = self.state.known_file_id(photo)
         msg = self.state.add_bot_message(
             chat,

@@ -516,9 +516,10 @@ class SandboxState:
 
     # -- rates, faults, commands, the request log ------------------------------------------
 
-    def check_rate(self, chat: Chat) -> None:
-        """Take a token for one message to ``chat`` or raise the 429 Telegram would answer."""
-        self._rates.take(chat.id, private=chat.type == "private")
+    def check_rate(self, chat: Chat, *, paid: bool = False) -> None:
+        """Take a token for one message to ``chat`` or raise the 429 Telegram would answer;
+        ``paid``: sent with ``allow_paid_broadcast`` (Telegram's paid lane, ``Limits.paid_*``)."""
+        self._rates.take(chat.id, private=chat.type == "private", paid=paid)
 
     @property
     def limits(self) -> Limits:

@@ -165,6 +165,19 @@ def _render(
     )
 
 
+def render_posts(
+    draft: ArticleDraft, options: PostOptions, layout: FeedLayout
+) -> tuple[Post, str | None]:
+    """The channel's post of ``draft`` and the readers' HTML (``post_dm_html``) when it
+    differs: with UTM parameters on, readers' chats have a campaign of their own."""
+    post = _render(draft, options, layout, campaign=None)
+    dm_html = None
+    if options.utm_source:
+        dm_html = _render(draft, options, layout, campaign=DM_CAMPAIGN).html
+        dm_html = dm_html if dm_html != post.html else None
+    return post, dm_html
+
+
 def _row(
     draft: ArticleDraft,
     *,
@@ -180,10 +193,7 @@ def _row(
     layout = layout or FeedLayout()
     post = dm_html = None
     if published:
-        post = _render(draft, options, layout, campaign=None)
-        if options.utm_source:  # readers' chats have a campaign of their own
-            dm_html = _render(draft, options, layout, campaign=DM_CAMPAIGN).html
-            dm_html = dm_html if dm_html != post.html else None
+        post, dm_html = render_posts(draft, options, layout)
     return {
         "feed_id": feed_id,
         "identity": identity(source, draft.key),

@@ -103,6 +103,17 @@ def held_heading(t: Translator) -> str:
     return t.gettext("<b>Kept for you while you were on the digest</b>")
 
 
+def bundle_heading(t: Translator, count: int) -> str:
+    """The heading of one message listing the articles that were waiting for a reader at once
+    (``BUNDLE_AFTER``)."""
+    return t.ngettext(
+        "<b>{count} new article for you</b>",
+        "<b>{count} new articles for you</b>",
+        count,
+        count=count,
+    )
+
+
 def digest_more(t: Translator, count: int) -> str:
     """The digest's last line when it could not list every article."""
     return t.ngettext(
@@ -294,6 +305,61 @@ async def due_readers(
         send = held_since is None or held_since <= at  # else all of it came after the hour
         due.append(DueReader(chat_id, last, zone, bool(listening), at, send))
     return due, (rows[-1][0] if len(rows) == limit else None)
+
+
+async def bundle_waiting(
+    session: AsyncSession,
+    chat_id: int,
+    now: datetime,
+    *,
+    at_least: int,
+    default_language: str | None = None,
+) -> int:
+    """When at least ``at_least`` articles wait for ``chat_id`` at once (due now), put them in
+    one message listing them (a row of kind ``digest``) and mark them ``digested``, in the
+    caller's transaction; how many it lists (0: fewer were waiting, nothing changed)."""
+    waiting = (
+        (Delivery.chat == str(chat_id))
+        & (Delivery.kind == "reader")
+        & (Delivery.status == DeliveryStatus.PENDING)
+        & (Delivery.next_attempt_at <= now)
+    )
+    count = await session.scalar(select(func.count()).select_from(Delivery).where(waiting))
+    if not count or count < at_least:
+        return 0
+    token = f"bundle-{uuid4().hex[:24]}"
+    marked = await session.execute(
+        update(Delivery)
+        .where(waiting)
+        .values(status=DeliveryStatus.DIGESTED.value, claim=token, sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    total = max(marked.rowcount or 0, 0)  # type: ignore[attr-defined]
+    rows = await session.execute(
+        select(Article.title, Article.link)
+        .join(Delivery, Delivery.article_id == Article.id)
+        .where(Delivery.claim == token)
+        .order_by(Article.created_at.desc(), Article.id.desc())
+        .limit(MAX_ARTICLES)
+    )
+    found = [(title, link) for title, link in rows]
+    t = translator_for(await language_of(session, chat_id, default=default_language))
+    session.add(
+        Delivery(
+            article_id=None,
+            chat=str(chat_id),
+            kind="digest",
+            html=compose(
+                t, now.date(), found, total - len(found), heading=bundle_heading(t, total)
+            ),
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+        )
+    )
+    await session.flush()
+    log.info("articles bundled chat_id=%s articles=%d", chat_id, total)
+    return total
 
 
 async def digest_held(

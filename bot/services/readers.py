@@ -14,7 +14,7 @@ from bot.i18n import language_for, supported
 from bot.qr import CAMPAIGN_PATTERN
 from bot.services import subscriptions
 from bot.services.editions import load_editions
-from bot.storage.models import Delivery, DeliveryStatus, Subscriber, utcnow
+from bot.storage.models import Subscriber, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ async def unsubscribe(session: AsyncSession, reader: Reader) -> bool:
     row = await _touch(session, reader)
     was = row.subscribed
     await subscriptions.unfollow(session, row)
-    await _cancel_pending(session, reader.chat_id)
+    await subscriptions.cancel_waiting(session, reader.chat_id)
     await session.flush()
     log.info("reader unsubscribed chat_id=%s", reader.chat_id)
     return was
@@ -163,9 +163,9 @@ async def mark_unreachable(session: AsyncSession, chat_id: int, reason: str) -> 
     await session.execute(
         update(Subscriber)
         .where(Subscriber.chat_id == chat_id, Subscriber.active.is_(True))
-        .values(active=False, inactive_since=utcnow())
+        .values(active=False, inactive_since=utcnow(), inactive_reason=reason[:32])
     )
-    await _cancel_pending(session, chat_id)
+    await subscriptions.cancel_waiting(session, chat_id)
     log.info("reader inactive chat_id=%s reason=%s", chat_id, reason)
 
 
@@ -174,19 +174,6 @@ async def mark_reachable(session: AsyncSession, chat_id: int) -> None:
     await session.execute(
         update(Subscriber)
         .where(Subscriber.chat_id == chat_id, Subscriber.active.is_(False))
-        .values(active=True, inactive_since=None)
+        .values(active=True, inactive_since=None, inactive_reason=None)
     )
     log.info("reader reachable chat_id=%s", chat_id)
-
-
-async def _cancel_pending(session: AsyncSession, chat_id: int) -> None:
-    await session.execute(
-        update(Delivery)
-        .where(
-            Delivery.chat == str(chat_id),
-            Delivery.status.in_(
-                [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.HELD]
-            ),
-        )
-        .values(status=DeliveryStatus.CANCELLED)
-    )

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.i18n import Translator, translator_for
 from bot.services.campaigns import campaign_joins
@@ -29,6 +30,10 @@ from bot.storage.models import (
 )
 
 log = logging.getLogger(__name__)
+
+#: The reason :class:`Stats` files a failed delivery, or an unreachable reader, under when none
+#: was recorded (rows older than the reasons, or a failure the outbox did not name).
+OTHER_REASON = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,11 @@ class Stats:
     articles_published: int
     deliveries: dict[str, int] = field(default_factory=dict)
     feeds: list[FeedHealth] = field(default_factory=list)
+    #: failed deliveries by ``reason`` ("blocked", "network"…; :data:`OTHER_REASON`: none),
+    #: the most first.
+    failures: dict[str, int] = field(default_factory=dict)
+    #: unreachable readers by ``inactive_reason`` ("blocked", "deactivated"…), the most first.
+    inactive_reasons: dict[str, int] = field(default_factory=dict)
 
 
 async def collect(session: AsyncSession) -> Stats:
@@ -116,6 +126,10 @@ async def collect(session: AsyncSession) -> Stats:
     delivery_rows = await session.execute(
         select(Delivery.status, func.count()).group_by(Delivery.status)
     )
+    failures = await _by_reason(session, Delivery.reason, Delivery.status == DeliveryStatus.FAILED)
+    inactive_reasons = await _by_reason(
+        session, Subscriber.inactive_reason, Subscriber.active.is_(False)
+    )
     feed_rows = await list_feeds(session)
     return Stats(
         readers=int(readers),
@@ -145,6 +159,31 @@ async def collect(session: AsyncSession) -> Stats:
             )
             for feed, count in feed_rows
         ],
+        failures=failures,
+        inactive_reasons=inactive_reasons,
+    )
+
+
+async def _by_reason(
+    session: AsyncSession, reason: InstrumentedAttribute[str | None], where: ColumnElement[bool]
+) -> dict[str, int]:
+    """The rows ``where`` holds, counted by ``reason`` (one GROUP BY; no reason:
+    :data:`OTHER_REASON`), the most first."""
+    label = func.coalesce(reason, OTHER_REASON)
+    rows = await session.execute(
+        select(label, func.count())
+        .where(where)
+        .group_by(label)
+        .order_by(func.count().desc(), label)
+    )
+    return {str(name): int(count) for name, count in rows}
+
+
+def _reasons(t: Translator, counts: Mapping[str, int]) -> str:
+    """``blocked 3, network 1, (others) 2``: reasons are the outbox's words, as logged."""
+    return ", ".join(
+        f"{t.gettext('(others)') if name == OTHER_REASON else name} {count}"
+        for name, count in counts.items()
     )
 
 
@@ -176,15 +215,18 @@ def format_stats(stats: Stats, t: Translator | None = None) -> str:
         f"{_delivery_status(t, status)} {count}"
         for status, count in sorted(stats.deliveries.items())
     )
+    readers = t.ngettext(
+        "{count} reader: {subscribed} subscribed, {inactive} unreachable",
+        "{count} readers: {subscribed} subscribed, {inactive} unreachable",
+        stats.readers,
+        count=stats.readers,
+        subscribed=stats.subscribed,
+        inactive=stats.inactive,
+    )
+    if stats.inactive_reasons:
+        readers += f" ({_reasons(t, stats.inactive_reasons)})"
     lines = [
-        t.ngettext(
-            "{count} reader: {subscribed} subscribed, {inactive} unreachable",
-            "{count} readers: {subscribed} subscribed, {inactive} unreachable",
-            stats.readers,
-            count=stats.readers,
-            subscribed=stats.subscribed,
-            inactive=stats.inactive,
-        ),
+        readers,
         t.ngettext(
             "{count} article published",
             "{count} articles published",
@@ -192,6 +234,11 @@ def format_stats(stats: Stats, t: Translator | None = None) -> str:
             count=stats.articles_published,
         ),
         t.gettext("Deliveries: {deliveries}", deliveries=deliveries or t.gettext("none")),
+    ]
+    if stats.failures:
+        failed = _delivery_status(t, DeliveryStatus.FAILED)
+        lines.append(f"  {failed}: {_reasons(t, stats.failures)}")
+    lines += [
         "",
         t.gettext("Sign-ups per campaign:"),
     ]

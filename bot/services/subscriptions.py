@@ -113,17 +113,21 @@ async def _sync(session: AsyncSession, row: Subscriber) -> None:
         row.unsubscribed_at = utcnow()
         # Nothing queued for them goes out any more, and no held article waits for a digest
         # that would come only if they came back.
-        await session.execute(
-            update(Delivery)
-            .where(
-                Delivery.chat == str(row.chat_id),
-                Delivery.status.in_(
-                    [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.HELD]
-                ),
-            )
-            .values(status=DeliveryStatus.CANCELLED)
-        )
+        await cancel_waiting(session, row.chat_id)
     await session.flush()
+
+
+async def cancel_waiting(session: AsyncSession, chat_id: int) -> None:
+    """Cancel what waits for the reader (queued, or held for a digest). Not a message being
+    sent: it may arrive, and its outcome is recorded as it is."""
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.chat == str(chat_id),
+            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.HELD]),
+        )
+        .values(status=DeliveryStatus.CANCELLED)
+    )
 
 
 async def follow(session: AsyncSession, row: Subscriber, edition_id: int) -> bool:

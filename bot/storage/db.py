@@ -53,7 +53,9 @@ class Database:
 
     def __init__(self, url: str, *, connect_args: dict[str, Any] | None = None) -> None:
         self.url = make_url(url)
-        self.engine = create_async_engine(self.url, connect_args=connect_args or {})
+        #: what each connection is opened with (a PostgreSQL schema's search path, say).
+        self.connect_args = connect_args or {}
+        self.engine = create_async_engine(self.url, connect_args=self.connect_args)
         if self.url.get_backend_name() == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -538,12 +538,15 @@ class Chat(Base):
     """Pacing per chat, shared by every process: when the chat may get its next message.
 
     Telegram takes about one message a second in a private chat and 20 a minute in a group
-    or channel; a flood wait pauses the chat it was for. ``moved_to`` is the supergroup a group
-    became (``ChatMigrated``): its messages go there.
+    or channel (in a burst, then one every 3 s): a generic cell rate algorithm, whose
+    theoretical arrival time is ``tat`` and which may send again from ``next_at``
+    (:mod:`bot.outbox.pacing`). A flood wait pauses the chat it was for. ``moved_to`` is the
+    supergroup a group became (``ChatMigrated``): its messages go there.
     """
 
     __tablename__ = "chats"
 
     chat: Mapped[str] = mapped_column(String(64), primary_key=True)
     next_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    tat: Mapped[datetime] = mapped_column(UTCDateTime)
     moved_to: Mapped[str | None] = mapped_column(String(64))

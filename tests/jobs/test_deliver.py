@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from telegram.error import BadRequest
-from telegram.ext import ApplicationBuilder
+from telegram.ext import ApplicationBuilder, ExtBot
 
 from bot.article import ArticleDraft
 from bot.config import EditionConfig
@@ -21,7 +23,9 @@ from bot.services.editions import ensure_editions
 from bot.services.readers import Reader
 from bot.services.routing import enqueue
 from bot.storage.db import Database
-from bot.storage.models import Delivery, DeliveryStatus, Subscriber, utcnow
+from bot.storage.leases import ProcessLease
+from bot.storage.models import Chat, Delivery, DeliveryStatus, Subscriber, utcnow
+from bot.telegram_request import AiohttpRequest
 from jobs.deliver import MAX_AGE, MAX_BACKOFF, STALE_CLAIM, Outbox
 from tests.jobs.conftest import TOKEN, statuses, subscribe
 
@@ -170,6 +174,11 @@ class TestOutbox:
             )
             assert (row.next_attempt_at - utcnow()).total_seconds() > 20
             row.next_attempt_at = utcnow()  # the 30 s have passed
+            assert row.reason == "flood"
+            pause = await session.get(Chat, row.chat)
+            assert pause is not None
+            assert (pause.next_at - utcnow()).total_seconds() > 20  # that chat alone waits
+            pause.next_at = utcnow()
         assert (await outbox.drain(app.bot)).sent == 1
         assert set((await statuses(db)).values()) == {DeliveryStatus.SENT}
         codes = [r["status"] for r in await tg.requests("sendMessage")]
@@ -188,49 +197,95 @@ class TestOutbox:
         assert row.attempts == 1
         assert row.next_attempt_at > row.created_at
 
-    async def test_interrupted_send_is_never_repeated(
+    async def test_a_dead_process_rows_are_taken_back_by_kind(
         self, db: Database, tg: SandboxClient, app: Any
     ) -> None:
-        """A row a crashed process left 'sending' becomes 'unknown' and is not sent again;
-        a row another process claimed a moment ago is left to it."""
-        await subscribe(db, tg, 141)
+        """Rows a dead process left 'sending': a reader's is sent again (at least once), the
+        channel's becomes 'unknown' and the editors' callback hears of it; rows of a process
+        still alive (its lease held) are left to it."""
+        await subscribe(db, tg, 141, 142)
+        await publish(db, 1)
+        dead = await ProcessLease.acquire(db)
+        alive = await ProcessLease.acquire(db)
+        await dead.close()  # as SIGKILL would: its lock is gone
+        async with db.session() as session, session.begin():
+            rows = {row.chat: row for row in await session.scalars(select(Delivery))}
+            for chat, token in ((f"@{CHANNEL}", dead.token), ("141", dead.token)):
+                rows[chat].status, rows[chat].claim = DeliveryStatus.SENDING, token
+            rows["142"].status, rows["142"].claim = DeliveryStatus.SENDING, alive.token
+        told: list[list[int]] = []
+
+        async def on_unknown(ids: list[int]) -> None:
+            told.append(ids)
+
+        outbox = Outbox(db, on_unknown=on_unknown)
+        report = await outbox.drain(app.bot)
+        assert report.sent == 1
+        assert await statuses(db) == {
+            f"@{CHANNEL}": DeliveryStatus.UNKNOWN,
+            "141": DeliveryStatus.SENT,
+            "142": DeliveryStatus.SENDING,
+        }
+        assert told == [[rows[f"@{CHANNEL}"].id]]
+        assert await tg.bot_messages(f"@{CHANNEL}") == []
+        assert len(await tg.bot_messages(141)) == 1
+        await alive.close()
+        assert (await outbox.drain(app.bot)).sent == 1  # now 142's process is gone too
+        assert len(await tg.bot_messages(142)) == 1
+
+    async def test_claims_of_older_code_are_taken_back_only_when_stale(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """A claim made before process leases (a random id) is a dead process's only once it
+        is older than any send could take."""
+        await subscribe(db, tg, 143, 144)
         await publish(db, 1)
         async with db.session() as session, session.begin():
             rows = {row.chat: row for row in await session.scalars(select(Delivery))}
             for row in rows.values():
-                row.status = DeliveryStatus.SENDING
-            rows[f"@{CHANNEL}"].claimed_at = utcnow() - STALE_CLAIM - timedelta(seconds=1)
-            rows["141"].claimed_at = utcnow()
-        outbox = Outbox(db)
-        assert await outbox.recover() == 1
-        report = await outbox.drain(app.bot)
-        assert report.sent == 0
+                row.status, row.claim = DeliveryStatus.SENDING, "0123456789abcdef0123456789abcdef"
+                row.claimed_at = utcnow() - STALE_CLAIM - timedelta(seconds=1)
+            rows["144"].claimed_at = utcnow()
+        await Outbox(db).drain(app.bot)
         assert await statuses(db) == {
             f"@{CHANNEL}": DeliveryStatus.UNKNOWN,
-            "141": DeliveryStatus.SENDING,
+            "143": DeliveryStatus.SENT,
+            "144": DeliveryStatus.SENDING,
         }
-        assert await tg.bot_messages(f"@{CHANNEL}") == []
 
-    async def test_lost_answer_is_not_resent(
+    async def test_a_lost_answer_is_resent_to_a_reader_not_to_the_channel(
         self, db: Database, tg: SandboxClient, app: Any
     ) -> None:
-        """A message Telegram posted but whose answer was lost is 'unknown', never sent twice."""
-        await tg.faults(method="sendMessage", lose_answer=True)
+        """Telegram posted the message but its answer was lost: a reader gets it again (a
+        duplicate rather than a miss), the channel post becomes 'unknown', never sent twice."""
+        await subscribe(db, tg, 145)
+        await tg.faults(method="sendMessage", count=2, lose_answer=True)
         await publish(db, 1)
         outbox = Outbox(db)
         await outbox.drain(app.bot)
+        async with db.session() as session, session.begin():
+            row = await session.scalar(select(Delivery).where(Delivery.chat == "145"))
+            assert row is not None
+            assert (row.status, row.reason) == (DeliveryStatus.PENDING, "answer_lost")
+            row.next_attempt_at = utcnow()  # its backoff has passed
         await outbox.drain(app.bot)
-        assert await statuses(db) == {f"@{CHANNEL}": DeliveryStatus.UNKNOWN}
+        assert await statuses(db) == {
+            f"@{CHANNEL}": DeliveryStatus.UNKNOWN,
+            "145": DeliveryStatus.SENT,
+        }
         assert len(await tg.messages(f"@{CHANNEL}")) == 1
+        assert len(await tg.bot_messages(145)) == 2
 
     async def test_outage_loses_nothing_until_max_age(self, db: Database) -> None:
         """While Telegram cannot be reached a delivery stays pending, however many tries it
         takes, at most MAX_BACKOFF apart; only past MAX_AGE is it given up."""
         await publish(db, 1)
-        down = ApplicationBuilder().token(TOKEN).base_url("http://127.0.0.1:9/bot").build()
+        request = AiohttpRequest()  # newsbot's: a refused connection never left
+        await request.initialize()
+        down = ExtBot(TOKEN, base_url="http://127.0.0.1:9/bot", request=request)
         outbox = Outbox(db)
         for _ in range(8):
-            await outbox.drain(down.bot)
+            await outbox.drain(down)
             async with db.session() as session, session.begin():
                 [row] = await session.scalars(select(Delivery))
                 assert row.status == DeliveryStatus.PENDING
@@ -240,7 +295,8 @@ class TestOutbox:
             [row] = await session.scalars(select(Delivery))
             assert row.attempts == 8
             row.created_at = utcnow() - MAX_AGE
-        await outbox.drain(down.bot)
+        await outbox.drain(down)
+        await request.shutdown()
         assert await statuses(db) == {f"@{CHANNEL}": DeliveryStatus.FAILED}
 
     async def test_reader_who_left_after_queueing_gets_nothing(
@@ -295,3 +351,130 @@ class TestOutbox:
         await Outbox(db).drain(app.bot)
         assert len(await tg.bot_messages(131)) == 3
         assert 429 not in [r["status"] for r in await tg.requests("sendMessage")]
+
+
+class TestAnswersByType:
+    async def test_a_group_that_became_a_supergroup_gets_it_there(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """ChatMigrated: the new id is kept for the chat and the post is sent there."""
+        group = await tg.add_channel("outbox_group", chat_type="group")
+        supergroup = await tg.migrate(group)
+        article_id = await publish(db, 1)
+        async with db.session() as session, session.begin():
+            session.add(Delivery(article_id=article_id, chat=str(group), kind="channel"))
+        report = await Outbox(db).drain(app.bot)
+        assert report.counts.get("retry") == 1
+        assert len(await tg.bot_messages(supergroup)) == 1
+        async with db.session() as session:
+            chat = await session.get(Chat, str(group))
+            row = await session.scalar(select(Delivery).where(Delivery.chat == str(group)))
+        assert chat is not None
+        assert chat.moved_to == str(supergroup)
+        assert row is not None
+        assert row.status == DeliveryStatus.SENT
+
+    async def test_html_telegram_cannot_parse_is_sent_once_as_plain_text(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """A parse error resends the post once, as its words without markup."""
+        await subscribe(db, tg, 171)
+        await tg.faults(
+            method="sendMessage",
+            count=2,
+            status=400,
+            description="Bad Request: can't parse entities: unexpected end tag at byte offset 9",
+        )
+        await publish(db, 1)
+        await Outbox(db).drain(app.bot)
+        [message] = await tg.bot_messages(171)
+        assert message["text"].startswith("Headline 1")
+        assert not message.get("entities")
+        assert set((await statuses(db)).values()) == {DeliveryStatus.SENT}
+
+    async def test_a_blocked_reader_is_inactive_with_the_reason(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """Forbidden makes the reader inactive with the reason and the time; the delivery's
+        reason says the same."""
+        await subscribe(db, tg, 172)
+        await tg.block(172)
+        await publish(db, 1)
+        await Outbox(db).drain(app.bot)
+        async with db.session() as session:
+            reader = await session.get(Subscriber, 172)
+            row = await session.scalar(select(Delivery).where(Delivery.chat == "172"))
+        assert reader is not None
+        assert row is not None
+        assert (reader.active, reader.inactive_reason) == (False, "blocked")
+        assert reader.inactive_since is not None
+        assert (row.status, row.reason) == (DeliveryStatus.FAILED, "blocked")
+
+    async def test_leaving_while_a_message_is_sent_keeps_its_outcome(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """/unsubscribe cancels what is waiting, not a message being sent: that one may
+        arrive, and its outcome (sent, with its message id) is recorded as it is."""
+        await subscribe(db, tg, 173)
+        await publish(db, 1)
+        await publish(db, 2)
+        async with db.session() as session, session.begin():
+            first = await session.scalar(
+                select(Delivery).where(Delivery.chat == "173", Delivery.article_id == 1)
+            )
+            assert first is not None
+            first.status = DeliveryStatus.SENDING  # claimed by this process's drain, below
+        async with db.session() as session, session.begin():
+            await readers.unsubscribe(session, Reader(173))
+        async with db.session() as session:
+            result = await session.execute(
+                select(Delivery.article_id, Delivery.status).where(Delivery.chat == "173")
+            )
+            rows = {article_id: status for article_id, status in result}
+        assert rows == {1: DeliveryStatus.SENDING, 2: DeliveryStatus.CANCELLED}
+
+
+class TestPacing:
+    async def test_two_outboxes_pace_one_chat_together(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """Two outboxes on one database (two processes) never send one reader two messages
+        within a second: the pacing is the database's, not a process's."""
+        await tg.limits(private_per_second=1, private_burst=1)
+        await subscribe(db, tg, 181)
+        for n in range(3):
+            await publish(db, n)
+        first, second = Outbox(db), Outbox(db)
+        await asyncio.gather(first.drain(app.bot), second.drain(app.bot))
+        assert len(await tg.bot_messages(181)) == 3
+        assert 429 not in [r["status"] for r in await tg.requests("sendMessage")]
+        async with db.session() as session:
+            times = sorted(
+                await session.scalars(select(Delivery.claimed_at).where(Delivery.chat == "181"))
+            )
+        assert all(
+            (later - earlier).total_seconds() >= 0.99
+            for earlier, later in itertools.pairwise(times)
+        )
+
+    async def test_a_reader_with_several_waiting_gets_one_message_listing_them(
+        self, db: Database, tg: SandboxClient, app: Any
+    ) -> None:
+        """BUNDLE_AFTER=3: three articles waiting at once reach the reader as one message
+        listing them, in their language; the channel still gets each post."""
+        await subscribe(db, tg, 182)
+        async with db.session() as session, session.begin():
+            await readers.choose_language(session, Reader(182), "hi")
+        for n in range(3):
+            await publish(db, n)
+        await Outbox(db, bundle_after=3).drain(app.bot)
+        [message] = await tg.bot_messages(182)
+        assert "3 नई खबरें" in message["text"] or "3" in message["text"].split("\n")[0]
+        for n in range(3):
+            assert f"Headline {n}" in message["text"]
+        assert len(await tg.bot_messages(f"@{CHANNEL}")) == 3
+        async with db.session() as session:
+            rows = list(
+                await session.scalars(select(Delivery.status).where(Delivery.chat == "182"))
+            )
+        assert sorted(rows) == sorted([DeliveryStatus.DIGESTED] * 3 + [DeliveryStatus.SENT])

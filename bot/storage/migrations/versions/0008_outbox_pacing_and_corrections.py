@@ -25,6 +25,7 @@ def upgrade() -> None:
         "chats",
         sa.Column("chat", sa.String(64), nullable=False),
         sa.Column("next_at", TZ, nullable=False),
+        sa.Column("tat", TZ, nullable=False),
         sa.Column("moved_to", sa.String(64), nullable=True),
         sa.PrimaryKeyConstraint("chat", name="pk_chats"),
     )
