@@ -85,7 +85,10 @@ class TestTakeover:
                 # The stopped poller's long poll stays open on the server until its last
                 # getUpdates (timeout 0, confirming the offset) ends it: 409 to nobody.
                 assert len(_conflicts(await tg.requests("getUpdates"))) <= 1
-            assert "Conflict" not in caplog.text
+            # What an operator reads (warnings and errors); PTB's debug lines may show the
+            # 409 the stopped poller's last call caused.
+            seen = [r for r in caplog.records if r.levelno >= logging.WARNING]
+            assert not [r for r in seen if "Conflict" in r.getMessage()]
         finally:
             await first.stop()
             await second.stop()
