@@ -49,7 +49,7 @@ messages: $(STAMP)      ## extract the texts from bot/ into newsbot.pot and post
 		-i $(I18N)/posts.pot -d $(I18N)/locales
 
 bench: $(STAMP)         ## benchmarks print their figures; not part of make test
-	$(BIN)/python benchmarks/delivery_throughput.py
+	$(BIN)/python benchmarks/fanout.py
 	$(BIN)/python benchmarks/poll.py
 	$(BIN)/python benchmarks/html_parsers.py --bound 60
 	$(BIN)/python benchmarks/format.py
