@@ -263,8 +263,16 @@ def _describe(err: BaseException, url: str) -> str:
     return f"aiohttp.{type(err).__name__}: {text}" if text else f"aiohttp.{type(err).__name__}"
 
 
+class RedactedCause(Exception):
+    """What an aiohttp error that showed the URL (and so the token) said, with the URL cut out.
+
+    It stands as the cause: an error with no cause is PTB's way of saying Telegram answered
+    (a 5xx), which the outbox reads as "nothing was posted"; this one may have been posted."""
+
+
 def _raise_from(exc: NetworkError, err: BaseException, url: str) -> NoReturn:
-    """Raise ``exc`` from ``err``, or from nothing if ``err``'s chain shows the URL."""
+    """Raise ``exc`` from ``err``, or from a :class:`RedactedCause` if ``err``'s chain shows
+    the URL."""
     if _mentions(err, url):
-        raise exc from None
+        raise exc from RedactedCause(_describe(err, url))
     raise exc from err

@@ -303,7 +303,23 @@ class _Drain:
         await self.slot_free.wait()
 
     async def _send(self, item: Claimed) -> None:
-        outcome = await self.outbox.send(self.bot, item)
+        # Whatever happens, the slot gets an outcome: a sender that ended without one would
+        # leave the claimer waiting for its slot for ever.
+        try:
+            outcome = await self.outbox.send(self.bot, item)
+        except BaseException as exc:
+            log.error("delivery crashed delivery_id=%s chat=%s", item.id, item.chat, exc_info=exc)
+            outcome = Outcome(
+                item.id,
+                DeliveryStatus.FAILED,
+                error=f"internal error: {exc!r}",
+                reason="internal",
+                chat=item.chat,
+            )
+            if not isinstance(exc, Exception):
+                self.finished.append(outcome)
+                self.wake_recorder.set()
+                raise
         self.finished.append(outcome)
         self.wake_recorder.set()
 

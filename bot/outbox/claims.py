@@ -71,7 +71,7 @@ async def claim(
                 del picked[chat]  # its bundle is due now: the next claim takes it
     if not picked:
         return []
-    chats = list(picked)
+    chats = sorted(picked)  # one order for every process: inserts never wait on each other
     await session.execute(
         insert_ignoring_duplicates(session, Chat),
         [{"chat": chat, "next_at": _EPOCH, "tat": _EPOCH} for chat in chats],

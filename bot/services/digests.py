@@ -335,6 +335,15 @@ async def bundle_waiting(
         .execution_options(synchronize_session=False)
     )
     total = max(marked.rowcount or 0, 0)  # type: ignore[attr-defined]
+    if total < at_least:
+        # Another process took some of them meanwhile (PostgreSQL): put these back.
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.claim == token)
+            .values(status=DeliveryStatus.PENDING.value, claim=None, sent_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return 0
     rows = await session.execute(
         select(Article.title, Article.link)
         .join(Delivery, Delivery.article_id == Article.id)
