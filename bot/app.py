@@ -56,6 +56,7 @@ from jobs.digest import schedule_digests
 from jobs.leader import Polling
 from jobs.poll import Poller, PollOptions, PollResult
 from jobs.progress import ProgressReporter, schedule_progress
+from jobs.repeating import run_now_and_every
 from jobs.retention import schedule_retention
 from jobs.schedule import schedule_sends
 
@@ -195,9 +196,8 @@ class Newsbot:
         job_kwargs = {"max_instances": 1, "coalesce": True}
         tick = min(self.settings.poll_interval, POLL_TICK)
         jobs.run_repeating(poll_job, tick, first=0, name="poll", job_kwargs=job_kwargs)
-        jobs.run_repeating(
-            deliver_job, DELIVERY_INTERVAL, first=0, name="deliver", job_kwargs=job_kwargs
-        )
+        # At once: what a crash left in the outbox goes out now, not one interval later.
+        run_now_and_every(jobs, deliver_job, DELIVERY_INTERVAL, name="deliver")
         schedule_digests(jobs)
         schedule_admins(jobs)
         schedule_progress(jobs)

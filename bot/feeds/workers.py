@@ -40,6 +40,10 @@ _T = TypeVar("_T")
 #: a 5 MB feed peaks at about 110 MB of address space.
 WORKER_MEMORY: Final = 768 * 1024 * 1024
 
+#: How long a new parsing process may take to start (importing the parser); on a busy machine
+#: that is seconds, and it is not charged to the parse that waits for it.
+STARTUP_TIMEOUT: Final = 120.0
+
 
 def default_workers() -> int:
     """One parsing process per core this process may run on."""
@@ -69,6 +73,7 @@ class ParserPool:
         self.workers = workers
         self.timeout = timeout
         self._pool: ProcessPoolExecutor | None = None
+        self._started: ProcessPoolExecutor | None = None  # the pool whose process is up
         self._turns = asyncio.Semaphore(max(workers, 1))
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -112,8 +117,11 @@ class ParserPool:
         for attempt in (1, 2):
             async with self._turns:
                 pool = self._executor()
-                submitted = pool.submit(func, *args)
                 try:
+                    await self._start(pool)
+                    if pool is not self._pool:  # stopped meanwhile for another call's sake
+                        raise BrokenProcessPool("the pool was replaced")
+                    submitted = pool.submit(func, *args)
                     return await asyncio.wait_for(asyncio.wrap_future(submitted), self.timeout)
                 except TimeoutError:
                     self._discard(pool, "a parse ran out of time")
@@ -131,6 +139,17 @@ class ParserPool:
                     ) from None
             log.warning("parse retried source=%s attempt=%d", source, attempt)
         raise error(source, crashed, kind=ErrorKind.UNPARSEABLE)
+
+    async def _start(self, pool: ProcessPoolExecutor) -> None:
+        """Wait for ``pool``'s first process to be up, so a parse's time starts with the parse
+        and not with a process importing the parser."""
+        if self._started is pool:
+            return
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(pool.submit(_ready)), STARTUP_TIMEOUT)
+        except TimeoutError:
+            raise BrokenProcessPool("a parsing process did not start") from None
+        self._started = pool
 
     def _too_long(self) -> str:
         return f"parsing took longer than {self.timeout:g} s"
@@ -167,6 +186,10 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.kill()
     for process in workers:
         process.join(timeout=5)
+
+
+def _ready() -> None:
+    """Nothing: run once in a new pool, it returns when a process is up."""
 
 
 def _parse(content: bytes, url: str, content_type: str | None) -> ParsedFeed:

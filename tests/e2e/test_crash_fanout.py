@@ -82,6 +82,8 @@ class Kill:
     delivered: int  # copies of the article sent since the last start, when the kill came
     in_flight: int  # rows left 'sending' just after the kill
     duplicates: int = 0  # copies to readers who had it already, from this kill to the next
+    seconds: float = 0.0  # from the start to the kill
+    first_copy: float = 0.0  # from the start to the round's first copy
 
 
 @dataclass
@@ -369,12 +371,16 @@ async def crash_fanout(
     seen: Copies = {}
     try:
         for round_ in range(1, KILLS + 1):
+            round_started = time.monotonic()
             await fleet.start_missing()
             baseline = sum(seen.values())
             want = rng.randint(1, MOST_PER_ROUND)
             deadline = time.monotonic() + ROUND_DEADLINE
+            first_copy = 0.0
             while True:
                 now = await copies(tg)
+                if not first_copy and sum(now.values()) > baseline:
+                    first_copy = time.monotonic() - round_started
                 if sum(now.values()) >= baseline + want:
                     break
                 fleet.check_alive()
@@ -396,7 +402,9 @@ async def crash_fanout(
                 run.kills[-1].duplicates += duplicates
             else:
                 run.before_first_kill = duplicates
-            run.kills.append(Kill(round_, victims, sum(after.values()) - baseline, in_flight))
+            kill = Kill(round_, victims, sum(after.values()) - baseline, in_flight)
+            kill.seconds, kill.first_copy = time.monotonic() - round_started, first_copy
+            run.kills.append(kill)
             seen = after
         await fleet.start_missing()
         deadline = time.monotonic() + FINISH_DEADLINE
@@ -428,11 +436,12 @@ async def crash_fanout(
 
 def report(run: Run, processes: int) -> None:
     print(f"\ncrash fan-out: {READERS} readers, {processes} process(es), seed {SEED}")
-    print("round  killed  copies since start  sending at kill  duplicates")
+    print("round  killed  copies since start  sending at kill  duplicates  first copy s  kill s")
     for kill in run.kills:
         print(
             f"{kill.round:>5}  {','.join(kill.killed):>6}  {kill.delivered:>18}"
-            f"  {kill.in_flight:>15}  {kill.duplicates:>10}"
+            f"  {kill.in_flight:>15}  {kill.duplicates:>10}  {kill.first_copy:>12.1f}"
+            f"  {kill.seconds:>6.1f}"
         )
     total = sum(kill.duplicates for kill in run.kills)
     killed = sum(len(kill.killed) for kill in run.kills)
