@@ -20,7 +20,7 @@ The parent process seeds each phase (the sandbox's readers through its control A
 database's subscribers, their subscriptions and one published article), so the measured process
 only does what newsbot does: ``build_application(settings)`` (the aiohttp request and
 ``NewsbotRateLimiter``), ``enqueue`` in one write transaction, ``Outbox(db, concurrency=…,
-paid=…).drain(app.bot)``. Its peak RSS (``getrusage``) is of that process alone, imports
+paid=…).drain(app.bot)``. Its peak RSS (``VmHWM``) is of that process alone, imports
 included (the RSS after imports is printed beside it).
 
 Send latency is timed per HTTP request, around the bot request's ``do_request`` (the round
@@ -195,7 +195,7 @@ async def run_child(options: ChildOptions) -> dict[str, Any]:
         paid_broadcast=options.paid,
         send_concurrency=options.concurrency,
     )
-    concurrency = settings.send_concurrency or (128 if settings.paid_broadcast else 16)
+    concurrency = settings.outbox_concurrency
     db = _database(options.database, options.schema)
     app = build_application(settings)
     instrument(app.bot.request, timing)
@@ -225,7 +225,7 @@ async def run_child(options: ChildOptions) -> dict[str, Any]:
             send_s = time.perf_counter() - started
             sampler.cancel()
             # Before this process builds its figures' lists: those are the benchmark's.
-            peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            peak_rss = _peak_rss_mb()
             if profiler:
                 _print_profile(profiler, options.phase)
     finally:
@@ -324,9 +324,24 @@ async def _sample_rss(trace: list[tuple[float, int, float]], timing: Timing) -> 
 
 
 def _rss_now_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+    return _proc_status_mb("VmRSS:")
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS: the kernel's high-water mark of its own memory (VmHWM).
+
+    Not ``getrusage``'s ``ru_maxrss``: when the parent starts this process with vfork (as
+    ``subprocess`` does), the kernel carries the parent's peak over into it at the exec, so a
+    parent that seeded 100,000 readers made the child's figure its own.
+    """
+    return _proc_status_mb("VmHWM:") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _proc_status_mb(key: str) -> float:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1]) / 1024
     return 0.0
 
 
@@ -411,9 +426,11 @@ async def sandbox_statuses(url: str) -> tuple[dict[str, int], list[str]]:
         for method in SEND_METHODS:
             async with http.get("/control/requests", params={"method": method}) as response:
                 response.raise_for_status()
-                for record in (await response.json())["requests"]:
-                    key = str(record["status"])
-                    statuses[key] = statuses.get(key, 0) + 1
+                answer = await response.json()
+                for count in answer["counts"]:  # the log itself keeps only the last 100,000
+                    key = str(count["status"])
+                    statuses[key] = statuses.get(key, 0) + count["count"]
+                for record in answer["requests"]:
                     if record["status"] == 429 and len(floods) < 5:
                         floods.append(f"{record['chat_id']}: {record['description']}")
     return statuses, floods

@@ -76,8 +76,11 @@ ALLOWED_UPDATES = [
     Update.MESSAGE_REACTION_COUNT,  # reactions on the channels' posts
 ]
 DELIVERY_INTERVAL = 2.0  # seconds between two sweeps of the outbox (retries, missed kicks)
-#: Telegram's overall limit on what a bot sends, without paid broadcasts.
-OVERALL_RATE = 30
+#: What newsbot sends at most without paid broadcasts: a margin under Telegram's 30 a second
+#: (and its burst of 30), since a request's arrival at Telegram is not its departure from
+#: here: at exactly 30 two messages sent 1/30 s apart can arrive closer and meet a 429.
+OVERALL_RATE = 29.5
+OVERALL_BURST = 25
 #: Connections to the Bot API for everything but the long poll (the outbox's senders).
 REQUEST_POOL = 256
 #: Seconds between two looks for due feeds (each feed is due on its own clock).
@@ -96,7 +99,9 @@ def build_application(settings: Settings) -> NewsbotApplication:
         # outbox retries none: it reschedules a RetryAfter row and pauses only its chat.
         .rate_limiter(
             NewsbotRateLimiter(
-                overall_max_rate=OVERALL_RATE,
+                # aiolimiter's bucket holds max_rate and drains it in time_period.
+                overall_max_rate=OVERALL_BURST,
+                overall_time_period=OVERALL_BURST / OVERALL_RATE,
                 paid_max_rate=settings.broadcast_rate,
                 max_retries=0,
             )

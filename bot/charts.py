@@ -25,16 +25,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-from matplotlib import font_manager
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.ft2font import FT2Font
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from bot.services.stats_series import Series
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.font_manager import FontProperties
+
+# matplotlib (with numpy, some 50 MB) is imported by the functions that draw, when an editor
+# first asks for a chart: a process that never draws one does not carry it.
 
 #: The picture's size in pixels (``FIGSIZE`` inches at ``DPI``).
 DPI = 100
@@ -85,6 +85,9 @@ ENGLISH = ChartLabels(
 def _font_files() -> tuple[Path, ...]:
     """matplotlib's DejaVu Sans and the fonts in :data:`FONT_DIR`, registered with
     matplotlib's font manager (once; adding fonts changes nothing else)."""
+    from matplotlib import font_manager
+    from matplotlib.font_manager import FontProperties
+
     with _FONTS_LOCK:  # the first call may come from two threads at once
         files = [Path(font_manager.findfont(FontProperties(family=_BASE_FAMILY)))]
         if FONT_DIR.is_dir():
@@ -98,6 +101,8 @@ def _font_files() -> tuple[Path, ...]:
 @cache
 def _families() -> tuple[str, ...]:
     """The font families text is drawn in, the first that has a character winning."""
+    from matplotlib.font_manager import FontProperties
+
     names = [_BASE_FAMILY]
     for path in _font_files()[1:]:
         name = FontProperties(fname=str(path)).get_name()
@@ -109,6 +114,8 @@ def _families() -> tuple[str, ...]:
 @cache
 def _characters() -> frozenset[int]:
     """Every character some font of :func:`_families` has."""
+    from matplotlib.ft2font import FT2Font
+
     codes: set[int] = set()
     for path in _font_files():
         codes.update(FT2Font(str(path)).get_charmap())
@@ -133,6 +140,11 @@ def render_chart(series: Series, labels: ChartLabels = ENGLISH) -> bytes:
 
 
 def _render(series: Series, labels: ChartLabels) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.ticker import MaxNLocator
+
     font = FontProperties(family=list(_families()))
     title_font = FontProperties(family=list(_families()), size=17)  # no bold Noto: no bold
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI, layout="constrained")
@@ -195,6 +207,8 @@ def _day_ticks(ax: Axes, series: Series) -> None:
 
 def _campaigns(ax: Axes, series: Series, labels: ChartLabels, font: FontProperties) -> None:
     """The sign-ups per campaign as horizontal bars, the largest on top."""
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_title(labels.campaigns, fontproperties=font, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     rows = [(c.campaign or labels.no_campaign, c.sign_ups) for c in series.campaigns]

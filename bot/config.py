@@ -243,7 +243,7 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         le=1024,
-        description="Outbox messages in flight at once (0: 16, or 128 with PAID_BROADCAST). A"
+        description="Outbox messages in flight at once (0: 16, or 256 with PAID_BROADCAST). A"
         " crash may resend at most this many to readers.",
     )
     bundle_after: int = Field(
@@ -358,7 +358,7 @@ class Settings(BaseSettings):
     @property
     def outbox_concurrency(self) -> int:
         """SEND_CONCURRENCY, or its default: enough in flight for the rate (30/s or paid)."""
-        return self.send_concurrency or (128 if self.paid_broadcast else 16)
+        return self.send_concurrency or (256 if self.paid_broadcast else 16)
 
     @field_validator("timezone")
     @classmethod

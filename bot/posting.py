@@ -348,6 +348,11 @@ async def _send_picture(
         return None
 
 
+#: Telegram objects are frozen: one of each serves every send.
+_NO_PREVIEW: Final = LinkPreviewOptions(is_disabled=True)
+_LARGE_PREVIEW: Final = LinkPreviewOptions(prefer_large_media=True)
+
+
 async def send_post(
     bot: ExtBot[Any],
     chat_id: int | str,
@@ -388,11 +393,7 @@ async def send_post(
         )
         if message is not None:
             return message
-    preview = (
-        LinkPreviewOptions(is_disabled=True)
-        if style == "text"
-        else LinkPreviewOptions(prefer_large_media=True)
-    )
+    preview = _NO_PREVIEW if style == "text" else _LARGE_PREVIEW
     return await bot.send_message(
         chat_id,
         html,

@@ -25,8 +25,9 @@ an aiohttp exception whose text holds it is not chained.
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import NoReturn
+from typing import Final, NoReturn
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -137,11 +138,15 @@ class AiohttpRequest(BaseRequest):
         if session is None or session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data else {}
-        data: aiohttp.FormData | dict[str, str] | None = None
+        data: aiohttp.FormData | bytes | None = None
+        headers = None
         if files:
             data = _form(request_data.json_parameters if request_data else {}, files)
-        elif request_data:
-            data = request_data.json_parameters or None
+        elif request_data and (fields := request_data.json_parameters):
+            # A JSON body (the Bot API takes one; PTB's json_payload is this): one C-encoded
+            # string, where a form costs aiohttp's FormData and urlencode a tenth of the
+            # sender's time at 1,000 messages/s.
+            data, headers = json.dumps(fields).encode(), _JSON
 
         # As HTTPXRequest: a timeout not given (DEFAULT_NONE) is the instance's.
         if isinstance(read_timeout, DefaultValue):
@@ -155,7 +160,9 @@ class AiohttpRequest(BaseRequest):
         timeout = _client_timeout(read_timeout, write_timeout, connect_timeout, pool_timeout)
 
         try:
-            async with session.request(method, url, data=data, timeout=timeout) as response:
+            async with session.request(
+                method, url, data=data, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as err:
             # ConnectionTimeoutError: no pooled connection in time, or the connect timed out.
@@ -167,6 +174,9 @@ class AiohttpRequest(BaseRequest):
             _raise_from(TimedOut(), err, url)
         except aiohttp.ClientError as err:
             _raise_from(NetworkError(_describe(err, url)), err, url)
+
+
+_JSON: Final = {"Content-Type": "application/json"}
 
 
 class NewsbotHTTPXRequest(HTTPXRequest):

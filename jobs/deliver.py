@@ -32,6 +32,7 @@ has no article: its message is its own ``html``, sent as text without link previ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import re
@@ -72,6 +73,10 @@ log = logging.getLogger(__name__)
 MAX_PACING_WAIT = 3.5
 #: The recorder writes at most this many outcomes in one transaction.
 RECORD_BATCH = 500
+#: The recorder waits up to RECORD_GATHER seconds for a write's worth of outcomes: one in
+#: RECORD_GATHER_PART of the sending slots (a slot is free again once its outcome is written).
+RECORD_GATHER = 0.02
+RECORD_GATHER_PART = 8
 
 #: Told of the channel deliveries whose fate is unknown (ids): the editors are asked.
 OnUnknown = Callable[[list[int]], Awaitable[None]]
@@ -233,6 +238,7 @@ class _Drain:
         self.busy = 0
         self.finished: list[Outcome] = []
         self.wake_recorder = asyncio.Event()
+        self.enough = asyncio.Event()  # enough outcomes finished for one write
         self.slot_free = asyncio.Event()
         self.unknown: list[int] = []
         self.closing = False
@@ -247,6 +253,7 @@ class _Drain:
                 await asyncio.gather(*senders, return_exceptions=True)
             self.closing = True
             self.wake_recorder.set()
+            self.enough.set()
             await recorder  # writes what is left, then returns
         if self.unknown:
             await self.outbox._tell_unknown(self.unknown)
@@ -322,11 +329,20 @@ class _Drain:
                 raise
         self.finished.append(outcome)
         self.wake_recorder.set()
+        if len(self.finished) >= self.outbox.concurrency // RECORD_GATHER_PART:
+            self.enough.set()
 
     async def _record_loop(self) -> None:
+        gather = max(1, self.outbox.concurrency // RECORD_GATHER_PART)
         while not (self.closing and not self.finished):
             await self.wake_recorder.wait()
             self.wake_recorder.clear()
+            if len(self.finished) < gather and not self.closing:
+                # A transaction per few outcomes costs more than the outcomes: give the others
+                # in flight a moment to finish, so each write takes many.
+                self.enough.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.enough.wait(), RECORD_GATHER)
             await self._record_finished()
 
     async def _record_finished(self) -> None:

@@ -32,8 +32,6 @@ import logging
 from dataclasses import dataclass
 from typing import Final
 
-import trafilatura
-
 from bot.errors import PageParseError
 from bot.feeds._headers import media_type
 from bot.feeds.fetch import PAGE_ACCEPT, Fetcher
@@ -111,6 +109,10 @@ def extract_article_text(
     head = document[:_SNIFF] if isinstance(document, str) else document[:_SNIFF].decode("latin-1")
     if "<" not in head:  # empty, or plain text, JSON…: not a page
         return None
+    # Here, not at the top: this runs in a parsing process, and the main process (which only
+    # hands it pages) need not carry trafilatura's 25 MB.
+    import trafilatura
+
     try:
         extracted = trafilatura.extract(
             document,

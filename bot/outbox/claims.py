@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox import pacing
@@ -146,7 +146,10 @@ async def _candidates(
                 Delivery.next_attempt_at <= now,
                 or_(Chat.next_at.is_(None), Chat.next_at <= now),
             )
-            .order_by(Delivery.id)
+            # The index's own order (ix_deliveries_status_next_attempt_at_id): the rows due
+            # longest first, read from the index up to the limit, where ORDER BY id alone
+            # sorted every due row at each claim (quadratic in a fan-out's size).
+            .order_by(Delivery.next_attempt_at, Delivery.id)
             .limit((limit - len(picked)) * _LOOKAHEAD)
         )
         if article_id is not None:
@@ -282,14 +285,28 @@ async def record(
             }
         if outcome.retry_in is not None:
             values["next_attempt_at"] = now + timedelta(seconds=outcome.retry_in)
-        rows.extend({"id": delivery_id} | values for delivery_id in (outcome.id, *outcome.bundled))
-    mine = (
-        update(Delivery)
-        .where(Delivery.status == DeliveryStatus.SENDING, Delivery.claim == token)
-        .execution_options(synchronize_session=None)
-    )
+        rows.extend({"row": delivery_id} | values for delivery_id in (outcome.id, *outcome.bundled))
+    # Core executemany, not the ORM's bulk update by primary key: at 1,000 outcomes a second
+    # the ORM's bookkeeping per row cost more than the statement.
+    table = cast(Table, Delivery.__table__)
     for keys in {tuple(sorted(row)) for row in rows}:  # executemany needs equal keys
-        await session.execute(mine, [row for row in rows if tuple(sorted(row)) == keys])
+        mine = (
+            update(table)
+            .where(
+                table.c.id == bindparam("row"),
+                table.c.status == DeliveryStatus.SENDING,
+                table.c.claim == token,
+            )
+            .values({key: bindparam(f"v_{key}") for key in keys if key != "row"})
+        )
+        await session.execute(
+            mine,
+            [
+                {("row" if key == "row" else f"v_{key}"): value for key, value in row.items()}
+                for row in rows
+                if tuple(sorted(row)) == keys
+            ],
+        )
     # A private chat's next message waits a second from this one's answer, not its claim:
     # a slow answer must not bring the next one closer than Telegram allows.
     answered = {

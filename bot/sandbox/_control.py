@@ -179,7 +179,13 @@ class ControlApi:
         return {
             "requests": [
                 r.to_json() for r in self.state.requests if not wanted or r.method.lower() == wanted
-            ]
+            ],
+            # The log keeps the last 100,000; these count every request since the start.
+            "counts": [
+                {"method": method, "status": status, "count": count}
+                for (method, status), count in sorted(self.state.request_counts.items())
+                if not wanted or method.lower() == wanted
+            ],
         }
 
     async def commands(self, request: web.Request) -> JSON:

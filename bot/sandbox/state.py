@@ -25,7 +25,7 @@ import asyncio
 import json
 import re
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -101,7 +101,9 @@ class SandboxState:
         self.updates: list[JSON] = []
         self.allowed_updates: frozenset[str] = _DEFAULT_UPDATE_TYPES
         self.commands: dict[tuple[str, str], list[JSON]] = {}
-        self.requests: deque[RequestRecord] = deque(maxlen=100_000)
+        self.requests: deque[RequestRecord] = deque(maxlen=100_000)  # the latest
+        #: Every request's (method, status) counted, beyond the log's last 100,000.
+        self.request_counts: Counter[tuple[str, int]] = Counter()
         self.faults: list[Fault] = []
         self.latency_ms = 0.0
         self.webhook_url = ""
@@ -555,6 +557,7 @@ class SandboxState:
         self, method: str, chat_id: int | str | None, status: int, description: str | None
     ) -> None:
         self.requests.append(RequestRecord(method, chat_id, status, description, time.time()))
+        self.request_counts[method, status] += 1
 
 
 def _scope_key(scope: JSON | None) -> str:

@@ -492,7 +492,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("article_id", "chat", name="uq_deliveries_article_id_chat"),
-        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_deliveries_status_next_attempt_at_id", "status", "next_attempt_at", "id"),
         # One reader's rows: their digest's held articles, cancelling on /unsubscribe, /forget.
         Index("ix_deliveries_chat_status", "chat", "status"),
         # A send's progress: its deliveries counted by status.
