@@ -22,7 +22,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, case, cast, exists, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    String,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -62,22 +74,33 @@ def reader_is_listening(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def subscription_takes(subscription: Any, article_id: Any) -> ColumnElement[bool]:
+def subscription_takes(
+    subscription: Any, article_id: Any, article_ids: Sequence[int]
+) -> ColumnElement[bool]:
     """The SQL condition "this subscription row brings the article": a row following the whole
     edition, unless the reader muted a section the article is in, or a row of a section the
     article is in (``article_sections``). ``subscription`` is :class:`Subscription` or an alias
-    of it, joined on the article's edition."""
+    of it, joined on the article's edition; ``article_id`` is the article's column, one of
+    ``article_ids``."""
     muted = aliased(Subscription)
     in_section = exists().where(
         ArticleSection.article_id == article_id,
         ArticleSection.section_id == subscription.section_id,
     )
-    in_muted_section = exists().where(
-        muted.chat_id == subscription.chat_id,
-        muted.edition_id == subscription.edition_id,
-        muted.exclude.is_(True),
-        ArticleSection.article_id == article_id,
-        ArticleSection.section_id == muted.section_id,
+    # The (reader, edition, article) triples muted for these articles, listed once: PostgreSQL
+    # hashes them. Correlated to each subscription row (EXISTS), a planner without statistics
+    # scanned the edition's whole index per row: 100,000 readers took 445 s to queue.
+    muted_here = (
+        select(muted.chat_id, muted.edition_id, ArticleSection.article_id)
+        .join(ArticleSection, ArticleSection.section_id == muted.section_id)
+        .where(
+            muted.exclude.is_(True),
+            muted.edition_id.is_not(None),  # NOT IN meets no NULL
+            ArticleSection.article_id.in_(article_ids),
+        )
+    )
+    in_muted_section = tuple_(subscription.chat_id, subscription.edition_id, article_id).in_(
+        muted_here
     )
     takes: ColumnElement[bool] = subscription.exclude.is_(False) & or_(
         subscription.section_id.is_(None) & ~in_muted_section, in_section
@@ -164,7 +187,7 @@ async def enqueue_many(
             .join(Subscriber, Subscriber.chat_id == Subscription.chat_id)
             .where(
                 Article.id.in_(chunk),
-                subscription_takes(Subscription, Article.id),
+                subscription_takes(Subscription, Article.id, chunk),
                 reader_is_listening(now),
             )
             .group_by(Article.id, Send.id, Subscriber.chat_id)
