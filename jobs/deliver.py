@@ -13,11 +13,19 @@ A drain is a claimer, N senders and a recorder, in a stream rather than rounds:
 
 So at most :attr:`Outbox.concurrency` rows of a process are ``sending`` at any moment, and that
 bounds what a crash can do: the rows carry the process's lease token
-(:class:`bot.storage.leases.ProcessLease`), and the next drain of any process sharing the
-database takes back the rows of a process that died (:func:`bot.outbox.claims.recover`): a
+(:class:`bot.storage.leases.ProcessLease`), and every drain of any process sharing the
+database takes back the rows of a process that died (:func:`bot.outbox.claims.recover`, at its
+start and every :data:`RECOVER_EVERY` seconds while it runs): a
 reader's row is sent again (a reader may get a duplicate of what was in flight, never miss an
 article), a channel's becomes ``unknown`` and the editors are told, with a Resend button (a
-duplicate in the channel would be seen by every reader).
+duplicate in the channel would be seen by every reader). Before each claim the drain makes sure
+its lease is still held (:meth:`~bot.storage.leases.ProcessLease.renew`: a PostgreSQL lease's
+connection may drop), and ends if it is not: rows are never claimed under a lease not held.
+
+A database error in a claim or a record is tried again :data:`DB_RETRIES` times, after a short
+backoff; a claim that keeps failing ends the drain (what is in flight is still sent and
+recorded), a record that keeps failing leaves its rows ``sending`` under the lease, taken back
+once it ends.
 
 Telegram's answers, by type: :mod:`bot.outbox.answers`. A row whose reader left or became
 unreachable after it was queued is cancelled, not claimed.
@@ -33,14 +41,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import html
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from telegram import LinkPreviewOptions
 from telegram.ext import ExtBot
 
@@ -68,6 +79,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 #: A drain waits for a chat's pacing this long at most; a longer wait (a flood wait) is left
 #: to the next drain (the deliver job sweeps every few seconds).
 MAX_PACING_WAIT = 3.5
@@ -77,6 +90,15 @@ RECORD_BATCH = 500
 #: RECORD_GATHER_PART of the sending slots (a slot is free again once its outcome is written).
 RECORD_GATHER = 0.02
 RECORD_GATHER_PART = 8
+#: A drain takes back the rows dead processes left ``sending`` at its start and this often
+#: (seconds) while it runs.
+RECOVER_EVERY = 5.0
+#: A claim or a record that failed on the database is tried again this many times, after
+#: DB_BACKOFF seconds, then twice that, and so on.
+DB_RETRIES = 4
+DB_BACKOFF = 0.1
+#: The errors of a database that failed for a while (locked, restarted, a connection lost).
+_TRANSIENT = (DBAPIError, PoolTimeoutError, OSError)
 
 #: Told of the channel deliveries whose fate is unknown (ids): the editors are asked.
 OnUnknown = Callable[[list[int]], Awaitable[None]]
@@ -159,8 +181,7 @@ class Outbox:
                 return report
             lease = await ProcessLease.acquire(self.db)
             try:
-                await self.recover(lease)
-                await _Drain(self, bot, lease.token, report, article_id).run()
+                await _Drain(self, bot, lease, report, article_id).run()  # recovers first
             finally:
                 await lease.close()
         if report.counts:
@@ -218,6 +239,10 @@ class Outbox:
             )
 
 
+class _GiveUp(Exception):
+    """The database kept failing, or the lease is lost: the drain claims no more."""
+
+
 class _Drain:
     """One drain: the claimer (this coroutine), the senders (a task each) and the recorder."""
 
@@ -225,13 +250,14 @@ class _Drain:
         self,
         outbox: Outbox,
         bot: ExtBot[Any],
-        token: str,
+        lease: ProcessLease,
         report: DrainReport,
         article_id: int | None,
     ) -> None:
         self.outbox = outbox
         self.bot = bot
-        self.token = token
+        self.lease = lease
+        self.token = lease.token
         self.report = report
         self.article_id = article_id
         #: claimed and not yet recorded: the slots in use.
@@ -242,6 +268,8 @@ class _Drain:
         self.slot_free = asyncio.Event()
         self.unknown: list[int] = []
         self.closing = False
+        self.loop = asyncio.get_running_loop()
+        self.recover_at = self.loop.time()  # the first claim recovers first
 
     async def run(self) -> None:
         recorder = asyncio.create_task(self._record_loop())
@@ -266,20 +294,16 @@ class _Drain:
         batch = max(1, capacity // 4)
         idle = 0  # looks in a row that found rows due now but claimed none
         while not outbox._stopping:
-            free = capacity - self.busy
-            if free < batch and self.busy:
-                await self._wait_slot()
-                continue
-            async with outbox.db.writing() as session:
-                claimed = await claims.claim(
-                    session,
-                    token=self.token,
-                    limit=free,
-                    now=utcnow(),
-                    article_id=self.article_id,
-                    bundle_after=outbox.bundle_after,
-                    default_language=outbox.default_language,
-                )
+            try:
+                if self.loop.time() >= self.recover_at:
+                    await self._retrying("recovery", self._recover)
+                free = capacity - self.busy
+                if free < batch and self.busy:
+                    await self._wait_slot()
+                    continue
+                claimed = await self._retrying("claim", functools.partial(self._claim, free))
+            except _GiveUp:
+                return
             if claimed:
                 idle = 0
                 self.busy += len(claimed)
@@ -291,8 +315,10 @@ class _Drain:
             if self.busy:  # their outcomes may make more due (a retry, a migrated chat)
                 await self._wait_slot()
                 continue
-            async with outbox.db.session() as session:
-                wait = await claims.next_due_in(session, utcnow(), self.article_id)
+            try:
+                wait = await self._retrying("pacing read", self._next_due_in)
+            except _GiveUp:
+                return
             if wait is None or wait > MAX_PACING_WAIT:
                 return
             if wait == 0:
@@ -305,9 +331,63 @@ class _Drain:
             idle = 0
             await asyncio.sleep(wait)  # a chat's pacing (at most 3.5 s), not a test sleep
 
+    async def _recover(self) -> None:
+        await self.outbox.recover(self.lease)
+        self.recover_at = self.loop.time() + RECOVER_EVERY
+
+    async def _claim(self, limit: int) -> list[Claimed]:
+        if not await self.lease.renew():
+            log.error("outbox drain ends: its process lease is lost token=%s", self.token)
+            raise _GiveUp
+        outbox = self.outbox
+        async with outbox.db.writing() as session:
+            return await claims.claim(
+                session,
+                token=self.token,
+                limit=limit,
+                now=utcnow(),
+                article_id=self.article_id,
+                bundle_after=outbox.bundle_after,
+                default_language=outbox.default_language,
+            )
+
+    async def _next_due_in(self) -> float | None:
+        async with self.outbox.db.session() as session:
+            return await claims.next_due_in(session, utcnow(), self.article_id)
+
+    async def _retrying(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        """``call()``, tried again after a database error; _GiveUp when it keeps failing."""
+        for attempt in range(DB_RETRIES + 1):
+            try:
+                return await call()
+            except _TRANSIENT as exc:
+                if attempt == DB_RETRIES or self.outbox._stopping:
+                    log.error(
+                        "outbox drain ends: %s failed attempts=%d error=%s",
+                        what,
+                        attempt + 1,
+                        _first_line(exc),
+                    )
+                    raise _GiveUp from exc
+                delay = DB_BACKOFF * 2**attempt
+                log.warning(
+                    "outbox %s failed, again in %.2fs attempt=%d error=%s",
+                    what,
+                    delay,
+                    attempt + 1,
+                    _first_line(exc),
+                )
+                await asyncio.sleep(delay)  # a backoff, not a test sleep
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def _wait_slot(self) -> None:
+        """Until a slot is free, or the next recovery is due (rows of dead processes are
+        taken back while every slot is busy too)."""
         self.slot_free.clear()
-        await self.slot_free.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                self.slot_free.wait(), max(self.recover_at - self.loop.time(), 0.0)
+            )
 
     async def _send(self, item: Claimed) -> None:
         # Whatever happens, the slot gets an outcome: a sender that ended without one would
@@ -348,18 +428,51 @@ class _Drain:
     async def _record_finished(self) -> None:
         while self.finished:
             batch, self.finished = self.finished[:RECORD_BATCH], self.finished[RECORD_BATCH:]
+            recorded: set[int] = set()
+            try:
+                recorded = await self._write(batch)
+            finally:  # written or given up, the slots are free again
+                for outcome in batch:
+                    if outcome.id not in recorded:
+                        continue  # taken back meanwhile, or not written
+                    self.report.add(outcome)
+                    if outcome.status == DeliveryStatus.UNKNOWN:
+                        self.unknown.append(outcome.id)
+                self.busy -= len(batch)
+                self.slot_free.set()
+
+    async def _write(self, batch: list[Outcome]) -> set[int]:
+        """Record ``batch``, tried again after an error; the ids written (none if it kept
+        failing: the rows stay 'sending' under this lease and are taken back once it ends)."""
+        for attempt in range(DB_RETRIES + 1):
             try:
                 async with self.outbox.db.writing() as session:
-                    await claims.record(session, batch, token=self.token, now=utcnow())
-            except Exception:
-                # The rows stay 'sending' under this lease and are taken back when it ends.
-                log.exception("delivery outcomes not recorded count=%d", len(batch))
-            for outcome in batch:
-                self.report.add(outcome)
-                if outcome.status == DeliveryStatus.UNKNOWN:
-                    self.unknown.append(outcome.id)
-            self.busy -= len(batch)
-            self.slot_free.set()
+                    return await claims.record(session, batch, token=self.token, now=utcnow())
+            except Exception as exc:
+                if attempt == DB_RETRIES:
+                    log.error(
+                        "delivery outcomes not recorded count=%d attempts=%d error=%s",
+                        len(batch),
+                        attempt + 1,
+                        _first_line(exc),
+                    )
+                    return set()
+                delay = DB_BACKOFF * 2**attempt
+                log.warning(
+                    "delivery outcomes not recorded, again in %.2fs count=%d attempt=%d error=%s",
+                    delay,
+                    len(batch),
+                    attempt + 1,
+                    _first_line(exc),
+                )
+                await asyncio.sleep(delay)  # a backoff, not a test sleep
+        return set()  # pragma: no cover
+
+
+def _first_line(exc: BaseException) -> str:
+    """An error in one line (SQLAlchemy's go on with the statement and a link)."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300] if text else ''}"
 
 
 def _plain_text(post: str) -> str:

@@ -7,6 +7,11 @@ chats' rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so a second process takes
 instead of waiting; SQLite has one writer at a time) and moves their pacing on in the same
 transaction. A claimed row carries its process's lease token (:mod:`bot.storage.leases`), and
 its outcome is recorded only while it is still that process's.
+
+A private chat is held while its row is in flight: the claim moves its ``next_at`` on by
+:data:`IN_FLIGHT` (longer than any send takes), the outcome's record to one interval after the
+answer (or to a flood wait's end), and :func:`recover` frees the chats of the rows it takes
+back. So a send slower than the chat's interval never has the next message claimed meanwhile.
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ log = logging.getLogger("jobs.deliver")
 #: gone: no send takes this long.
 STALE_CLAIM = timedelta(minutes=10)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: A private chat's pacing while its row is in flight: longer than any send takes (its record
+#: or its recovery frees the chat).
+IN_FLIGHT = timedelta(minutes=10)
 #: How many candidates a claim reads per row it may take (rows of one chat are skipped).
 _LOOKAHEAD = 4
 
@@ -81,15 +89,11 @@ async def claim(
         .where(Chat.chat.in_(chats), Chat.next_at <= now)
         .with_for_update(skip_locked=True)
     )
-    slots: list[dict[str, Any]] = []
-    for chat, tat in locked:
-        slot = pacing.after_message(chat, tat, now)
-        slots.append({"chat": chat, "next_at": slot.next_at, "tat": slot.tat})
-    if not slots:
+    paced = {chat: tat for chat, tat in locked}
+    if not paced:
         return []
-    await session.execute(update(Chat), slots)
-    ids = [picked[slot["chat"]] for slot in slots]
-    await session.execute(
+    ids = [picked[chat] for chat in sorted(paced)]
+    taken = await session.execute(
         update(Delivery)
         .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.PENDING)
         .values(
@@ -98,8 +102,18 @@ async def claim(
             claimed_at=now,
             attempts=Delivery.attempts + 1,
         )
+        .returning(Delivery.chat)
         .execution_options(synchronize_session=False)
     )
+    slots: list[dict[str, Any]] = []
+    for chat in sorted(set(taken.scalars())):  # the chats whose row this claim took
+        slot = pacing.after_message(chat, paced[chat], now)
+        # A private chat waits for its row's answer (record() paces it from there).
+        next_at = now + IN_FLIGHT if pacing.is_private(chat) else slot.next_at
+        slots.append({"chat": chat, "next_at": next_at, "tat": slot.tat})
+    if not slots:
+        return []
+    await session.execute(update(Chat), slots)
     rows = await session.execute(
         select(
             Delivery.id,
@@ -267,8 +281,31 @@ def _claimed(row: Any) -> Claimed:
 
 async def record(
     session: AsyncSession, outcomes: Sequence[Outcome], *, token: str, now: datetime
-) -> None:
-    """Write the outcomes of this process's claims (a row taken back meanwhile stays so)."""
+) -> set[int]:
+    """Write the outcomes of this process's claims; the ids of the rows written.
+
+    A row taken back meanwhile (no longer ``sending`` under ``token``) stays as it is, and so
+    do its chat and its reader: its outcome has no effect at all.
+    """
+    # The rows still this process's, locked (PostgreSQL) until the transaction ends, so a
+    # recovery cannot take them back between this read and the writes below (SQLite: one
+    # writer at a time). A SELECT, as UPDATE ... RETURNING cannot be an executemany.
+    wanted = [delivery_id for outcome in outcomes for delivery_id in (outcome.id, *outcome.bundled)]
+    if not wanted:
+        return set()
+    held = await session.execute(
+        select(Delivery.id, Delivery.chat)
+        .where(
+            Delivery.id.in_(wanted),
+            Delivery.status == DeliveryStatus.SENDING,
+            Delivery.claim == token,
+        )
+        .with_for_update()
+    )
+    chat_of: dict[int, str] = {delivery_id: chat for delivery_id, chat in held}
+    outcomes = [outcome for outcome in outcomes if outcome.id in chat_of]
+    if not outcomes:
+        return set()
     rows: list[dict[str, Any]] = []
     for outcome in outcomes:
         values: dict[str, Any] = {
@@ -285,7 +322,11 @@ async def record(
             }
         if outcome.retry_in is not None:
             values["next_attempt_at"] = now + timedelta(seconds=outcome.retry_in)
-        rows.extend({"row": delivery_id} | values for delivery_id in (outcome.id, *outcome.bundled))
+        rows.extend(
+            {"row": delivery_id} | values
+            for delivery_id in (outcome.id, *outcome.bundled)
+            if delivery_id in chat_of
+        )
     # Core executemany, not the ORM's bulk update by primary key: at 1,000 outcomes a second
     # the ORM's bookkeeping per row cost more than the statement.
     table = cast(Table, Delivery.__table__)
@@ -307,35 +348,35 @@ async def record(
                 if tuple(sorted(row)) == keys
             ],
         )
-    # A private chat's next message waits a second from this one's answer, not its claim:
-    # a slow answer must not bring the next one closer than Telegram allows.
-    answered = {
-        outcome.chat for outcome in outcomes if outcome.chat and pacing.is_private(outcome.chat)
-    }
+    # A private chat's next message waits a second from this one's answer, not its claim (a
+    # slow answer must not bring the next one closer than Telegram allows): set, not moved
+    # on, as the claim held the chat for the time the row was in flight.
+    answered = sorted({chat_of[o.id] for o in outcomes if pacing.is_private(chat_of[o.id])})
     if answered:
         later = now + pacing.PRIVATE.interval
         await session.execute(
             update(Chat)
-            .where(Chat.chat.in_(answered), Chat.next_at < later)
+            .where(Chat.chat.in_(answered))
             .values(next_at=later, tat=later)
             .execution_options(synchronize_session=False)
         )
     for outcome in outcomes:
         if outcome.pause_chat is not None or outcome.moved_to is not None:
-            await _change_chat(session, outcome, now)
+            await _change_chat(session, chat_of[outcome.id], outcome, now)  # after: it wins
         if outcome.unreachable_chat is not None:
             await mark_unreachable(
                 session, outcome.unreachable_chat, outcome.reason or "unreachable"
             )
+    return {int(row["row"]) for row in rows}
 
 
-async def _change_chat(session: AsyncSession, outcome: Outcome, now: datetime) -> None:
-    chat = await session.scalar(select(Delivery.chat).where(Delivery.id == outcome.id))
-    if chat is None:
-        return
+async def _change_chat(session: AsyncSession, chat: str, outcome: Outcome, now: datetime) -> None:
     values: dict[str, Any] = {}
     if outcome.pause_chat is not None:
-        slot = pacing.paused(None, now, outcome.pause_chat)
+        seconds = outcome.pause_chat
+        if pacing.is_private(chat):  # never less than the chat's own interval
+            seconds = max(seconds, pacing.PRIVATE.interval.total_seconds())
+        slot = pacing.paused(None, now, seconds)
         values |= {"next_at": slot.next_at, "tat": slot.tat}
     if outcome.moved_to is not None:
         values["moved_to"] = outcome.moved_to
@@ -378,8 +419,11 @@ async def recover(session: AsyncSession, lease: ProcessLease, now: datetime) -> 
                 reason="interrupted",
                 error="interrupted while sending: sent again",
             )
+            .returning(Delivery.chat)
             .execution_options(synchronize_session=False)
         )
+        taken = list(readers.scalars())
+        await _release(session, taken, now)
         channels = await session.execute(
             update(Delivery)
             .where(mine, Delivery.kind == "channel")
@@ -394,7 +438,7 @@ async def recover(session: AsyncSession, lease: ProcessLease, now: datetime) -> 
         )
         ids = list(channels.scalars())
         unknown.extend(ids)
-        again = max(readers.rowcount or 0, 0)  # type: ignore[attr-defined]
+        again = len(taken)
         if again or ids:
             log.warning(
                 "deliveries interrupted claim=%s resent=%d channel_unknown=%d",
@@ -403,6 +447,21 @@ async def recover(session: AsyncSession, lease: ProcessLease, now: datetime) -> 
                 len(ids),
             )
     return unknown
+
+
+async def _release(session: AsyncSession, chats: Sequence[str], now: datetime) -> None:
+    """Free the private chats a claim held for rows now taken back: the next message one
+    interval from now (what the dead process sent, it sent before now)."""
+    private = sorted({chat for chat in chats if pacing.is_private(chat)})
+    if not private:
+        return
+    later = now + pacing.PRIVATE.interval
+    await session.execute(
+        update(Chat)
+        .where(Chat.chat.in_(private), Chat.next_at > later)
+        .values(next_at=later, tat=later)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def next_due_in(session: AsyncSession, now: datetime, article_id: int | None) -> float | None:

@@ -64,10 +64,13 @@ class _AdvisoryLock:
         self.namespace = namespace
         self._connection: AsyncConnection | None = None
         self._guard = asyncio.Lock()  # one statement at a time on the connection
+        #: whether the connection holds ``(namespace, key)`` (a new connection does not).
+        self._holds_key = False
 
     async def _connect(self) -> AsyncConnection:
-        if self._connection is None or self._connection.closed:
+        if self._connection is None or self._connection.closed or self._connection.invalidated:
             self._connection = await self._db.engine.connect()
+            self._holds_key = False
         return self._connection
 
     async def _scalar(self, sql: str, **params: int) -> object:
@@ -78,6 +81,7 @@ class _AdvisoryLock:
                 await connection.commit()  # session-level locks outlive the transaction
             except BaseException:
                 await self._drop()
+                self._holds_key = False
                 raise
             return value
 
@@ -87,7 +91,21 @@ class _AdvisoryLock:
             ns=self.namespace,
             key=self.key if key is None else key,
         )
+        if value and (key is None or key == self.key):
+            self._holds_key = True
         return bool(value)
+
+    async def hold(self) -> bool:
+        """Whether the connection holds ``(namespace, key)``, asking the server (one round
+        trip); a connection lost is replaced and the lock taken again if it is free."""
+        if self._holds_key:
+            try:
+                await self._scalar("SELECT 1")  # a session lock lives as long as its session
+            except Exception as exc:  # lost (dropped by _scalar): take it again below
+                log.warning("lease connection lost key=%s error=%r", self.key, exc)
+            if self._holds_key:  # still the same connection
+                return True
+        return await self.try_lock()
 
     async def unlock(self, key: int) -> None:
         await self._scalar("SELECT pg_advisory_unlock(:ns, :key)", ns=self.namespace, key=key)
@@ -112,6 +130,7 @@ class _AdvisoryLock:
         (closed instead if the release fails: a pooled connection must hold no lock)."""
         async with self._guard:
             connection, self._connection = self._connection, None
+            self._holds_key = False
             if connection is None or connection.closed:
                 return
             try:
@@ -234,10 +253,13 @@ class ProcessLease:
             return await asyncio.to_thread(_FileLock.held, self._folder / f"{token}.lock")
         return False
 
-    async def renew(self) -> None:
-        """Take the lease again if its connection was lost (PostgreSQL restarted, say)."""
+    async def renew(self) -> bool:
+        """Whether this process still holds its lease, taken again if its connection was lost
+        (PostgreSQL restarted, the connection dropped): False if another process took it
+        meanwhile. One round trip on PostgreSQL; an ``flock`` lives with its process."""
         if self._advisory is not None:
-            await self._advisory.try_lock()
+            return await self._advisory.hold()
+        return True
 
     async def close(self) -> None:
         if self._advisory is not None:
