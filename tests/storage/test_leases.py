@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import textwrap
+from collections.abc import Awaitable, Callable
 
 from bot.storage.db import Database
 from bot.storage.leases import Leader, ProcessLease
@@ -33,6 +34,18 @@ HOLDER = textwrap.dedent(
 def _connect_args(db: Database) -> str:
     """The test database's connection arguments (a PostgreSQL test's schema), as code."""
     return repr(db.connect_args)
+
+
+async def _until(check: Callable[[], Awaitable[bool]], *, timeout: float = 10.0) -> bool:  # noqa: ASYNC109
+    """Whether ``check()`` holds within ``timeout`` s. After a SIGKILL the kernel closes the
+    process's socket at once, but PostgreSQL's backend takes a moment to see it and end,
+    releasing its locks: there is no event to await in another server's process."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
 
 
 async def _holder(db: Database) -> tuple[asyncio.subprocess.Process, str, bool]:
@@ -63,7 +76,11 @@ class TestProcessLease:
             assert await mine.alive(token)  # asking does not take it
             os.kill(process.pid, signal.SIGKILL)
             await process.wait()
-            assert not await mine.alive(token)
+
+            async def dead() -> bool:
+                return not await mine.alive(token)
+
+            assert await _until(dead)
             assert await mine.alive(mine.token)
         finally:
             if process.returncode is None:
@@ -98,7 +115,7 @@ class TestLeader:
             assert not await here.try_acquire()
             os.kill(process.pid, signal.SIGKILL)
             await process.wait()
-            assert await here.try_acquire()
+            assert await _until(here.try_acquire)
             assert await here.try_acquire()  # the holder keeps it
         finally:
             if process.returncode is None:
