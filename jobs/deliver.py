@@ -355,15 +355,23 @@ class _Drain:
         async with self.outbox.db.session() as session:
             return await claims.next_due_in(session, utcnow(), self.article_id)
 
-    async def _retrying(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
-        """``call()``, tried again after a database error; _GiveUp when it keeps failing."""
+    async def _retrying(
+        self,
+        what: str,
+        call: Callable[[], Awaitable[T]],
+        errors: tuple[type[Exception], ...] = _TRANSIENT,
+        *,
+        until_stopped: bool = True,
+    ) -> T:
+        """``call()``, tried again after one of ``errors`` with a growing backoff; _GiveUp when
+        it keeps failing (or, ``until_stopped``, once the outbox is stopping)."""
         for attempt in range(DB_RETRIES + 1):
             try:
                 return await call()
-            except _TRANSIENT as exc:
-                if attempt == DB_RETRIES or self.outbox._stopping:
+            except errors as exc:
+                if attempt == DB_RETRIES or (until_stopped and self.outbox._stopping):
                     log.error(
-                        "outbox drain ends: %s failed attempts=%d error=%s",
+                        "outbox %s given up attempts=%d error=%s",
                         what,
                         attempt + 1,
                         _first_line(exc),
@@ -444,29 +452,18 @@ class _Drain:
     async def _write(self, batch: list[Outcome]) -> set[int]:
         """Record ``batch``, tried again after an error; the ids written (none if it kept
         failing: the rows stay 'sending' under this lease and are taken back once it ends)."""
-        for attempt in range(DB_RETRIES + 1):
-            try:
-                async with self.outbox.db.writing() as session:
-                    return await claims.record(session, batch, token=self.token, now=utcnow())
-            except Exception as exc:
-                if attempt == DB_RETRIES:
-                    log.error(
-                        "delivery outcomes not recorded count=%d attempts=%d error=%s",
-                        len(batch),
-                        attempt + 1,
-                        _first_line(exc),
-                    )
-                    return set()
-                delay = DB_BACKOFF * 2**attempt
-                log.warning(
-                    "delivery outcomes not recorded, again in %.2fs count=%d attempt=%d error=%s",
-                    delay,
-                    len(batch),
-                    attempt + 1,
-                    _first_line(exc),
-                )
-                await asyncio.sleep(delay)  # a backoff, not a test sleep
-        return set()  # pragma: no cover
+
+        async def write() -> set[int]:
+            async with self.outbox.db.writing() as session:
+                return await claims.record(session, batch, token=self.token, now=utcnow())
+
+        try:
+            # Any error: what is not written is sent again (readers) or asked about (channels).
+            return await self._retrying(
+                f"record of {len(batch)} outcomes", write, (Exception,), until_stopped=False
+            )
+        except _GiveUp:
+            return set()
 
 
 def _first_line(exc: BaseException) -> str:
