@@ -34,6 +34,9 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.console.app import console_app
+from bot.console.server import ConsoleServer
+from bot.console.web import ConsoleState
 from bot.core import Core
 from bot.errors import AlreadyPostedError, SendStateError
 from bot.feeds.fulltext import fetch_article
@@ -184,6 +187,9 @@ class Newsbot:
         self.polling: Polling | None = None
         #: what time it is for digests (their hour, "today"); a test sets its own.
         self.clock: Callable[[], datetime] = utcnow
+        #: the web console, served on CONSOLE_BIND by this process (None when it is empty).
+        self.console = ConsoleState(self.core, hooks=_ConsoleHooks(self))
+        self.console_server: ConsoleServer | None = None
 
     @property
     def editions(self) -> Editions:
@@ -202,6 +208,12 @@ class Newsbot:
         await self.refresh_admins()
         await self.set_editor_commands()
         await self.review_unreviewed()  # approvals a stop left unseen
+        self.console.bot_username = self.username
+        address = self.settings.console_address
+        if address is not None:
+            self.console_server = ConsoleServer(console_app(self.console))
+            await self.console_server.start(*address)
+            self.console.served_at = (address[0], self.console_server.port)
         jobs = app.job_queue
         assert jobs is not None, "python-telegram-bot[job-queue] is a dependency"
         job_kwargs = {"max_instances": 1, "coalesce": True}
@@ -473,6 +485,8 @@ class Newsbot:
         app = self.application
         self.outbox.stop()  # a long queue must not hold up the shutdown
         try:
+            if self.console_server is not None:
+                await self.console_server.stop()
             if self.polling is not None:
                 await self.polling.stop()  # the updater stopped, the lead is released
             if app.running:
@@ -602,6 +616,23 @@ class Newsbot:
         assert jobs is not None
         jobs.run_once(deliver_job, 0, name="deliver-now")
 
+    async def decided_in_console(self, send_id: int) -> None:
+        """An editor decided a send in the console: its control message and every editor's
+        approval message in Telegram say so; the outbox sends what it queued."""
+        self.kick()
+        await self.show_decision(send_id)
+        await self.close_reviews(send_id)
+
     async def drain_now(self) -> DrainReport:
         """Send what is due in the outbox and wait until it is done."""
         return await self.outbox.drain(self.application.bot)
+
+
+class _ConsoleHooks:
+    """What the console served by a running bot asks of it (its ``ConsoleHooks``)."""
+
+    def __init__(self, newsbot: Newsbot) -> None:
+        self._newsbot = newsbot
+
+    async def decided(self, send_id: int) -> None:
+        await self._newsbot.decided_in_console(send_id)

@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("run", help="run the live bot: poll feeds, post, answer readers and editors")
+    sub.add_parser(
+        "console", help="serve the web console alone on CONSOLE_BIND (beside `newsbot run`)"
+    )
     demo = sub.add_parser("demo", help="the whole system on a local sandbox, then exit")
     demo.add_argument("--quiet", action="store_true", help="print only the posts")
 
@@ -160,6 +163,41 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         await stop.wait()
     finally:
         await newsbot.stop()
+    return 0
+
+
+async def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
+    """The console alone, for a second process on the bot's database: what it queues, the
+    bot process sends (its outbox sweeps the database)."""
+    from bot.console.app import console_app
+    from bot.console.server import ConsoleServer
+    from bot.console.web import ConsoleState
+    from bot.core import Core
+
+    address = settings.console_address
+    if address is None:
+        raise CommandError("configuration error: CONSOLE_BIND is empty: nothing to serve", 2)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    core = Core(settings)
+    server: ConsoleServer | None = None
+    try:
+        try:
+            await core.open()
+        except (SQLAlchemyError, OSError) as exc:
+            raise _database_error(core.db, exc) from None
+        console = ConsoleState(core)
+        server = ConsoleServer(console_app(console))
+        await server.start(*address)
+        console.served_at = (address[0], server.port)
+        print(f"newsbot: the console is at {console.base_url}", file=sys.stderr, flush=True)
+        await stop.wait()
+    finally:
+        if server is not None:
+            await server.stop()
+        await core.aclose()
     return 0
 
 
@@ -304,6 +342,7 @@ async def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": cmd_run,
+    "console": cmd_console,
     "demo": cmd_demo,
     "preview": cmd_preview,
     "push": cmd_push,

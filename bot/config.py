@@ -107,6 +107,21 @@ def check_channel(value: Any) -> str | None:
     return text
 
 
+def split_bind(text: str) -> tuple[str, int] | None:
+    """``HOST:PORT`` (``[::1]:8080`` for IPv6) as a pair, or ``None`` when it is not one."""
+    match = re.fullmatch(r"\s*(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})\s*", text)
+    if match is None or not 0 <= int(match[2]) <= 65535:
+        return None
+    return match[1].strip("[]"), int(match[2])
+
+
+def local_url(host: str, port: int) -> str:
+    """The http URL of a server listening on ``host``:``port`` (all interfaces: loopback)."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - a browser's address, not a bind
+        host = "127.0.0.1"
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+
 def _split(value: Any) -> Any:
     if isinstance(value, str):
         return [part for part in re.split(r"[,\s]+", value) if part]
@@ -266,6 +281,23 @@ class Settings(BaseSettings):
         " it is deleted (0: kept for ever).",
     )
 
+    console_bind: str = Field(
+        default="127.0.0.1:8080",
+        description="HOST:PORT the web console listens on (`newsbot run` and `newsbot console`);"
+        " empty: no console.",
+    )
+    console_public_url: str | None = Field(
+        default=None,
+        description="The console's address as editors' browsers reach it, for the links"
+        " /console sends (https://console.example); empty: http://CONSOLE_BIND.",
+    )
+    console_session_days: int = Field(
+        default=7,
+        ge=1,
+        le=365,
+        description="Days a console login lasts before the editor asks /console again.",
+    )
+
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
     def _check_token(cls, value: Any) -> Any:
@@ -293,6 +325,38 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
             raise ValueError("must be an http(s) URL such as https://api.telegram.org")
         return value
+
+    @field_validator("console_bind", mode="before")
+    @classmethod
+    def _check_console_bind(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return ""
+        if not isinstance(value, str) or split_bind(value) is None:
+            raise ValueError("must be HOST:PORT, such as 127.0.0.1:8080 (empty: no console)")
+        return value.strip()
+
+    @field_validator("console_public_url", mode="before")
+    @classmethod
+    def _check_console_public_url(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not re.fullmatch(
+            r"https?://[^\s/?#@]+(/[^\s?#]*)?", value.strip()
+        ):
+            raise ValueError("must be an http(s) URL such as https://console.example")
+        return value.strip().rstrip("/")
+
+    @property
+    def console_address(self) -> tuple[str, int] | None:
+        """Where the console listens, or ``None`` when CONSOLE_BIND is empty."""
+        return split_bind(self.console_bind) if self.console_bind else None
+
+    @property
+    def console_url(self) -> str:
+        """The console's address in the links /console sends."""
+        if self.console_public_url:
+            return self.console_public_url
+        return local_url(*(split_bind(self.console_bind) or ("127.0.0.1", 8080)))
 
     @field_validator("database_url")
     @classmethod

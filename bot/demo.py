@@ -104,6 +104,7 @@ async def run_demo(*, quiet: bool = False) -> int:
             publisher_name="The Valley Courier",
             allow_private_networks=True,  # the demo's feed server is on 127.0.0.1
             log_level="WARNING",
+            console_bind="127.0.0.1:0",  # any free port: the demo never takes 8080 from anyone
         )
         step(f"Bot API sandbox at {sandbox.url}, feeds at {site.url_for('/')}")
         async with SandboxClient(sandbox.url) as tg, Newsbot(settings) as newsbot:

@@ -271,3 +271,12 @@ class PrintSizeError(NewsbotError, ValueError):
 class TemplateError(NewsbotError):
     """A post template cannot be used; the message starts with its line and says why
     (``line 3: unexpected '}'``, ``line 1: the post is not valid Telegram HTML: …``)."""
+
+
+class ConsoleLoginError(NewsbotError):
+    """A console login link or session cannot be used; ``reason`` says why, in a word:
+    ``invalid`` (not one newsbot made), ``expired``, ``used`` or ``not_editor``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"console login refused: {reason}")
+        self.reason = reason

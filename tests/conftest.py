@@ -25,6 +25,9 @@ from bot.storage.db import Database
 T = TypeVar("T")
 
 POSTGRES_URL = os.environ.get("NEWSBOT_TEST_POSTGRES_URL", "").strip()
+# Every newsbot a test starts (in process or as `newsbot run`) serves its console on a free
+# port: parallel tests never fight over 8080, and the console runs in every end-to-end test.
+os.environ["CONSOLE_BIND"] = "127.0.0.1:0"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 DATABASES = [pytest.param("sqlite", id="sqlite")]

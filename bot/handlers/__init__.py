@@ -13,7 +13,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import channel_members, editors, editors_stats, errors, readers
+from bot.handlers import channel_members, console_link, editors, editors_stats, errors, readers
 from bot.handlers import digest as digest_handlers
 from bot.handlers import feeds as feed_handlers
 from bot.handlers import privacy as privacy_handlers
@@ -41,6 +41,9 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
         CommandHandler("preview", editors.preview, filters=private, block=False)
     )
     application.add_handler(CommandHandler("stats", editors_stats.stats, filters=private))
+    application.add_handler(
+        CommandHandler("console", console_link.console_command, filters=private)
+    )
     application.add_handler(CommandHandler("scheduled", editors.scheduled, filters=private))
     application.add_handler(CommandHandler("cancel", editors.cancel_prompt, filters=private))
     application.add_handler(

@@ -66,6 +66,7 @@ def editor_commands(t: Translator) -> tuple[tuple[str, str], ...]:
         ("addfeed", t.gettext("Add a feed by URL")),
         ("stats", t.gettext("Readers, sign-ups and deliveries, with a chart")),
         ("qr", t.gettext("A poster's QR code for a campaign")),
+        ("console", t.gettext("A link that logs you in to the web console")),
     )
 
 

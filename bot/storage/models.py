@@ -550,3 +550,57 @@ class Chat(Base):
     next_at: Mapped[datetime] = mapped_column(UTCDateTime)
     tat: Mapped[datetime] = mapped_column(UTCDateTime)
     moved_to: Mapped[str | None] = mapped_column(String(64))
+
+
+class Secret(Base):
+    """A secret newsbot made for itself and keeps for every process: ``console`` signs the
+    console's login links (never the bot token)."""
+
+    __tablename__ = "secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Campaign(Base):
+    """A sign-up campaign a marketer made (its deep link ``?start=<name>``, its QR code).
+
+    Readers carry the campaign that brought them (:attr:`Subscriber.campaign`); a payload
+    nobody made here still counts, and shows among the campaigns."""
+
+    __tablename__ = "campaigns"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: what the posters say under the code, kept as the QR download's default label.
+    label: Mapped[str | None] = mapped_column(String(120))
+    #: the editor who made it (Telegram user id).
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsoleLogin(Base):
+    """A one-time login link /console gave an editor: ``used_at`` once it was opened."""
+
+    __tablename__ = "console_logins"
+
+    nonce: Mapped[str] = mapped_column(String(43), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    #: the editor's name as Telegram gave it, shown on what they decide in the console.
+    name: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConsoleSession(Base):
+    """An editor's console session: the cookie holds a random token, this row its sha256
+    (a copy of the table logs nobody in) and the session's CSRF token."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    name: Mapped[str | None] = mapped_column(String(128))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,77 @@
+"""The console's ASGI app: every page's routes, the static files, the security headers.
+
+::
+
+    app = console_app(ConsoleState(core))        # served by bot.console.server
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.console.pages import articles, campaigns, dashboard, feeds, login
+from bot.console.web import ConsoleState, current_user, problem
+
+#: What a console page may load: its own files, and pictures (articles' images) from anywhere
+#: over https; nothing runs but the console's own scripts.
+CSP = (
+    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self';"
+    " frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),  # a login link never leaves in a Referer
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SecurityHeaders:
+    """Adds :data:`HEADERS` to every response (pure ASGI: no buffering of bodies)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """An unknown address: with a session, "not found"; without one, off to ``/login``."""
+    user = await current_user(request)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    return await problem(request, user, 404, "not_found")
+
+
+def console_app(console: ConsoleState) -> Starlette:
+    """The console for ``console`` (its core opened by the caller)."""
+    app = Starlette(
+        routes=[
+            *dashboard.ROUTES,
+            *articles.ROUTES,
+            *feeds.ROUTES,
+            *campaigns.ROUTES,
+            *login.ROUTES,
+            Mount("/static", StaticFiles(packages=[("bot.console", "static")]), name="static"),
+        ],
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={404: not_found},
+    )
+    app.state.console = console
+    return app

@@ -1,0 +1,18 @@
+"""The console's Campaigns page (/campaigns)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.console.web import editor_page, render
+from bot.services.console_auth import ConsoleUser
+
+
+@editor_page
+async def campaigns_page(request: Request, user: ConsoleUser) -> Response:
+    return await render(request, user, "campaigns.html")
+
+
+ROUTES = [Route("/campaigns", campaigns_page, methods=["GET"])]

@@ -1,0 +1,18 @@
+"""The console's Dashboard page (/)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.console.web import editor_page, render
+from bot.services.console_auth import ConsoleUser
+
+
+@editor_page
+async def dashboard_page(request: Request, user: ConsoleUser) -> Response:
+    return await render(request, user, "dashboard.html")
+
+
+ROUTES = [Route("/", dashboard_page, methods=["GET"])]
