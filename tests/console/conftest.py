@@ -26,6 +26,9 @@ from bot.console.web import COOKIE, ConsoleState
 from bot.core import Core
 from bot.services.console_auth import issue_login, session_user
 from bot.storage.db import Database
+from tests.console.browser import browser
+
+__all__ = ["browser"]  # the fixture, for every console test module
 
 EDITOR = 5101
 OTHER_EDITOR = 5102

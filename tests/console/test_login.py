@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from bot.console.web import COOKIE
 from bot.services.console_auth import LINK_SECONDS, issue_login, session_id
-from bot.storage.models import ConsoleLogin, ConsoleSession, utcnow
+from bot.storage.models import ConsoleSession, utcnow
 from tests.console.conftest import EDITOR, READER, Console
 
 PAGES = ["/", "/articles", "/feeds", "/campaigns"]
@@ -35,7 +35,9 @@ class TestLink:
                     ConsoleSession.id == session_id(client.cookies[COOKIE])
                 )
             )
-        assert row is not None and row.user_id == EDITOR and row.name == "Priya"
+        assert row is not None
+        assert row.user_id == EDITOR
+        assert row.name == "Priya"
         assert timedelta(days=6, hours=23) < row.expires_at - utcnow() <= timedelta(days=7)
         # The cookie's value is not what the table keeps.
         assert row.id != client.cookies[COOKIE]
