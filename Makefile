@@ -40,7 +40,7 @@ I18N := bot/i18n
 
 messages: $(STAMP)      ## extract the texts from bot/ into newsbot.pot and posts.pot; update every .po
 	$(BIN)/pybabel extract --project=newsbot --add-comments=TRANSLATORS: --sort-by-file \
-		--no-wrap -o $(I18N)/newsbot.pot bot
+		--no-wrap -F babel.cfg -o $(I18N)/newsbot.pot bot
 	$(BIN)/pybabel update --domain=newsbot --no-wrap --ignore-obsolete \
 		-i $(I18N)/newsbot.pot -d $(I18N)/locales
 	$(BIN)/pybabel extract --project=newsbot --add-comments=TRANSLATORS: --sort-by-file \

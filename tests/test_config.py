@@ -153,3 +153,37 @@ class TestPostSettings:
         assert options.template is not None
         assert options.template.source == "<b>{{ title }}</b>"
         assert load_settings(None).post_options().template is None
+
+
+class TestConsoleSettings:
+    @pytest.mark.parametrize(
+        ("bind", "address", "url"),
+        [
+            ("127.0.0.1:8080", ("127.0.0.1", 8080), "http://127.0.0.1:8080"),
+            ("0.0.0.0:9000", ("0.0.0.0", 9000), "http://127.0.0.1:9000"),  # noqa: S104
+            ("[::1]:8081", ("::1", 8081), "http://[::1]:8081"),
+            ("localhost:0", ("localhost", 0), "http://localhost:0"),
+            ("", None, "http://127.0.0.1:8080"),
+        ],
+    )
+    def test_bind(self, bind: str, address: tuple[str, int] | None, url: str) -> None:
+        settings = load_settings(None, console_bind=bind)
+        assert settings.console_address == address
+        assert settings.console_url == url
+
+    @pytest.mark.parametrize("bind", ["8080", "host", "1.2.3.4:99999", "a b:80", "http://x:80"])
+    def test_a_bad_bind_names_the_key(self, bind: str) -> None:
+        with pytest.raises(ConfigError) as caught:
+            load_settings(None, console_bind=bind)
+        assert "CONSOLE_BIND" in str(caught.value)
+        assert "HOST:PORT" in str(caught.value)
+
+    def test_the_public_url_wins_in_links(self) -> None:
+        settings = load_settings(None, console_public_url="https://console.example/")
+        assert settings.console_url == "https://console.example"
+
+    @pytest.mark.parametrize("url", ["console.example", "ftp://x", "https://u:p@x", "https://x?q"])
+    def test_a_bad_public_url_is_refused(self, url: str) -> None:
+        with pytest.raises(ConfigError) as caught:
+            load_settings(None, console_public_url=url)
+        assert "CONSOLE_PUBLIC_URL" in str(caught.value)

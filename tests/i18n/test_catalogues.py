@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from bot.article import ArticleDraft
@@ -33,14 +34,19 @@ from bot.i18n import (
     translator_for,
 )
 
-BOT = Path(__file__).resolve().parents[2] / "bot"
+ROOT = Path(__file__).resolve().parents[2]
+BOT = ROOT / "bot"
 
 
 def used_msgids() -> set[str | tuple[str, str]]:
-    """Every msgid (or singular/plural pair) the code under ``bot/`` asks for, as Babel's
-    extractor (the one ``make messages`` runs) finds it."""
+    """Every msgid (or singular/plural pair) the code and the console's pages under ``bot/``
+    ask for, as Babel's extractor (the one ``make messages`` runs, with ``babel.cfg``) finds
+    it."""
     found: set[str | tuple[str, str]] = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(str(BOT)):
+    with (ROOT / "babel.cfg").open() as mapping:
+        method_map, options_map = parse_mapping_cfg(mapping)
+    extracted = extract_from_dir(str(BOT), method_map, options_map)
+    for _file, _line, message, _comments, _context in extracted:
         if isinstance(message, tuple):
             found.add((message[0], message[1]))
         else:
