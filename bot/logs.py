@@ -11,11 +11,14 @@ are kept at WARNING.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from typing import TextIO
 
 REDACTED = "<redacted>"
+#: Secrets that are no setting: a console login link's token (PTB logs what it sends at DEBUG).
+_SECRET_PATTERNS = (re.compile(r"(/login/)[A-Za-z0-9_.\-]{16,}"),)
 _NOISY = ("httpx", "httpcore", "aiohttp.access", "asyncio", "aiosqlite", "alembic")
 # APScheduler warns each time a repeating job is skipped because its previous run is still
 # going; for the poll and delivery jobs that is by design (max_instances=1), so only its
@@ -34,7 +37,8 @@ _QUIET = {
 
 
 class RedactingFilter(logging.Filter):
-    """Replace each secret in a record's final text (message and traceback) with ``<redacted>``."""
+    """Replace each secret in a record's final text (message and traceback) with ``<redacted>``:
+    the configured ones, and console login links' tokens."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -44,11 +48,11 @@ class RedactingFilter(logging.Filter):
         """``text`` with every secret replaced."""
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
+        for pattern in _SECRET_PATTERNS:
+            text = pattern.sub(rf"\g<1>{REDACTED}", text)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
         record.msg = self.redact(record.getMessage())
         record.args = None
         if record.exc_info:

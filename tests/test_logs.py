@@ -36,6 +36,15 @@ class TestRedaction:
         assert "RuntimeError" in stream.getvalue()
         assert TOKEN not in stream.getvalue()
 
+    def test_console_login_links_are_redacted(self, stream: io.StringIO) -> None:
+        """A /console link (a one-time login) is a secret too: PTB logs what it sends."""
+        token = "ImFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6MDEyMzQ1Njc4OSI.Z1abc.q-Xy_zz"
+        logging.getLogger("telegram.ext.ExtBot").debug(
+            "sendMessage text='Your login link: http://127.0.0.1:8080/login/%s'", token
+        )
+        assert token not in stream.getvalue()
+        assert f"/login/{REDACTED}'" in stream.getvalue()
+
     def test_httpx_is_quiet(self, stream: io.StringIO) -> None:
         """httpx logs each request URL at INFO; its logger is kept at WARNING."""
         logging.getLogger("httpx").info("HTTP Request: POST https://api/bot%s/x", TOKEN)
