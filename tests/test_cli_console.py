@@ -60,7 +60,7 @@ def test_a_console_that_cannot_serve_says_why(tmp_path: Path, bind: str, says: s
         taken.listen()
         if bind == "taken":
             bind = f"127.0.0.1:{taken.getsockname()[1]}"
-        done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        done = subprocess.run(
             [sys.executable, "-m", "bot", "console"],
             cwd=tmp_path,
             env=newsbot_env(
