@@ -5,17 +5,22 @@ database is a SQLite file in a temporary folder, the feeds are the bundled sampl
 ``bot/demo_data``. The publisher has two editions, English and Hindi, each with its channel and
 feed. A scripted reader arrives through a poster's QR code and is subscribed in one tap; a
 second, whose Telegram is in Hindi, is welcomed in Hindi and subscribes to the Hindi edition.
-The feeds publish two English articles and one Hindi, an editor pushes a fourth, the first
-reader leaves; then the posts each chat received are printed as a reader would read them.
+The feeds publish two English articles and one Hindi, an editor pushes a fourth and opens the
+web console through /console, the first reader leaves; then the posts each chat received are
+printed as a reader would read them.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from bot.app import Newsbot
 from bot.config import load_settings
@@ -70,6 +75,23 @@ def transcript(title: str, messages: list[dict[str, Any]], *, bold: bool) -> str
     """A chat's messages under its title, one blank line apart."""
     head = f"━━ {title} " + "━" * max(4, 60 - len(title))
     return head + "\n" + "\n\n".join(as_reader_sees(m, bold=bold) for m in messages)
+
+
+async def open_console(tg: SandboxClient, step: Callable[[str], None]) -> bool:
+    """The editor's /console, its link opened as a browser would: whether the dashboard and
+    the Articles page (with the story just pushed) answered."""
+    await tg.send(EDITOR, "/console", first_name="Ravi")
+    answer = (await tg.bot_messages(EDITOR, wait_for=3, timeout=WAIT))[-1]
+    found = re.search(r'href="(http://[^"]+)/login/([^"]+)"', answer.get("html") or "")
+    if found is None:
+        return False
+    base = found[1]
+    async with httpx.AsyncClient(base_url=base, follow_redirects=True, timeout=WAIT) as browser:
+        dashboard = await browser.get(f"/login/{found[2]}")
+        articles = await browser.get("/articles")
+    ok = dashboard.status_code == articles.status_code == 200 and "Storm" in articles.text
+    step(f"  the console at {base}: dashboard and Articles answered ({'OK' if ok else 'not'})")
+    return ok
 
 
 async def run_demo(*, quiet: bool = False) -> int:
@@ -144,13 +166,16 @@ async def run_demo(*, quiet: bool = False) -> int:
             await tg.press(EDITOR, panel["message_id"], publish)
             await tg.bot_messages(READER, wait_for=4, timeout=WAIT)
 
+            step("The editor sends /console and opens the link: the web console, in a browser")
+            console_ok = await open_console(tg, step)
+
             step("The first reader unsubscribes")
             await tg.send(READER, "/unsubscribe", first_name="Asha")
             reader = await tg.messages(READER, wait_for=5, timeout=WAIT)
             hindi_reader = await tg.messages(HINDI_READER, wait_for=3, timeout=WAIT)
             channel = await tg.messages(f"@{CHANNEL}", wait_for=3, timeout=WAIT)
             hindi_channel = await tg.messages(f"@{HINDI_CHANNEL}", wait_for=1, timeout=WAIT)
-            editor = await tg.messages(EDITOR, wait_for=2, timeout=WAIT)
+            editor = await tg.messages(EDITOR, wait_for=3, timeout=WAIT)
 
         for title, messages in (
             (f"English channel @{CHANNEL}", channel),
@@ -171,7 +196,7 @@ async def run_demo(*, quiet: bool = False) -> int:
             )
         }
         expected = {"channel": 3, "hindi_channel": 1, "reader": 5, "hindi_reader": 3}
-        ok = published == 3 and posts == expected
+        ok = published == 3 and posts == expected and console_ok
         print()
         print(
             f"{'OK' if ok else 'UNEXPECTED'}: {published} articles published; "

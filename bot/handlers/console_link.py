@@ -19,13 +19,14 @@ from bot.services.console_auth import issue_login
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-def console_link_text(t: Translator, link: str, days: int) -> str:
-    """The answer to /console: the link, how long it works, how long the login lasts."""
+def console_link_text(t: Translator, link: str, console: str, days: int) -> str:
+    """The answer to /console: the link (shown as the console's address), how long it works,
+    how long the login lasts."""
     return t.gettext(
         "Your login link to the web console: {link}\n"
         "It works once, within 10 minutes, and keeps you logged in for {days} days in that"
         " browser. Do not forward it: whoever opens it is logged in as you.",
-        link=f'<a href="{escape(link)}">{escape(link)}</a>',
+        link=f'<a href="{escape(link)}">{escape(console)}</a>',
         days=days,
     )
 
@@ -49,10 +50,10 @@ async def console_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await reply(context, message, console_off_text(t))
         return
     token = await issue_login(newsbot.db, user.id, user.full_name)
-    link = f"{newsbot.console.base_url}/login/{token}"
+    base = newsbot.console.base_url
     await reply(
         context,
         message,
-        console_link_text(t, link, settings.console_session_days),
+        console_link_text(t, f"{base}/login/{token}", base, settings.console_session_days),
         link_preview_options=_NO_PREVIEW,
     )
