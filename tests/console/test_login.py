@@ -3,10 +3,11 @@ forged link, a non-editor, a missing session and a missing CSRF token are refuse
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.console.web import COOKIE
 from bot.services.console_auth import LINK_SECONDS, issue_login, session_id
@@ -45,6 +46,15 @@ class TestLink:
         assert page.status_code == 200
         assert "Priya" in page.text
 
+    async def test_behind_an_https_proxy_the_cookie_is_secure(self, console: Console) -> None:
+        """The publisher's web server on this machine says the browser came over https."""
+        token = await issue_login(console.db, EDITOR)
+        answer = await console.client().get(
+            f"/login/{token}", headers={"X-Forwarded-Proto": "https"}
+        )
+        assert answer.status_code == 303
+        assert "Secure" in answer.headers["set-cookie"]
+
     async def test_a_link_works_once(self, console: Console) -> None:
         token = await issue_login(console.db, EDITOR)
         first, second = console.client(), console.client()
@@ -53,6 +63,15 @@ class TestLink:
         assert again.status_code == 401
         assert "used already" in again.text
         assert COOKIE not in second.cookies
+
+    async def test_two_browsers_racing_for_a_link_get_one_session(self, console: Console) -> None:
+        token = await issue_login(console.db, EDITOR)
+        answers = await asyncio.gather(
+            *(client.get(f"/login/{token}") for client in [console.client() for _ in range(6)])
+        )
+        assert sorted(a.status_code for a in answers) == [303, 401, 401, 401, 401, 401]
+        async with console.db.session() as session:
+            assert await session.scalar(select(func.count()).select_from(ConsoleSession)) == 1
 
     async def test_an_expired_link_is_refused(self, console: Console) -> None:
         old = utcnow() - timedelta(seconds=LINK_SECONDS + 1)
