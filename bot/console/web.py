@@ -185,7 +185,8 @@ def csrf_ok(user: ConsoleUser, request: Request, form: FormData) -> bool:
 
 def editor_form(form_handler: Form) -> Callable[[Request], Awaitable[Response]]:
     """A form for editors only: the session, then the CSRF token, are checked before
-    ``form_handler`` sees the form; a form larger than :data:`MAX_FORM_BYTES` is refused."""
+    ``form_handler`` sees the form; a form larger than :data:`MAX_FORM_BYTES`, or without a
+    ``Content-Length``, is refused. The form (and any uploaded file) is closed afterwards."""
 
     @functools.wraps(form_handler)
     async def endpoint(request: Request) -> Response:
@@ -193,16 +194,21 @@ def editor_form(form_handler: Form) -> Callable[[Request], Awaitable[Response]]:
         if user is None:
             return _to_login(request)
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+        if length is None:  # a browser's form always says its length; chunked bodies are refused
+            return await problem(request, user, 411, "bad_form")
+        if not length.isdigit() or int(length) > MAX_FORM_BYTES:
             return await problem(request, user, 413, "too_large")
         try:
             form = await request.form(max_files=1, max_fields=64, max_part_size=MAX_FORM_BYTES)
         except HTTPException:  # Starlette's 400 for a malformed or oversized multipart body
             return await problem(request, user, 400, "bad_form")
-        if not csrf_ok(user, request, form):
-            log.info("console form refused user_id=%s path=%s", user.user_id, request.url.path)
-            return await problem(request, user, 403, "csrf")
-        return await form_handler(request, user, form)
+        try:
+            if not csrf_ok(user, request, form):
+                log.info("console form refused user_id=%s path=%s", user.user_id, request.url.path)
+                return await problem(request, user, 403, "csrf")
+            return await form_handler(request, user, form)
+        finally:
+            await form.close()  # an uploaded file's temporary file, whatever became of it
 
     return endpoint
 

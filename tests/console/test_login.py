@@ -4,6 +4,7 @@ forged link, a non-editor, a missing session and a missing CSRF token are refuse
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -152,6 +153,24 @@ class TestSession:
         done = await client.post("/logout", data={"csrf": await console.csrf(client)})
         assert done.status_code == 303
         assert (await client.get("/")).status_code == 303
+
+    async def test_a_form_without_a_length_or_too_large_is_refused(self, console: Console) -> None:
+        """A chunked body (no Content-Length) could be any size: refused before it is read."""
+        client = await console.login()
+        csrf = await console.csrf(client)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield f"csrf={csrf}".encode()
+
+        chunked = await client.post(
+            "/logout",
+            content=chunks(),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert chunked.status_code == 411
+        big = await client.post("/logout", data={"csrf": csrf, "x": "y" * (3 * 1024 * 1024)})
+        assert big.status_code == 413
+        assert (await client.get("/")).status_code == 200  # neither logged out
 
     async def test_pages_carry_the_security_headers(self, console: Console) -> None:
         client = await console.login()
