@@ -80,3 +80,23 @@ async def shoot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+#: Every control a person can use, and whether it has an accessible name: a <label>, an
+#: aria-label, or (a button, a link) its own text.
+_UNLABELLED = """
+() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button, a[href]')]
+  .filter(e => !((e.labels && e.labels.length)
+    || (e.getAttribute('aria-label') || '').trim()
+    || (e.getAttribute('aria-labelledby') || '').trim()
+    || ((e.tagName === 'BUTTON' || e.tagName === 'A') && e.textContent.trim())
+    || (e.tagName === 'A' && e.querySelector('img[alt]'))))
+  .map(e => e.outerHTML.slice(0, 120))
+"""
+
+
+async def unlabelled_controls(page: Page) -> list[str]:
+    """The controls of ``page`` without an accessible name (none, on every console page)."""
+    found: list[str] = await page.evaluate(_UNLABELLED)
+    return found

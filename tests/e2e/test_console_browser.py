@@ -21,7 +21,7 @@ from bot.i18n import translator_for
 from bot.sandbox import FeedServer, SandboxClient, SandboxServer
 from bot.storage.db import Database
 from bot.storage.models import Subscriber
-from tests.console.browser import browser, shoot
+from tests.console.browser import browser, shoot, unlabelled_controls
 from tests.e2e.chat import WAIT, ask, bot_settings
 
 if TYPE_CHECKING:
@@ -116,12 +116,15 @@ async def test_an_editor_pushes_and_publishes_from_the_console(
     await page.get_by_text("posted").first.wait_for()
     await shoot(page, "console-article-published")
 
+    assert await unlabelled_controls(page) == []
     await nav(page, "Articles")
     await shoot(page, "console-articles")
-    for name in ("Feeds", "Campaigns"):
+    assert await unlabelled_controls(page) == []
+    for name in ("Feeds", "Campaigns", "Dashboard"):
         await nav(page, name)
         await page.get_by_role("heading", name=name).first.wait_for()
         await shoot(page, f"console-{name.lower()}")
+        assert await unlabelled_controls(page) == [], name
 
     # The link was spent: a second browser is refused.
     other = await (await browser.new_context()).new_page()
@@ -141,3 +144,32 @@ async def test_an_editor_pushes_and_publishes_from_the_console(
     await shoot(page, "console-csrf-refused")
     await page.goto(newsbot.console.base_url + "/")
     await page.get_by_role("heading", name="Dashboard").wait_for()  # still logged in
+
+
+async def test_every_page_reads_without_javascript(
+    newsbot: Newsbot, tg: SandboxClient, site: FeedServer, browser: Browser
+) -> None:
+    """With JavaScript off, every page shows its content and its forms still work."""
+    context = await browser.new_context(java_script_enabled=False)
+    page = await context.new_page()
+    await page.goto(await login_link(tg, 1))
+    await page.get_by_role("heading", name="Dashboard").wait_for()
+    await nav(page, "Articles")
+    await page.get_by_label("Article address").fill(site.url_for("/story.html"))
+    await page.get_by_role("button", name="Preview").click()
+    await page.get_by_text("This is the post readers will get").wait_for()
+    article = page.url.split("?")[0]
+    for path, heading in (
+        ("/", "Dashboard"),
+        ("/articles", "Articles"),
+        (article.removeprefix(newsbot.console.base_url), None),
+        ("/feeds", "Feeds"),
+        ("/campaigns", "Campaigns"),
+    ):
+        await page.goto(newsbot.console.base_url + path)
+        title = page.locator("main h1").first
+        await title.wait_for()
+        if heading is not None:
+            assert await title.inner_text() == heading
+        assert await unlabelled_controls(page) == [], path
+        await shoot(page, f"console-no-js-{heading or 'article'}".lower())
