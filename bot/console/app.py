@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -17,6 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.console.pages import articles, campaigns, dashboard, feeds, login
 from bot.console.web import ConsoleState, current_user, problem
+
+log = logging.getLogger(__name__)
 
 #: What a console page may load: its own files, and pictures (articles' images) from anywhere
 #: over https; nothing runs but the console's own scripts.
@@ -59,6 +63,34 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return await problem(request, user, 404, "not_found")
 
 
+class CatchBugs:
+    """A bug in a page: one logged traceback for the operator and a page that says so for
+    the editor (Starlette's own handler for 500 answers, then raises again, and uvicorn logs
+    the same traceback a second time)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watching(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watching)
+        except Exception:
+            log.exception("console page failed path=%s", scope.get("path"))
+            if not started:
+                response = await problem(Request(scope), None, 500, "server_error")
+                await response(scope, receive, send)
+
+
 def console_app(console: ConsoleState) -> Starlette:
     """The console for ``console`` (its core opened by the caller)."""
     app = Starlette(
@@ -70,7 +102,7 @@ def console_app(console: ConsoleState) -> Starlette:
             *login.ROUTES,
             Mount("/static", StaticFiles(packages=[("bot.console", "static")]), name="static"),
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(CatchBugs)],
         exception_handlers={404: not_found},
     )
     app.state.console = console

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any, Final, Protocol
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -118,11 +119,15 @@ async def translator_of(request: Request, user: ConsoleUser | None) -> Translato
     return translator_for(language)
 
 
-def local_time(console: ConsoleState, when: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
-    """``when`` in the publisher's TIMEZONE, as the pages show times ("" for none)."""
+def local_time(
+    console: ConsoleState, language: str, when: datetime | None, fmt: str = "dd MMM y HH:mm"
+) -> str:
+    """``when`` in the publisher's TIMEZONE, as the pages show times, with the month named in
+    ``language`` (CLDR, through Babel: ``04 Dec 2026 07:18``, ``04 दिस॰ 2026 07:18``); "" for
+    none."""
     if when is None:
         return ""
-    return when.astimezone(console.zone).strftime(fmt)
+    return format_datetime(when.astimezone(console.zone), fmt, locale=language)
 
 
 async def render(
@@ -145,7 +150,7 @@ async def render(
         user=user,
         csrf=user.csrf if user else "",
         zone=console.core.settings.timezone,
-        when=functools.partial(local_time, console),
+        when=functools.partial(local_time, console, t.language),
         path=request.url.path,
         publisher=console.core.settings.publisher_name or "newsbot",
         bot_username=console.bot_username,

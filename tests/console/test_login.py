@@ -172,6 +172,24 @@ class TestSession:
         assert big.status_code == 413
         assert (await client.get("/")).status_code == 200  # neither logged out
 
+    async def test_a_bug_is_a_page_that_says_so(
+        self, console: Console, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        from bot.services import newsroom
+
+        async def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(newsroom, "recent_articles", broken)
+        client = await console.login()
+        answer = await client.get("/articles")
+        assert answer.status_code == 500
+        assert "Something went wrong on our side" in answer.text
+        assert "content-security-policy" in answer.headers
+        assert [r.getMessage() for r in caplog.records if r.exc_info] == [
+            "console page failed path=/articles"
+        ]
+
     async def test_pages_carry_the_security_headers(self, console: Console) -> None:
         client = await console.login()
         page = await client.get("/")
