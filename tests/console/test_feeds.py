@@ -187,8 +187,8 @@ class TestList:
         assert f"{working}. Valley News" in row
         assert "https://valley.example/rss.xml" in row
         assert "Working" in row
-        assert local_time(console.state, earlier) in row
-        assert local_time(console.state, later) in row
+        assert local_time(console.state, "en", earlier) in row
+        assert local_time(console.state, "en", later) in row
         assert "Go out at once" in row
         assert row_of(page.text, working).css_first("td.num").text().strip() == "3"
 
