@@ -1,5 +1,16 @@
-"""Campaigns that invite people to a channel directly: one named invite link per campaign and
-channel, and the joins that came through each.
+"""Campaigns: the ones marketers make in the console, what each brought (sign-ups, readers still
+subscribed, week by week), and the campaigns that invite people to a channel directly: one
+named invite link per campaign and channel, and the joins that came through each.
+
+A campaign is a name in the ``campaigns`` table (:func:`create_campaign`), or a ``/start``
+payload readers arrived with that nobody made here; both are listed (:func:`list_campaigns`)
+and looked up (:func:`find_campaign`) alike, from a few aggregate queries::
+
+    async with db.writing() as session:
+        made = await create_campaign(session, "metro-posters", "Scan for the news", editor_id)
+    async with db.session() as session:
+        listed = await list_campaigns(session)                # the newest first
+        weeks = await weekly_sign_ups(session, "metro-posters", zone)
 
 ``newsbot qr --invite`` asks for the link (:func:`invite_link_for`) and prints it as a QR code;
 when someone joins the channel through it, the ``chat_member`` update's invite link is recorded
@@ -16,17 +27,45 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import Any, Final
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, case, func, select, type_coerce, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 
-from bot.qr import validate_campaign
+from bot.campaign_weeks import WEEKS, Week, by_week, first_monday
+from bot.errors import InvalidCampaignError
+from bot.qr import check_label, validate_campaign
 from bot.services.articles import insert_ignoring_duplicates
+from bot.services.stats_series import _as_date, _local_day
 from bot.storage.db import Database
-from bot.storage.models import ChannelJoin, InviteLink
+from bot.storage.models import (
+    Campaign,
+    ChannelJoin,
+    ForgottenReaders,
+    InviteLink,
+    Subscriber,
+    UTCDateTime,
+    utcnow,
+)
 
-__all__ = ["INVITE_NAME_LIMIT", "Invite", "campaign_joins", "invite_link_for", "record_join"]
+__all__ = [
+    "INVITE_NAME_LIMIT",
+    "LABEL_LIMIT",
+    "LIST_LIMIT",
+    "CampaignList",
+    "CampaignSummary",
+    "Invite",
+    "campaign_joins",
+    "create_campaign",
+    "find_campaign",
+    "invite_link_for",
+    "list_campaigns",
+    "record_join",
+    "weekly_sign_ups",
+]
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +154,185 @@ async def campaign_joins(session: AsyncSession) -> dict[str, int]:
         .order_by(InviteLink.campaign)
     )
     return {campaign: int(joins) for campaign, joins in rows}
+
+
+LABEL_LIMIT: Final = 120
+"""The longest label a campaign keeps (``campaigns.label``), in characters."""
+LIST_LIMIT: Final = 100
+"""How many campaigns a list holds at most (anyone can open the bot with a made-up payload)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSummary:
+    """One campaign and what it brought.
+
+    ``sign_ups``: readers who started the bot through it, those who since asked ``/forget``
+    included (``forgotten`` of them, counted in no week); ``subscribed``: its readers who are
+    subscribed and reachable now; ``joins``: people who joined a channel through its invite
+    links (``None``: it has none).
+    """
+
+    name: str
+    #: made in the console (a row of ``campaigns``), not only a payload readers brought.
+    created: bool
+    label: str | None
+    created_by: int | None
+    #: when it was made here, else when its first reader started (None: all of them forgotten).
+    since: datetime | None
+    sign_ups: int
+    subscribed: int
+    forgotten: int
+    joins: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignList:
+    """The newest campaigns (at most the list's limit) and how many there are in all."""
+
+    campaigns: list[CampaignSummary]
+    total: int
+
+
+async def create_campaign(
+    session: AsyncSession,
+    name: str,
+    label: str | None,
+    created_by: int | None,
+    *,
+    now: datetime | None = None,
+) -> bool:
+    """Make the campaign ``name`` with ``label`` (the poster's text under the code); False,
+    changing nothing, when one of that name was made before. A name readers already brought
+    as a payload may be made: its readers count for it as before.
+
+    Raises InvalidCampaignError for a name Telegram would not carry, ValueError for a label
+    that cannot be printed or is longer than :data:`LABEL_LIMIT`.
+    """
+    validate_campaign(name)
+    text = check_label(label)
+    if text is not None and len(text) > LABEL_LIMIT:
+        raise ValueError(f"a label is at most {LABEL_LIMIT} characters, not {len(text)}")
+    result = await session.execute(
+        insert_ignoring_duplicates(session, Campaign).values(
+            name=name, label=text, created_by=created_by, created_at=now or utcnow()
+        )
+    )
+    made = bool(getattr(result, "rowcount", 0))
+    if made:
+        log.info("campaign made campaign=%s user_id=%s", name, created_by)
+    return made
+
+
+async def list_campaigns(session: AsyncSession, *, limit: int = LIST_LIMIT) -> CampaignList:
+    """Every campaign, made here or brought by readers, the newest first (by when it was made,
+    else its first reader's start; then by name), at most ``limit`` of them."""
+    rows = (await session.execute(_summaries().limit(limit))).all()
+    joins = await campaign_joins(session)
+    total = int(rows[0].total) if rows else 0
+    return CampaignList([_summary(row, joins) for row in rows], total)
+
+
+async def find_campaign(session: AsyncSession, name: str) -> CampaignSummary | None:
+    """The campaign ``name``, made here or brought by readers; None for a name that is
+    neither (or is no campaign name at all)."""
+    try:
+        validate_campaign(name)
+    except InvalidCampaignError:
+        return None
+    row = (await session.execute(_summaries(name))).first()
+    if row is None:
+        return None
+    return _summary(row, await campaign_joins(session))
+
+
+async def weekly_sign_ups(
+    session: AsyncSession,
+    name: str,
+    zone: ZoneInfo,
+    *,
+    weeks: int = WEEKS,
+    now: datetime | None = None,
+) -> list[Week]:
+    """``name``'s sign-ups and readers still subscribed per ISO week of ``zone``, the last
+    ``weeks`` weeks up to ``now``'s (oldest first, empty weeks as zeros): one query grouped by
+    the local day, the days gathered into weeks by :func:`bot.campaign_weeks.by_week`."""
+    now = now or utcnow()
+    today = now.astimezone(zone).date()
+    start = datetime.combine(first_monday(today, weeks), time(), tzinfo=zone).astimezone(UTC)
+    day = _local_day(session, Subscriber.started_at, zone, now)
+    rows = await session.execute(
+        select(day, func.count(), func.sum(case((_still_subscribed(), 1), else_=0)))
+        .where(Subscriber.campaign == name, Subscriber.started_at >= start)
+        .group_by(day)
+    )
+    return by_week(((_as_date(d), int(n), int(s or 0)) for d, n, s in rows), today, weeks)
+
+
+def _still_subscribed() -> Any:
+    return and_(Subscriber.subscribed.is_(True), Subscriber.active.is_(True))
+
+
+def _summaries(name: str | None = None) -> Select[Any]:
+    """The query of campaigns' summaries (one row each, the newest first, each with the count
+    of all of them): every name in ``campaigns``, readers' payloads, invite links and
+    forgotten readers' counts, with its figures joined on; only ``name``'s when given."""
+    readers_q = select(
+        Subscriber.campaign.label("name"),
+        func.count().label("started"),
+        func.sum(case((_still_subscribed(), 1), else_=0)).label("subscribed"),
+        func.min(Subscriber.started_at).label("seen"),
+    ).group_by(Subscriber.campaign)
+    links_q = select(
+        InviteLink.campaign.label("name"), func.min(InviteLink.created_at).label("seen")
+    ).group_by(InviteLink.campaign)
+    made_q = select(Campaign.name)
+    forgotten_q = select(ForgottenReaders.campaign).where(ForgottenReaders.campaign != "")
+    if name is None:
+        readers_q = readers_q.where(Subscriber.campaign.is_not(None))
+    else:
+        readers_q = readers_q.where(Subscriber.campaign == name)
+        links_q = links_q.where(InviteLink.campaign == name)
+        made_q = made_q.where(Campaign.name == name)
+        forgotten_q = forgotten_q.where(ForgottenReaders.campaign == name)
+    readers = readers_q.cte("campaign_readers")
+    links = links_q.cte("campaign_links")
+    names = union(made_q, select(readers.c.name), select(links.c.name), forgotten_q).subquery(
+        "campaign_names"
+    )
+    since = type_coerce(
+        func.coalesce(Campaign.created_at, readers.c.seen, links.c.seen), UTCDateTime
+    )
+    return (
+        select(
+            names.c.name,
+            Campaign.name.label("made"),
+            Campaign.label,
+            Campaign.created_by,
+            since.label("since"),
+            readers.c.started,
+            readers.c.subscribed,
+            ForgottenReaders.started.label("forgotten"),
+            func.count().over().label("total"),  # before the LIMIT: every campaign
+        )
+        .select_from(names)
+        .outerjoin(Campaign, Campaign.name == names.c.name)
+        .outerjoin(readers, readers.c.name == names.c.name)
+        .outerjoin(links, links.c.name == names.c.name)
+        .outerjoin(ForgottenReaders, ForgottenReaders.campaign == names.c.name)
+        .order_by(since.desc().nulls_last(), names.c.name)
+    )
+
+
+def _summary(row: Any, joins: dict[str, int]) -> CampaignSummary:
+    forgotten = int(row.forgotten or 0)
+    return CampaignSummary(
+        name=row.name,
+        created=row.made is not None,
+        label=row.label,
+        created_by=row.created_by,
+        since=row.since,
+        sign_ups=int(row.started or 0) + forgotten,
+        subscribed=int(row.subscribed or 0),
+        forgotten=forgotten,
+        joins=joins.get(row.name),
+    )
