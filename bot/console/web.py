@@ -21,11 +21,11 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final, Protocol
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -130,6 +130,11 @@ def local_time(
     return format_datetime(when.astimezone(console.zone), fmt, locale=language)
 
 
+def local_date(language: str, day: date, fmt: str = "d MMM y") -> str:
+    """A calendar day as the pages show it, the month named in ``language``."""
+    return format_date(day, fmt, locale=language)
+
+
 async def render(
     request: Request,
     user: ConsoleUser | None,
@@ -140,7 +145,7 @@ async def render(
 ) -> HTMLResponse:
     """The page ``template`` for ``user``, in their language, with the layout's context:
     ``_``/``ngettext`` (texts), ``user``, ``csrf``, ``zone``, ``when`` (a time shown in
-    TIMEZONE), ``path`` (for the navigation)."""
+    TIMEZONE), ``day`` (a calendar day), ``path`` (for the navigation)."""
     console = state(request)
     t = await translator_of(request, user)
     html = console.templates.get_template(template).render(
@@ -151,6 +156,7 @@ async def render(
         csrf=user.csrf if user else "",
         zone=console.core.settings.timezone,
         when=functools.partial(local_time, console, t.language),
+        day=functools.partial(local_date, t.language),
         path=request.url.path,
         publisher=console.core.settings.publisher_name or "newsbot",
         bot_username=console.bot_username,
