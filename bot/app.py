@@ -636,3 +636,12 @@ class _ConsoleHooks:
 
     async def decided(self, send_id: int) -> None:
         await self._newsbot.decided_in_console(send_id)
+
+    async def bot_api_problem(self) -> str | None:
+        try:
+            await self._newsbot.application.bot.get_me()
+        except TelegramError as exc:
+            return f"the Bot API refused: {exc}"
+        except Exception as exc:  # the network, whatever PTB's request class raised
+            return f"the Bot API is unreachable: {type(exc).__name__}"
+        return None

@@ -45,6 +45,7 @@ import functools
 import html
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -55,6 +56,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from telegram import LinkPreviewOptions
 from telegram.ext import ExtBot
 
+from bot import metrics
 from bot.formatting.telegram_html import TelegramHTMLError, parse_telegram_html
 from bot.outbox import answers, claims
 from bot.outbox.answers import MAX_AGE, MAX_BACKOFF
@@ -197,7 +199,16 @@ class Outbox:
             log.exception("editors not told of unknown channel posts ids=%s", ids)
 
     async def send(self, bot: ExtBot[Any], item: Claimed) -> Outcome:
-        """Send one claimed delivery; its outcome (never raises)."""
+        """Send one claimed delivery; its outcome (never raises). Its time and a flood wait
+        are counted in :mod:`bot.metrics`."""
+        started = time.perf_counter()
+        outcome = await self._send_one(bot, item)
+        metrics.SEND_SECONDS.labels(kind=item.kind).observe(time.perf_counter() - started)
+        if outcome.reason == "flood":
+            metrics.RATE_LIMITED.inc()
+        return outcome
+
+    async def _send_one(self, bot: ExtBot[Any], item: Claimed) -> Outcome:
 
         async def stored(file_id: str) -> None:
             if item.article_id is not None:

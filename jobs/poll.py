@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.article import ArticleDraft
 from bot.errors import ErrorKind, FetchError, HTTPStatusError, ParseError, error_kind
 from bot.feeds.fetch import Fetcher, FetchResult
@@ -224,6 +225,11 @@ class Poller:
             if not reader.done():
                 reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
+        metrics.POLL_CYCLE_SECONDS.observe((utcnow() - started).total_seconds())
+        for result in results:
+            metrics.observe_poll(
+                result.error_kind or ("not_modified" if result.not_modified else "ok")
+            )
         log.info(
             "poll cycle feeds=%d published=%d not_modified=%d failed=%d elapsed_ms=%d",
             len(feeds),

@@ -17,6 +17,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.console import ops
 from bot.console.pages import articles, campaigns, dashboard, feeds, login
 from bot.console.web import ConsoleState, current_user, problem
 
@@ -100,6 +101,7 @@ def console_app(console: ConsoleState) -> Starlette:
             *feeds.ROUTES,
             *campaigns.ROUTES,
             *login.ROUTES,
+            *ops.ROUTES,
             Mount("/static", StaticFiles(packages=[("bot.console", "static")]), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders), Middleware(CatchBugs)],

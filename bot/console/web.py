@@ -51,11 +51,17 @@ class ConsoleHooks(Protocol):
     async def decided(self, send_id: int) -> None:
         """An editor decided a send in the console: show it in the editors' chats."""
 
+    async def bot_api_problem(self) -> str | None:
+        """Why the Bot API cannot be reached now, or ``None`` (``/readyz``)."""
+
 
 class NoHooks:
     """The console alone (``newsbot console``): the bot process's sweeps pick up its work."""
 
     async def decided(self, send_id: int) -> None:
+        return None
+
+    async def bot_api_problem(self) -> str | None:
         return None
 
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -34,6 +36,13 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def head_revision() -> str:
+    """The newest migration newsbot ships (``alembic heads``; there is one)."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None, "newsbot ships migrations"
+    return head
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -115,6 +124,15 @@ class Database:
         async with self.engine.begin() as connection:
             await connection.run_sync(upgrade)
         log.debug("database migrated url=%s", self.describe())
+
+    async def revision(self) -> str | None:
+        """The schema's migration now (``alembic current``); ``None`` for an empty database."""
+
+        def current(connection: Connection) -> str | None:
+            return MigrationContext.configure(connection).get_current_revision()
+
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(current)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
