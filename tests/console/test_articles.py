@@ -170,13 +170,13 @@ class TestPush:
         assert channel == "@console_en"
         again = await client.post(f"/articles/sends/{send.id}/publish", data={"csrf": csrf})
         assert again.status_code == 409
-        assert "published already, by Priya" in again.text
+        assert "Priya has already published it" in again.text
 
     @pytest.mark.parametrize(
         ("url", "says"),
         [
             ("", "Paste the address"),
-            ("ftp://x.example/a", "must start with https://"),
+            ("ftp://x.example/a", "must start with http:// or https://"),
             ("/nothing.html", "holds no article with a title"),
             ("/missing.html", "no such page"),
         ],

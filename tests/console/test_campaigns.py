@@ -92,7 +92,7 @@ class TestCreate:
         assert (row.name, row.label, row.created_by) == ("metro-posters", "Scan for news", EDITOR)
         page = await client.get(answer.headers["location"])
         assert page.status_code == 200
-        assert "The campaign is made" in page.text
+        assert "The campaign was created" in page.text
         assert f'href="{link("metro-posters")}"' in page.text
         assert "Scan for news" in page.text
 

@@ -64,15 +64,15 @@ def refusal(t: Translator, exc: NewsbotError) -> Markup:
     """Why a push or a decision was refused, as the chat says it (its Telegram HTML shown as
     the page's HTML through the post view: nothing unescaped reaches the page)."""
     if isinstance(exc, SendStateError):
-        by = exc.by or t.gettext("another editor")
+        by = exc.by or t.gettext("An editor")
         decided: dict[str, str] = {
-            SendStatus.QUEUED: t.gettext("It was published already, by {by}.", by=by),
-            SendStatus.DONE: t.gettext("It was published already, by {by}.", by=by),
+            SendStatus.QUEUED: t.gettext("{by} has already published it.", by=by),
+            SendStatus.DONE: t.gettext("{by} has already published it.", by=by),
             SendStatus.SCHEDULED: t.gettext("{by} scheduled it meanwhile.", by=by),
             SendStatus.CANCELLED: t.gettext("{by} cancelled it meanwhile.", by=by),
             SendStatus.SKIPPED: t.gettext("{by} skipped it meanwhile.", by=by),
         }
-        text = decided.get(exc.status) or t.gettext("It was decided meanwhile, by {by}.", by=by)
+        text = decided.get(exc.status) or t.gettext("{by} decided on it meanwhile.", by=by)
         return Markup.escape(text)
     return post_view(texts.problem(t, exc)).html
 
@@ -172,7 +172,7 @@ async def push_form(request: Request, user: ConsoleUser, form: FormData) -> Resp
     if not url:
         error = t.gettext("Paste the address of an article page to push it.")
     elif len(url) > MAX_URL or not url.lower().startswith(("http://", "https://")):
-        error = t.gettext("That is not the address of a web page: it must start with https://.")
+        error = t.gettext("That is not the address of a web page: it must start with http:// or https://.")
     else:
         try:
             drafted = await push.draft_push(

@@ -113,6 +113,7 @@ def _label_problem(t: Translator, label: str) -> str | None:
     try:
         check_label(label)
     except ValueError as exc:
+        # TRANSLATORS: {reason} is in English, from the QR code maker (e.g. "it is too long").
         return t.gettext("This label cannot be printed: {reason}.", reason=str(exc))
     return None
 
@@ -282,7 +283,7 @@ async def _campaign_page(
         "format": "png",
     } | (sent or {})
     notice = (
-        t.gettext("The campaign is made. Its link and code are below.")
+        t.gettext("The campaign was created. Its link and QR code are below.")
         if request.query_params.get("done") == "created"
         else None
     )

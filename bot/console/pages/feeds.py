@@ -332,7 +332,9 @@ async def add(request: Request, user: ConsoleUser, form: FormData) -> Response:
     t = await translator_of(request, user)
     url, edition = _field(form, "url"), _field(form, "edition") or None
     if not url:
-        error = t.gettext("Type the address of the feed, or of the site whose feed to add.")
+        error = t.gettext(
+            "Type the address of the feed, or of the site whose feed you want to add."
+        )
         return await _not_added(request, user, t, error, url, edition)
     try:
         added = await feeds.add_feed(
