@@ -172,7 +172,9 @@ async def push_form(request: Request, user: ConsoleUser, form: FormData) -> Resp
     if not url:
         error = t.gettext("Paste the address of an article page to push it.")
     elif len(url) > MAX_URL or not url.lower().startswith(("http://", "https://")):
-        error = t.gettext("That is not the address of a web page: it must start with http:// or https://.")
+        error = t.gettext(
+            "That is not the address of a web page: it must start with http:// or https://."
+        )
     else:
         try:
             drafted = await push.draft_push(
