@@ -206,7 +206,8 @@ def help_text(t: Translator, *, editor: bool = False, publisher: str | None = No
             "/feeds - the feeds, their health, Pause, Resume, Remove and Approval\n"
             "/addfeed URL - add a feed (a site's page will do); /removefeed ID - remove one\n"
             "/stats - readers, sign-ups per campaign and deliveries, with a chart\n"
-            "/qr CAMPAIGN - a poster's QR code for a campaign"
+            "/qr CAMPAIGN - a poster's QR code for a campaign\n"
+            "/console - a link that logs you in to the web console"
         )
     return text
 
