@@ -9,8 +9,8 @@ move: the outbox's delivery rows and chats' pacing (history and state of sends i
 editors' chat messages, console logins and sessions, and newsbot's own secrets (each database
 makes its own).
 
-Import goes into a database with no rows of these tables (a fresh one: ``newsbot db upgrade``
-first, or let ``import`` migrate it), in batches, in one transaction; on PostgreSQL each
+Import goes into a database with no rows of these tables but the editions its migrations made
+(a fresh one), in batches, in one transaction; on PostgreSQL each
 table's id sequence then continues after the highest id imported.
 """
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NewsbotError
@@ -117,11 +117,14 @@ def _row(table: Table, values: Any, line: int) -> dict[str, Any]:
 
 
 async def _empty(session: AsyncSession) -> None:
-    for name in TABLES:
+    """Refuse a database that holds data; clear the editions a fresh one was migrated with
+    (the migrations make the default one), which the export's replace."""
+    for name in TABLES[1:]:
         if await session.scalar(select(func.count()).select_from(_table(name))):
             raise TransferError(
                 f"the database already holds {name}: import goes into an empty database"
             )
+    await session.execute(delete(_table("editions")))
 
 
 async def _continue_sequences(session: AsyncSession) -> None:
