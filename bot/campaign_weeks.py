@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
-__all__ = ["CSV_HEADER", "WEEKS", "Week", "by_week", "first_monday", "monday_of", "weeks_csv"]
+__all__ = ["CSV_HEADER", "WEEKS", "Week", "first_monday", "monday_of", "weeks_csv"]
 
 WEEKS: Final = 26
 """How many weeks a campaign's page and CSV cover, the current one included (half a year)."""
@@ -61,21 +61,6 @@ def first_monday(today: date, weeks: int = WEEKS) -> date:
     if weeks < 1:
         raise ValueError(f"a span of weeks has at least one, not {weeks}")
     return monday_of(today) - timedelta(weeks=weeks - 1)
-
-
-def by_week(
-    per_day: Iterable[tuple[date, int, int]], today: date, weeks: int = WEEKS
-) -> list[Week]:
-    """The ``weeks`` weeks up to ``today``'s, oldest first, from (day, sign-ups, still
-    subscribed) counts; days outside the span (before it, or after today) are left out."""
-    first = first_monday(today, weeks)
-    totals: dict[date, list[int]] = {first + timedelta(weeks=n): [0, 0] for n in range(weeks)}
-    for day, sign_ups, subscribed in per_day:
-        if first <= day <= today:
-            numbers = totals[monday_of(day)]
-            numbers[0] += sign_ups
-            numbers[1] += subscribed
-    return [Week(start, *numbers) for start, numbers in totals.items()]
 
 
 def weeks_csv(weeks: Sequence[Week]) -> str:

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.campaign_weeks import CSV_HEADER, Week, by_week, first_monday, monday_of, weeks_csv
+from bot.campaign_weeks import CSV_HEADER, Week, first_monday, monday_of, weeks_csv
 
 
 class TestWeeks:
@@ -41,28 +41,6 @@ class TestWeeks:
         assert first_monday(date(2025, 4, 9), 1) == date(2025, 4, 7)
         with pytest.raises(ValueError, match="at least one"):
             first_monday(date(2025, 4, 9), 0)
-
-    def test_days_add_up_into_weeks_and_empty_weeks_are_zeros(self) -> None:
-        """Days of one week add up; weeks without a day are there with zeros; days outside
-        the span (before it, or after today) are left out."""
-        today = date(2025, 4, 9)  # a Wednesday
-        weeks = by_week(
-            [
-                (date(2025, 4, 7), 3, 2),
-                (date(2025, 4, 9), 1, 1),
-                (date(2025, 3, 23), 5, 0),  # a Sunday: two weeks back
-                (date(2025, 4, 10), 9, 9),  # tomorrow
-                (date(2025, 3, 16), 9, 9),  # before the span
-            ],
-            today,
-            weeks=4,
-        )
-        assert weeks == [
-            Week(date(2025, 3, 17), 5, 0),
-            Week(date(2025, 3, 24), 0, 0),
-            Week(date(2025, 3, 31), 0, 0),
-            Week(date(2025, 4, 7), 4, 3),
-        ]
 
     def test_the_csv_has_a_row_a_week(self) -> None:
         """The CSV is the header, then each week: ISO week, its Monday, sign-ups, still

@@ -55,7 +55,10 @@ class ConsoleServer:
     async def start(self, host: str, port: int) -> None:
         """Listen on ``host``:``port`` and serve in a task of the running loop."""
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off only on accepted sockets of
+        # that protocol, and with it on every answer on a kept-alive connection waits ~40 ms
+        # for the browser's delayed ACK.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, port))

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -35,11 +35,11 @@ from sqlalchemy import Select, and_, case, func, select, type_coerce, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 
-from bot.campaign_weeks import WEEKS, Week, by_week, first_monday
+from bot.campaign_weeks import WEEKS, Week, first_monday
 from bot.errors import InvalidCampaignError
 from bot.qr import check_label, validate_campaign
 from bot.services.articles import insert_ignoring_duplicates
-from bot.services.stats_series import _as_date, _local_day
+from bot.services.stats_series import per_day
 from bot.storage.db import Database
 from bot.storage.models import (
     Campaign,
@@ -254,18 +254,24 @@ async def weekly_sign_ups(
     now: datetime | None = None,
 ) -> list[Week]:
     """``name``'s sign-ups and readers still subscribed per ISO week of ``zone``, the last
-    ``weeks`` weeks up to ``now``'s (oldest first, empty weeks as zeros): one query grouped by
-    the local day, the days gathered into weeks by :func:`bot.campaign_weeks.by_week`."""
+    ``weeks`` weeks up to ``now``'s (oldest first, empty weeks as zeros): a range count per
+    week on the readers' ``(campaign, started_at)`` index, weeks cut with the zone's rules."""
     now = now or utcnow()
     today = now.astimezone(zone).date()
-    start = datetime.combine(first_monday(today, weeks), time(), tzinfo=zone).astimezone(UTC)
-    day = _local_day(session, Subscriber.started_at, zone, now)
-    rows = await session.execute(
-        select(day, func.count(), func.sum(case((_still_subscribed(), 1), else_=0)))
-        .where(Subscriber.campaign == name, Subscriber.started_at >= start)
-        .group_by(day)
+    mondays = [first_monday(today, weeks) + timedelta(weeks=n) for n in range(weeks)]
+    # Where each week begins, by the zone's own rules (daylight saving included), and now.
+    bounds = [datetime.combine(day, time(), tzinfo=zone).astimezone(UTC) for day in mondays]
+    bounds.append(now)
+    ours = Subscriber.campaign == name
+    sign_ups = await per_day(session, bounds, Subscriber.started_at, ours)
+    still = await per_day(
+        session,
+        bounds,
+        Subscriber.started_at,
+        ours,
+        counted=func.sum(case((_still_subscribed(), 1), else_=0)),
     )
-    return by_week(((_as_date(d), int(n), int(s or 0)) for d, n, s in rows), today, weeks)
+    return [Week(day, n, s) for day, n, s in zip(mondays, sign_ups, still, strict=True)]
 
 
 def _still_subscribed() -> Any:

@@ -24,6 +24,7 @@ from bot.storage.models import (
     Delivery,
     DeliveryStatus,
     Edition,
+    Feed,
     ForgottenReaders,
     PostReaction,
     Subscriber,
@@ -65,6 +66,35 @@ class FeedHealth:
     last_success_at: datetime | None
     error_count: int
     last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedCounts:
+    """How the feeds are doing, in three numbers: read without errors, failing lately (still
+    polled), paused (by an editor, or by themselves after too many failures)."""
+
+    healthy: int = 0
+    failing: int = 0
+    paused: int = 0
+
+
+async def feed_counts(session: AsyncSession) -> FeedCounts:
+    """The feeds by health (one aggregate)."""
+
+    def count(where: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((where, 1), else_=0)), 0)
+
+    polled = Feed.active.is_(True)
+    healthy, failing, paused = (
+        await session.execute(
+            select(
+                count(polled & (Feed.error_count == 0)),
+                count(polled & (Feed.error_count > 0)),
+                count(Feed.active.is_(False)),
+            )
+        )
+    ).one()
+    return FeedCounts(int(healthy), int(failing), int(paused))
 
 
 @dataclass(frozen=True, slots=True)
