@@ -19,10 +19,11 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -39,6 +40,8 @@ from bot.services import readers
 from bot.services.console_auth import ConsoleUser, session_user
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 COOKIE: Final = "newsbot_session"
 #: the largest form a console page takes (an OPML file is the largest there is).
@@ -75,6 +78,8 @@ class ConsoleState:
     bot_username: str | None = None
     #: where the console is served, once it is (CONSOLE_BIND's port 0 is known only then).
     served_at: tuple[str, int] | None = None
+    #: figures read recently, by what they are (:meth:`recent`): key -> (until, value).
+    _recent: dict[Any, tuple[float, Any]] = field(default_factory=dict)
     templates: Environment = field(
         default_factory=lambda: Environment(
             loader=PackageLoader("bot.console", "templates"),
@@ -87,6 +92,19 @@ class ConsoleState:
     @property
     def zone(self) -> ZoneInfo:
         return self.core.settings.zone
+
+    async def recent(self, key: Any, seconds: float, read: Callable[[], Awaitable[T]]) -> T:
+        """``read()``'s value, read again only once ``seconds`` passed since it last was: the
+        dashboard's figures of a period, which take the database a while with many readers
+        and change slowly, are read once for every editor looking in that time."""
+        now = time.monotonic()
+        kept = self._recent.get(key)
+        if kept is not None and kept[0] > now:
+            value: T = kept[1]
+            return value
+        value = await read()
+        self._recent[key] = (time.monotonic() + seconds, value)
+        return value
 
     @property
     def base_url(self) -> str:

@@ -18,7 +18,7 @@ from bot.formatting.telegram_html import ParsedText, TelegramHTMLError, parse_te
 from bot.sandbox.client import ControlRequestError, SandboxClient
 from bot.sandbox.feed_server import FeedServer
 from bot.sandbox.server import SandboxServer
-from bot.sandbox.state import Limits
+from bot.sandbox.state import Limits, WebhookTiming
 
 __all__ = [
     "ControlRequestError",
@@ -28,5 +28,6 @@ __all__ = [
     "SandboxClient",
     "SandboxServer",
     "TelegramHTMLError",
+    "WebhookTiming",
     "parse_telegram_html",
 ]

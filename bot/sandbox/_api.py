@@ -14,12 +14,12 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.sandbox._messages import MessageMethods
 from bot.sandbox._params import Params, read_params
+from bot.sandbox._webhook import parse_webhook
 from bot.sandbox.state import ApiError, SandboxState
 
 __all__ = ["BotApi"]
@@ -197,9 +197,14 @@ class BotApi(MessageMethods):
         state.waiting_polls += 1
         state.notify()
         try:
-            await state.wait_until(lambda: bool(state.visible_updates(1)) or superseded(), timeout)
+            await state.wait_until(
+                lambda: bool(state.visible_updates(1)) or superseded() or bool(state.webhook_url),
+                timeout,
+            )
         finally:
             state.waiting_polls -= 1
+        if state.webhook_url:
+            raise ApiError(409, "Conflict: terminated by setWebhook request")
         if superseded():
             raise ApiError(
                 409,
@@ -209,26 +214,43 @@ class BotApi(MessageMethods):
         return state.visible_updates(limit)
 
     async def set_webhook(self, p: Params) -> bool:
-        url = p.text("url") or ""
-        if url and urlsplit(url).scheme != "https":
-            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
-        self.state.webhook_url = url
-        if p.flag("drop_pending_updates"):
-            self.state.updates.clear()
+        """Updates are POSTed to ``url`` from now on (``_webhook``); no URL deletes it."""
+        url = (p.text("url") or "").strip()
+        drop = p.flag("drop_pending_updates")
+        if not url:
+            self.state.delete_webhook(drop_pending=drop)
+            return True
+        hook = parse_webhook(
+            url,
+            secret_token=p.text("secret_token"),
+            max_connections=p.integer("max_connections"),
+            ip_address=p.text("ip_address"),
+        )
+        allowed = p.json_value("allowed_updates", "Bad Request: can't parse allowed_updates")
+        self.state.set_webhook(
+            hook, allowed=allowed if isinstance(allowed, list) else None, drop_pending=drop
+        )
         return True
 
     async def delete_webhook(self, p: Params) -> bool:
-        self.state.webhook_url = ""
-        if p.flag("drop_pending_updates"):
-            self.state.updates.clear()
+        self.state.delete_webhook(drop_pending=p.flag("drop_pending_updates"))
         return True
 
     async def get_webhook_info(self, p: Params) -> JSON:
-        return {
-            "url": self.state.webhook_url,
+        state, hook = self.state, self.state.webhook
+        info: JSON = {
+            "url": state.webhook_url,
             "has_custom_certificate": False,
-            "pending_update_count": len(self.state.updates),
+            "pending_update_count": len(state.visible_updates(None)),
         }
+        if hook is not None:
+            if hook.last_error_date is not None:
+                info["last_error_date"] = hook.last_error_date
+                info["last_error_message"] = hook.last_error_message or ""
+            info["max_connections"] = hook.max_connections
+        if state.allowed_updates_given:
+            info["allowed_updates"] = list(state.allowed_updates_given)
+        return info
 
     # -- chats -----------------------------------------------------------------------------
 

@@ -2,9 +2,10 @@
 
 Readers write to the bot, press buttons and block it; tests list chats, messages, requests,
 commands, callbacks and updates (optionally waiting for them), migrate groups, inject
-faults, latency and rate limits, and make sendPhoto refuse picture URLs as Telegram does when
-it cannot fetch them. Every route answers JSON; a bad request answers
-``{"error": ...}``. ``bot.sandbox.client.SandboxClient`` wraps these routes.
+faults, latency and rate limits, make sendPhoto refuse picture URLs as Telegram does when
+it cannot fetch them, and see (and wait for) the webhook's deliveries. Every route answers
+JSON; a bad request answers ``{"error": ...}``. ``bot.sandbox.client.SandboxClient`` wraps
+these routes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.state import ControlError, Fault, SandboxState, StoredMessage
+from bot.sandbox.state import ControlError, Fault, SandboxState, StoredMessage, WebhookTiming
 
 __all__ = ["ControlApi"]
 
@@ -80,6 +81,8 @@ class ControlApi:
             web.get("/control/callbacks", _control(self.callbacks)),
             web.get("/control/updates", _control(self.updates)),
             web.get("/control/polling", _control(self.polling)),
+            web.get("/control/webhook", _control(self.webhook)),
+            web.post("/control/webhook", _control(self.webhook_timing)),
             web.post("/control/faults", _control(self.faults)),
             web.post("/control/limits", _control(self.limits)),
             web.post("/control/photos", _control(self.photos)),
@@ -208,6 +211,7 @@ class ControlApi:
         return {"callbacks": [c.to_json() for c in callbacks.values()]}
 
     async def updates(self, request: web.Request) -> JSON:
+        """Updates neither confirmed by getUpdates nor delivered to the webhook."""
         return {"updates": list(self.state.updates)}
 
     async def polling(self, request: web.Request) -> JSON:
@@ -215,6 +219,58 @@ class ControlApi:
         timeout = min(300.0, float(request.query.get("timeout", "5")))
         await self.state.wait_until(lambda: self.state.waiting_polls > 0, timeout)
         return {"waiting": self.state.waiting_polls}
+
+    async def webhook(self, request: web.Request) -> JSON:
+        """The webhook and every POST to it; ``?wait_for=N`` waits until N updates were
+        delivered (answered 2xx) since the reset, ``?wait_attempts=N`` until N POSTs were
+        answered or failed, ``?wait_idle=1`` until none is pending; ``timeout=S`` (default 5)
+        bounds the wait."""
+        wait_for = int(request.query.get("wait_for", "0"))
+        wait_attempts = int(request.query.get("wait_attempts", "0"))
+        wait_idle = request.query.get("wait_idle", "").lower() in ("1", "true", "yes")
+        timeout = min(300.0, float(request.query.get("timeout", "5")))
+        state = self.state
+
+        def pending() -> int:
+            return len(state.visible_updates(None))
+
+        def done() -> bool:
+            return (
+                state.webhook_accepted >= wait_for
+                and state.webhook_attempts >= wait_attempts
+                and not (wait_idle and pending())
+            )
+
+        if wait_for > 0 or wait_attempts > 0 or wait_idle:
+            await state.wait_until(done, timeout)
+        hook = state.webhook
+        return {
+            "url": state.webhook_url,
+            "secret_token": hook.secret_token if hook else None,
+            "max_connections": hook.max_connections if hook else None,
+            "allowed_updates": state.allowed_updates_given,
+            "last_error_date": hook.last_error_date if hook else None,
+            "last_error_message": hook.last_error_message if hook else None,
+            "pending": pending(),
+            "in_flight": state.webhook_in_flight,
+            "attempts": state.webhook_attempts,
+            "delivered": state.webhook_accepted,
+            "deliveries": [d.to_json() for d in state.webhook_deliveries],
+        }
+
+    async def webhook_timing(self, request: web.Request) -> JSON:
+        """How deliveries are retried: ``{"retry_initial", "retry_max", "timeout"}`` (seconds;
+        any of them) -> the timing now in force."""
+        body = await _body(request)
+        current = dataclasses.asdict(self.state.webhook_timing)
+        changes = {key: float(body[key]) for key in current if body.get(key) is not None}
+        if any(value <= 0 for value in changes.values()):
+            raise ControlError("webhook timings are positive numbers of seconds")
+        unknown = set(body) - set(current)
+        if unknown:
+            raise ControlError(f"unknown webhook timing {sorted(unknown)}")
+        self.state.webhook_timing = WebhookTiming(**(current | changes))
+        return dataclasses.asdict(self.state.webhook_timing)
 
     async def faults(self, request: web.Request) -> JSON:
         body = await _body(request)

@@ -29,9 +29,23 @@ The control API it speaks (JSON in, JSON out; errors are ``{"error": "..."}`` wi
                                             ``{"commands": [...], "all": [...]}``
 ``GET  /control/callbacks``                 presses and the bot's answers;
                                             ``?wait_answered=N&timeout=S`` waits for answers
-``GET  /control/updates``                   updates not yet confirmed by getUpdates
+``GET  /control/updates``                   updates not yet confirmed by getUpdates (nor
+                                            delivered to the webhook)
 ``GET  /control/polling?timeout=S``         waits until a getUpdates call is long-polling ->
                                             ``{"waiting": n}``
+``GET  /control/webhook``                   ``?wait_for=N&wait_attempts=M&wait_idle=1``
+                                            ``&timeout=S``: waits until N updates were
+                                            delivered (2xx) since the reset, M POSTs were
+                                            made (any outcome), and/or none is pending ->
+                                            ``{"url", "secret_token",
+                                            "max_connections", "allowed_updates",
+                                            "last_error_date", "last_error_message",
+                                            "pending", "in_flight", "attempts", "delivered",
+                                            "deliveries": [{"update_id", "url",
+                                            "status", "error", "at"}]}`` (status null: no
+                                            answer; ``error``: Telegram's last_error_message)
+``POST /control/webhook``                   ``{"retry_initial", "retry_max", "timeout"}``:
+                                            how deliveries back off and time out (seconds)
 ``POST /control/faults``                    ``{"latency_ms", "method", "count", "status",
                                             "retry_after", "description", "clear"}``
 ``POST /control/limits``                    fields of ``Limits`` -> ``{"limits"}``
@@ -260,6 +274,73 @@ class SandboxClient:
             timeout=timeout + self._timeout,
         )
         return int(result["waiting"]) > 0
+
+    # -- webhook ---------------------------------------------------------------------------
+
+    async def webhook(
+        self,
+        *,
+        wait_for: int = 0,
+        wait_attempts: int = 0,
+        wait_idle: bool = False,
+        timeout: float = 5.0,  # noqa: ASYNC109 - how long the *server* waits
+    ) -> JSON:
+        """The webhook as the sandbox sees it (``GET /control/webhook``), after waiting until
+        ``wait_for`` updates were delivered (answered 2xx) since the last reset,
+        ``wait_attempts`` POSTs were made (whatever their outcome) and, with ``wait_idle``,
+        no update is pending. Returns when the wait is over or ``timeout`` passed: check
+        ``delivered``/``attempts``/``pending`` in the answer."""
+        params = {
+            "wait_for": str(wait_for),
+            "wait_attempts": str(wait_attempts),
+            "timeout": str(timeout),
+        }
+        if wait_idle:
+            params["wait_idle"] = "1"
+        return await self._call(
+            "GET", "/control/webhook", params=params, timeout=timeout + self._timeout
+        )
+
+    async def webhook_deliveries(
+        self,
+        *,
+        wait_for: int = 0,
+        wait_attempts: int = 0,
+        wait_idle: bool = False,
+        timeout: float = 5.0,  # noqa: ASYNC109 - how long the *server* waits
+    ) -> list[JSON]:
+        """Every POST to the webhook since the reset, oldest first: ``{"update_id", "url",
+        "status", "error", "at"}`` (status None when it got no answer); waits like
+        ``webhook``."""
+        result = await self.webhook(
+            wait_for=wait_for, wait_attempts=wait_attempts, wait_idle=wait_idle, timeout=timeout
+        )
+        return list(result["deliveries"])
+
+    async def wait_webhook_idle(self, timeout: float = 5.0) -> bool:  # noqa: ASYNC109
+        """Wait until the webhook was given every pending update; False if some is still
+        pending after ``timeout`` seconds."""
+        return int((await self.webhook(wait_idle=True, timeout=timeout))["pending"]) == 0
+
+    async def webhook_timing(
+        self,
+        *,
+        retry_initial: float | None = None,
+        retry_max: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - the sandbox's timeout per delivery
+    ) -> JSON:
+        """Change how deliveries back off (first delay, longest delay) and time out, in
+        seconds; returns the timing now in force."""
+        body: JSON = {
+            key: value
+            for key, value in (
+                ("retry_initial", retry_initial),
+                ("retry_max", retry_max),
+                ("timeout", timeout),
+            )
+            if value is not None
+        }
+        return await self._call("POST", "/control/webhook", json=body)
 
     # -- faults and limits -----------------------------------------------------------------
 

@@ -18,6 +18,8 @@ The server is assembled from small modules:
   sandbox sharing one loop slows PTB down to a crawl), start/stop and the context managers;
 - ``_params``: decoding parameters as PTB sends them (form, multipart, JSON or GET query);
 - ``_api`` and ``_messages``: the ``/bot<token>/<method>`` Bot API methods;
+- ``_webhook``: setWebhook's checks and ``WebhookDeliverer``, which POSTs pending updates to
+  the webhook as Telegram does (started and cancelled with the app);
 - ``_control``: the control API (``/control/...``, listed in the docstring of
   ``bot.sandbox.client``), which plays the readers and shows what the bot did;
 - ``state``: the world they all act on, with no HTTP in it.
@@ -35,7 +37,8 @@ from aiohttp import web
 from bot.sandbox._api import BotApi
 from bot.sandbox._control import ControlApi
 from bot.sandbox._runner import BackgroundServer
-from bot.sandbox.state import Limits, SandboxState
+from bot.sandbox._webhook import WebhookDeliverer
+from bot.sandbox.state import Limits, SandboxState, WebhookTiming
 
 __all__ = ["BackgroundServer", "SandboxServer"]
 
@@ -48,6 +51,9 @@ class SandboxServer(BackgroundServer):
     ``tokens``: if given, only these tokens are accepted (others answer 401 Unauthorized).
     ``strict_html``: reject ``&nbsp;``, a bare ``&`` and ``<a>`` without href (see
     ``telegram_html``); False accepts them as Telegram does.
+    ``webhook_timing``: how webhook deliveries back off and time out (``WebhookTiming``:
+    first retry after 1 s, doubling up to 10 s, 10 s per delivery; also ``POST
+    /control/webhook``).
     """
 
     thread_name = "bot-api-sandbox"
@@ -62,9 +68,15 @@ class SandboxServer(BackgroundServer):
         limits: Limits | None = None,
         tokens: Iterable[str] | None = None,
         strict_html: bool = True,
+        webhook_timing: WebhookTiming | None = None,
     ) -> None:
         super().__init__(host, port)
-        self.state = SandboxState(bot_username=bot_username, channels=channels, limits=limits)
+        self.state = SandboxState(
+            bot_username=bot_username,
+            channels=channels,
+            limits=limits,
+            webhook_timing=webhook_timing,
+        )
         self._tokens = tuple(tokens) if tokens is not None else None
         self._strict_html = strict_html
 
@@ -73,6 +85,7 @@ class SandboxServer(BackgroundServer):
         api = BotApi(self.state, tokens=self._tokens, strict_html=self._strict_html)
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.add_routes(ControlApi(self.state).routes())
+        app.cleanup_ctx.append(WebhookDeliverer(self.state).context)
         app.router.add_route("*", "/bot{token}/{method}", api.handle)
         return app
 

@@ -34,6 +34,7 @@ from bot.sandbox._errors import ApiError, ControlError, flood_error
 from bot.sandbox._faults import Fault, take_fault
 from bot.sandbox._limits import Limits, RateLimiter, TokenBucket
 from bot.sandbox._records import CallbackRecord, Chat, RequestRecord, StoredMessage, User
+from bot.sandbox._webhook import Webhook, WebhookDelivery, WebhookTiming
 
 __all__ = [
     "PHOTO_URL_ERRORS",
@@ -48,6 +49,9 @@ __all__ = [
     "StoredMessage",
     "TokenBucket",
     "User",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookTiming",
     "flood_error",
 ]
 
@@ -78,6 +82,7 @@ class SandboxState:
         channels: Iterable[str] = ("news",),
         limits: Limits | None = None,
         clock: Callable[[], float] = time.monotonic,
+        webhook_timing: WebhookTiming | None = None,
     ) -> None:
         self.bot_username = bot_username
         self.bot_first_name = "Newsbot Sandbox"
@@ -88,6 +93,14 @@ class SandboxState:
         self._initial_limits = limits or Limits()
         self._next_update_id = 1  # survives reset(): a running poller's offset stays valid
         self._changed = asyncio.Event()
+        #: How webhook deliveries are retried and timed out (kept by reset()).
+        self.webhook_timing = webhook_timing or WebhookTiming()
+        #: Bumped by reset(): deliveries begun before it are not recorded after it.
+        self.webhook_epoch = 0
+        #: Bumped whenever the webhook is set, deleted or reset: backoff starts again.
+        self.webhook_version = 0
+        #: Webhook POSTs in flight right now (kept by the deliverer, across resets).
+        self.webhook_in_flight = 0
         self.reset()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -100,13 +113,19 @@ class SandboxState:
         self.blocked: set[int] = set()
         self.updates: list[JSON] = []
         self.allowed_updates: frozenset[str] = _DEFAULT_UPDATE_TYPES
+        self.allowed_updates_given: list[str] | None = None  # as the bot last listed them
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.requests: deque[RequestRecord] = deque(maxlen=100_000)  # the latest
         #: Every request's (method, status) counted, beyond the log's last 100,000.
         self.request_counts: Counter[tuple[str, int]] = Counter()
         self.faults: list[Fault] = []
         self.latency_ms = 0.0
-        self.webhook_url = ""
+        self.webhook: Webhook | None = None
+        self.webhook_deliveries: deque[WebhookDelivery] = deque(maxlen=100_000)  # the latest
+        self.webhook_attempts = 0  # POSTs to the webhook since the reset, whatever came of them
+        self.webhook_accepted = 0  # of them, those answered 2xx
+        self.webhook_epoch += 1
+        self.webhook_version += 1
         self.callbacks: dict[str, CallbackRecord] = {}
         self.poll_generation = 0
         self.waiting_polls = 0  # getUpdates calls waiting right now
@@ -497,6 +516,7 @@ class SandboxState:
         if allowed is None:
             return
         self.allowed_updates = frozenset(allowed) or _DEFAULT_UPDATE_TYPES
+        self.allowed_updates_given = [str(kind) for kind in allowed] or None
 
     def confirm_updates(self, offset: int) -> None:
         """Forget updates below a positive offset; keep the last -offset for a negative one."""
@@ -505,10 +525,54 @@ class SandboxState:
         elif offset < 0:
             self.updates = self.updates[offset:]
 
-    def visible_updates(self, limit: int = 100) -> list[JSON]:
+    def visible_updates(self, limit: int | None = 100) -> list[JSON]:
+        """The pending updates of the kinds the bot asked for, oldest first (all: None)."""
         wanted = self.allowed_updates
         visible = [u for u in self.updates if any(k in wanted for k in u if k != "update_id")]
-        return visible[:limit]
+        return visible if limit is None else visible[:limit]
+
+    # -- webhooks --------------------------------------------------------------------------
+
+    @property
+    def webhook_url(self) -> str:
+        return self.webhook.url if self.webhook is not None else ""
+
+    def set_webhook(
+        self, webhook: Webhook, *, allowed: list[str] | None, drop_pending: bool
+    ) -> None:
+        """setWebhook: updates go to ``webhook`` from now on (a waiting getUpdates ends)."""
+        self.webhook = webhook
+        self.webhook_version += 1
+        self.set_allowed_updates(allowed)
+        if drop_pending:
+            self.updates.clear()
+        self.notify()
+
+    def delete_webhook(self, *, drop_pending: bool) -> None:
+        """deleteWebhook (or setWebhook with no URL): updates wait for getUpdates again."""
+        self.webhook = None
+        self.webhook_version += 1
+        if drop_pending:
+            self.updates.clear()
+        self.notify()
+
+    def webhook_result(
+        self, epoch: int, update_id: int, webhook: Webhook, status: int | None, error: str | None
+    ) -> None:
+        """Record one POST to ``webhook``: a 2xx answer delivered the update, anything else
+        is the webhook's last error (the update stays pending)."""
+        if epoch != self.webhook_epoch:
+            return  # begun before a reset
+        delivery = WebhookDelivery(update_id, webhook.url, status, error, time.time())
+        self.webhook_deliveries.append(delivery)
+        self.webhook_attempts += 1
+        if delivery.accepted:
+            self.webhook_accepted += 1
+            self.updates = [u for u in self.updates if u["update_id"] != update_id]
+        else:
+            webhook.last_error_date = self.now()
+            webhook.last_error_message = error
+        self.notify()
 
     def begin_poll(self) -> int:
         """A new getUpdates call: it supersedes (409) any that is still waiting."""
