@@ -46,12 +46,14 @@ from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator_for
 from bot.posting import Pictures, channel_problem, chat_id_for, picture_fetcher
 from bot.rate_limits import NewsbotRateLimiter
 from bot.services import digests, readers, roles, sends
+from bot.services.console_auth import secret as stored_secret
 from bot.services.editions import Editions
 from bot.storage.db import Database
 from bot.storage.leases import Leader
 from bot.storage.models import ReviewMessage, SendStatus, utcnow
 from bot.telegram_request import AiohttpRequest, NewsbotHTTPXRequest
 from bot.update_order import UPDATE_CONCURRENCY, PerChatUpdateProcessor
+from bot.webhook import WebhookReceiver
 from jobs.admins import schedule_admins
 from jobs.corrections import apply_corrections, schedule_corrections
 from jobs.deliver import DrainReport, Outbox
@@ -209,9 +211,11 @@ class Newsbot:
         await self.set_editor_commands()
         await self.review_unreviewed()  # approvals a stop left unseen
         self.console.bot_username = self.username
+        receiver = await self._webhook_receiver()
         address = self.settings.console_address
         if address is not None:
-            self.console_server = ConsoleServer(console_app(self.console))
+            extra = [receiver.route()] if receiver is not None else []
+            self.console_server = ConsoleServer(console_app(self.console, extra_routes=extra))
             await self.console_server.start(*address)
             self.console.served_at = (address[0], self.console_server.port)
         jobs = app.job_queue
@@ -228,16 +232,34 @@ class Newsbot:
         schedule_corrections(jobs)
         schedule_retention(jobs)
         await app.start()
-        assert app.updater is not None
-        self.polling = Polling(Leader(self.db), allowed_updates=ALLOWED_UPDATES)
-        await self.polling.start(app.updater, jobs)  # or later, when this process leads
+        if receiver is not None and self.settings.webhook_url:
+            # Every process registers the same URL: updates kept meanwhile are delivered.
+            await receiver.register(self.settings.webhook_url, allowed_updates=ALLOWED_UPDATES)
+        else:
+            assert app.updater is not None
+            self.polling = Polling(Leader(self.db), allowed_updates=ALLOWED_UPDATES)
+            await self.polling.start(app.updater, jobs)  # or later, when this process leads
         log.info(
-            "newsbot started bot=@%s editions=%s feeds=%d poll_interval=%ds",
+            "newsbot started bot=@%s mode=%s editions=%s feeds=%d poll_interval=%ds",
             self.username,
+            "webhook" if receiver is not None else "polling",
             ",".join(f"{e.code}:{e.channel or '-'}" for e in self.editions.configured),
             len(self.settings.feeds),
             self.settings.poll_interval,
         )
+
+    async def _webhook_receiver(self) -> WebhookReceiver | None:
+        """In webhook mode (WEBHOOK_URL), the route that takes the updates, with its secret:
+        WEBHOOK_SECRET, else the one kept in the database for every process."""
+        if not self.settings.webhook_url:
+            return None
+        given = self.settings.webhook_secret
+        if given is not None:
+            secret = given.get_secret_value()
+        else:
+            async with self.db.writing() as session:
+                secret = (await stored_secret(session, "webhook"))[:64]
+        return WebhookReceiver(self.application, secret=secret, path=self.settings.webhook_path)
 
     async def set_commands(self) -> None:
         """Register the command menu in every language newsbot speaks; Telegram shows each user

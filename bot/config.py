@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Self
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -298,6 +299,17 @@ class Settings(BaseSettings):
         description="Days a console login lasts before the editor asks /console again.",
     )
 
+    webhook_url: str | None = Field(
+        default=None,
+        description="Take Telegram's updates by webhook at this https URL (its path is served on"
+        " CONSOLE_BIND) instead of long polling; empty: long polling.",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret Telegram sends with each webhook update (1-256 of A-Z a-z 0-9 _"
+        " -); empty: one newsbot makes and keeps in the database. Never logged.",
+    )
+
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
     def _check_token(cls, value: Any) -> Any:
@@ -325,6 +337,39 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
             raise ValueError("must be an http(s) URL such as https://api.telegram.org")
         return value
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _check_webhook_url(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not re.fullmatch(
+            r"https?://[^\s/?#@]+(/[^\s?#]*)?", value.strip()
+        ):
+            raise ValueError("must be an https URL such as https://news.example/tg")
+        return value.strip()
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _check_webhook_secret(cls, value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.strip()):
+            raise ValueError("must be 1 to 256 of the characters A-Z, a-z, 0-9, _ and -")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _check_webhook_needs_console(self) -> Self:
+        if self.webhook_url and not self.console_bind:
+            raise ValueError("WEBHOOK_URL: needs CONSOLE_BIND, whose server takes the updates")
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of WEBHOOK_URL, where this process takes updates."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @field_validator("console_bind", mode="before")
     @classmethod

@@ -8,12 +8,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -92,10 +93,12 @@ class CatchBugs:
                 await response(scope, receive, send)
 
 
-def console_app(console: ConsoleState) -> Starlette:
-    """The console for ``console`` (its core opened by the caller)."""
+def console_app(console: ConsoleState, *, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """The console for ``console`` (its core opened by the caller), with ``extra_routes``
+    (the webhook's) first."""
     app = Starlette(
         routes=[
+            *extra_routes,
             *dashboard.ROUTES,
             *articles.ROUTES,
             *feeds.ROUTES,
