@@ -53,6 +53,7 @@ bench: $(STAMP)         ## benchmarks print their figures; not part of make test
 	$(BIN)/python benchmarks/poll.py
 	$(BIN)/python benchmarks/html_parsers.py --bound 60
 	$(BIN)/python benchmarks/format.py
+	$(BIN)/python benchmarks/console.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
