@@ -96,6 +96,9 @@ async def test_an_editor_pushes_and_publishes_from_the_console(
     await page.goto(link)
     assert page.url == newsbot.console.base_url + "/"
     await page.get_by_role("heading", name="Dashboard").wait_for()
+    assert await page.locator("#figure-readers").inner_text() == str(subscribed)
+    assert await page.locator("#figure-sign-ups").inner_text() == "2"
+    assert await page.locator("#figure-sent").inner_text() == "0"
     await shoot(page, "console-dashboard")
 
     await nav(page, "Articles")
