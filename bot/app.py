@@ -43,6 +43,7 @@ from bot.feeds.fulltext import fetch_article
 from bot.handlers import register_handlers, resend, review, texts
 from bot.handlers.common import runtime
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator_for
+from bot.logs import redact_also
 from bot.posting import Pictures, channel_problem, chat_id_for, picture_fetcher
 from bot.rate_limits import NewsbotRateLimiter
 from bot.services import digests, readers, roles, sends
@@ -259,6 +260,7 @@ class Newsbot:
         else:
             async with self.db.writing() as session:
                 secret = (await stored_secret(session, "webhook"))[:64]
+        redact_also(secret)  # PTB logs setWebhook's parameters at DEBUG
         return WebhookReceiver(self.application, secret=secret, path=self.settings.webhook_path)
 
     async def set_commands(self) -> None:

@@ -2,7 +2,16 @@
 
 Exit status: 0 done; 1 the work failed (a feed could not be read, a push was refused); 2 the
 configuration or the command line is wrong — always with one line on stderr that says what,
-never a traceback.
+never a traceback; 141 (as for SIGPIPE) when the reader of stdout went away (``| head``).
+
+A one-shot command (``preview``, ``push``, ``feeds``, ``stats``…) reports its own outcome, so
+its logs go to the terminal at ERROR unless LOG_LEVEL is set (in the environment or ``.env``):
+the services it runs log their failures at WARNING for ``newsbot run``'s log, and on a
+terminal that would say the same thing twice. ``run`` and ``console`` log at LOG_LEVEL.
+
+Commands that only read or change what is stored (``stats``, ``feeds list``, ``sections
+remove``…) refuse an SQLite file that does not exist rather than make an empty one; ``demo``
+reads no ``.env`` (it configures itself).
 """
 
 from __future__ import annotations
@@ -11,16 +20,19 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, TelegramError
 
 from bot import __version__
+from bot.cli_args import Parser, whole_number
 from bot.cli_editions import add_editions_parser
 from bot.cli_editions import cmd_editions as editions_command
 from bot.cli_feeds import add_feeds_parser
@@ -47,7 +59,7 @@ class CommandError(NewsbotError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="newsbot",
         description="A publisher's RSS/Atom articles in its Telegram channel and readers' chats.",
     )
@@ -67,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     preview = sub.add_parser("preview", help="print the posts a feed or article page would make")
     preview.add_argument("source", help="feed or page: an http(s) URL or a file path")
     preview.add_argument("--json", action="store_true", help="print a JSON list of posts")
-    preview.add_argument("--limit", type=int, default=0, help="at most this many posts")
+    preview.add_argument(
+        "--limit", type=whole_number("--limit"), metavar="N", help="at most this many posts"
+    )
 
     push = sub.add_parser(
         "push", help="send the article at URL to its edition's channel and readers"
@@ -94,16 +108,59 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands that keep running and log as LOG_LEVEL says; the others are one-shot.
+LONG_RUNNING = frozenset({"run", "console"})
+
+
+def _warn(message: str) -> None:
+    print(f"newsbot: {message}", file=sys.stderr)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null once its reader went away, as Python's documentation advises
+    for SIGPIPE: the interpreter's last flush then has nowhere to fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (stdout replaced in-process)
+        pass
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings (``--env-file``, else ``.env`` when there is one), logging configured: a
+    one-shot command logs at ERROR on the terminal unless LOG_LEVEL is set."""
+    if args.env_file is not None and not Path(args.env_file).is_file():
+        raise ConfigError("--env-file", f"{args.env_file} does not exist")
+    env_file = args.env_file or (".env" if Path(".env").is_file() else None)
+    settings = load_settings(env_file, warn=_warn)
+    level = settings.log_level
+    if args.command not in LONG_RUNNING and "log_level" not in settings.model_fields_set:
+        level = "ERROR"
+    secrets = [settings.token or ""]
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    configure_logging(level, secrets=secrets, stream=sys.stderr)
+    return settings
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``newsbot`` command; return its exit status."""
-    args = build_parser().parse_args(argv)
     try:
-        if args.env_file is not None and not Path(args.env_file).is_file():
-            raise ConfigError("--env-file", f"{args.env_file} does not exist")
-        settings = load_settings(args.env_file or (".env" if Path(".env").is_file() else None))
-        configure_logging(settings.log_level, secrets=[settings.token or ""], stream=sys.stderr)
-        command = COMMANDS[args.command]
-        return asyncio.run(command(settings, args))
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # --help, --version, or one line saying what is wrong
+            sys.stdout.flush()
+            return exc.code if isinstance(exc.code, int) else 2
+        if args.command == "demo":
+            # The demo configures itself on its own sandbox: a half-filled .env is no concern.
+            status = asyncio.run(cmd_demo(args))
+        else:
+            status = asyncio.run(COMMANDS[args.command](_settings(args), args))
+        sys.stdout.flush()  # a closed pipe fails here, not in the interpreter's last flush
+        return status
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 141
     except ConfigError as exc:
         print(f"newsbot: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -124,11 +181,31 @@ def _database_error(db: Database, exc: Exception) -> CommandError:
     )
 
 
-async def _open_database(settings: Settings) -> Database:
+def missing_sqlite_file(database_url: str) -> Path | None:
+    """The SQLite file ``database_url`` names, when it does not exist; else ``None`` (it
+    exists, is in memory or a ``file:`` URI, or the database is not SQLite)."""
+    url = make_url(database_url)
+    name = url.database or ""
+    if not url.drivername.startswith("sqlite") or name in ("", ":memory:"):
+        return None
+    if name.startswith("file:") or url.query.get("uri"):
+        return None
+    path = Path(name).expanduser()
+    return None if path.exists() else path.absolute()
+
+
+async def _open_database(settings: Settings, *, existing: bool = False) -> Database:
     """The migrated database, its editions as EDITIONS says, or a one-line error naming
-    DATABASE_URL."""
+    DATABASE_URL. With ``existing`` (a command that reads or changes only what is stored), an
+    SQLite file that does not exist is that error too, rather than a new empty database."""
     from bot.services.editions import ensure_editions
 
+    if existing and (path := missing_sqlite_file(settings.database_url)) is not None:
+        raise CommandError(
+            f"configuration error: DATABASE_URL: there is no database at {path}"
+            " (newsbot run makes it)",
+            2,
+        )
     db = Database(settings.database_url)
     try:
         await db.migrate()
@@ -214,7 +291,8 @@ def _telegram_error(settings: Settings, exc: TelegramError) -> CommandError:
     return CommandError(f"cannot reach the Bot API at {settings.telegram_api_url}: {exc}")
 
 
-async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+async def cmd_demo(args: argparse.Namespace) -> int:
+    """The demo, on settings of its own (not the environment's nor ``.env``'s)."""
     from bot.demo import run_demo
 
     return await run_demo(quiet=args.quiet)
@@ -224,7 +302,7 @@ async def cmd_preview(settings: Settings, args: argparse.Namespace) -> int:
     from bot.preview import format_previews, preview_source
 
     posts = await preview_source(args.source, settings=settings)
-    if args.limit > 0:
+    if args.limit is not None:
         posts = posts[: args.limit]
     if args.json:
         print(json.dumps([post.as_dict() for post in posts], ensure_ascii=False, indent=2))
@@ -296,7 +374,7 @@ async def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
     if args.feeds_command == "add":
         args.url = _url_argument(args.url)
-    db = await _open_database(settings)
+    db = await _open_database(settings, existing=args.feeds_command not in {"add", "import"})
     try:
         return await feeds_command(settings, args, db)
     finally:
@@ -306,7 +384,7 @@ async def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_sections(settings: Settings, args: argparse.Namespace) -> int:
     from bot.errors import EditionError, SectionError
 
-    db = await _open_database(settings)
+    db = await _open_database(settings, existing=args.sections_command != "add")
     try:
         return await sections_command(settings, args, db)
     except (SectionError, EditionError) as exc:
@@ -316,7 +394,7 @@ async def cmd_sections(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_editions(settings: Settings, args: argparse.Namespace) -> int:
-    db = await _open_database(settings)
+    db = await _open_database(settings, existing=True)
     try:
         return await editions_command(settings, args, db)
     finally:
@@ -325,15 +403,10 @@ async def cmd_editions(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     from bot.cli_stats import stats_output
-    from bot.services.stats_series import PeriodError, parse_period
 
+    db = await _open_database(settings, existing=True)
     try:
-        period = parse_period(args.since)
-    except PeriodError as exc:
-        raise CommandError(f"--since: {exc}", 2) from None
-    db = await _open_database(settings)
-    try:
-        output = await stats_output(settings, args, db, period)
+        output = await stats_output(settings, args, db, args.since)
     finally:
         await db.dispose()
     print(output, end="")
@@ -343,7 +416,6 @@ async def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": cmd_run,
     "console": cmd_console,
-    "demo": cmd_demo,
     "preview": cmd_preview,
     "push": cmd_push,
     "feeds": cmd_feeds,

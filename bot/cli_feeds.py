@@ -34,14 +34,20 @@ def _on_off(value: str) -> bool:
 
 
 def _interval(value: str) -> int | None:
+    from bot.services.feeds import MAX_INTERVAL, MIN_INTERVAL
+
     if value.strip().lower() == "default":
         return None
     try:
-        return int(value)
+        seconds = int(value.strip())
     except ValueError:
+        seconds = 0
+    if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
         raise argparse.ArgumentTypeError(
-            f"expected seconds (60-86400) or 'default', not {value!r}"
-        ) from None
+            f"--interval must be a whole number of seconds from {MIN_INTERVAL} to"
+            f" {MAX_INTERVAL}, or 'default'"
+        )
+    return seconds
 
 
 def add_feeds_parser(sub: Any) -> None:

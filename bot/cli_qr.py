@@ -24,6 +24,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from bot.cli_args import checked
 from bot.config import Settings
 from bot.errors import InvalidCampaignError
 
@@ -41,15 +42,16 @@ def add_qr_parser(sub: Any) -> None:
     qr.add_argument("-o", "--output", required=True, metavar="FILE")
     qr.add_argument("--campaign", help="campaign name counted on sign-up ([A-Za-z0-9_-]{1,64})")
     qr.add_argument("--bot", metavar="USERNAME", help="bot username (default: asked from getMe)")
-    # Numbers are read here, not by argparse, so that a bad one is one line like the rest.
     qr.add_argument(
         "--size-mm",
+        type=checked(parse_size),
         metavar="MM",
         default=str(int(DEFAULT_SIZE_MM)),
         help=f"printed width of the code, quiet zone included (default {DEFAULT_SIZE_MM:g})",
     )
     qr.add_argument(
         "--dpi",
+        type=checked(parse_dpi),
         default=str(PRINT_DPI),
         help=f"the printer's resolution: modules are whole dots (default {PRINT_DPI})",
     )
@@ -136,8 +138,8 @@ async def cmd_qr(settings: Settings, args: argparse.Namespace) -> int:
         if args.edition is not None and not args.invite:
             raise ValueError("--edition only says whose channel --invite invites to")
         fmt = format_for_path(args.output)
-        size_mm = parse_size(args.size_mm)
-        dpi = parse_dpi(args.dpi)
+        size_mm: float = args.size_mm  # checked by the parser (parse_size, parse_dpi)
+        dpi: int = args.dpi
         try:
             check_label(args.label)
         except ValueError as exc:

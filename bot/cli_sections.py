@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli_args import whole_number
 from bot.config import Settings
 from bot.errors import EditionError, SectionError
 from bot.links import redact_url
@@ -58,17 +59,19 @@ def add_sections_parser(sub: Any) -> None:
     add = actions.add_parser(
         "add", help="add a section: a feed's articles, or one category's in an edition"
     )
-    add.add_argument("--feed", type=int, metavar="ID", help="the feed whose articles it holds")
+    add.add_argument(
+        "--feed", type=whole_number("--feed"), metavar="ID", help="the feed whose articles it holds"
+    )
     add.add_argument("--edition", metavar="CODE", help="the edition of a category's section")
     add.add_argument("--category", metavar="CAT", help="the category (as the feeds write it)")
     add.add_argument("--name", help="what readers see (default: the feed's title, the category)")
     rename = actions.add_parser("rename", help="give a section a new name")
-    rename.add_argument("section", type=int, metavar="ID")
+    rename.add_argument("section", type=whole_number("the section ID"), metavar="ID")
     rename.add_argument("name", metavar="NAME")
     remove = actions.add_parser(
         "remove", help="remove a section (readers who chose only it get the whole edition)"
     )
-    remove.add_argument("section", type=int, metavar="ID")
+    remove.add_argument("section", type=whole_number("the section ID"), metavar="ID")
 
 
 @dataclass(frozen=True, slots=True)

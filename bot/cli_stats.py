@@ -15,12 +15,20 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from bot.cli_args import checked
 from bot.config import Settings
 from bot.services.stats import collect, format_period, format_stats
-from bot.services.stats_series import Period, Series, collect_series
+from bot.services.stats_series import Period, PeriodError, Series, collect_series, parse_period
 from bot.storage.db import Database
 
-__all__ = ["CSV_HELP", "add_stats_parser", "format_csv", "series_dict", "stats_output"]
+__all__ = [
+    "CSV_HELP",
+    "add_stats_parser",
+    "format_csv",
+    "parse_since",
+    "series_dict",
+    "stats_output",
+]
 
 #: What ``--csv`` writes, as ``newsbot stats --help`` and the README say it.
 CSV_HELP = (
@@ -30,6 +38,14 @@ CSV_HELP = (
     " sign-ups, '(no campaign)' for readers who came without one), reactions (article_id,"
     " title, reactions: the period's most-reacted articles)"
 )
+
+
+def parse_since(text: str) -> Period:
+    """``--since`` as a period; ValueError with the line to print."""
+    try:
+        return parse_period(text)
+    except PeriodError as exc:
+        raise ValueError(f"--since: {exc}") from None
 
 
 def add_stats_parser(sub: Any) -> None:
@@ -47,6 +63,7 @@ def add_stats_parser(sub: Any) -> None:
     output.add_argument("--csv", action="store_true", help=CSV_HELP)
     parser.add_argument(
         "--since",
+        type=checked(parse_since),
         default="7d",
         metavar="PERIOD",
         help="the period: 7d (the last 7 days, today included; the default), 30d, 24h…",

@@ -10,18 +10,32 @@ Every key is one field of :class:`Settings` with its default and description;
 The token is a :class:`pydantic.SecretStr`: its ``repr`` and ``str`` never show it.
 ``POST_TEMPLATE`` is checked at start-up like any other key (a bad template is a ConfigError
 with its line and reason); :meth:`Settings.post_options` gives what the formatter needs.
+
+A number or a switch that is wrong is said in words made of the field's own bounds and unit
+(``POLL_INTERVAL: must be a whole number of seconds from 1 to 86400``), not in pydantic's.
+The ``.env`` file is read by python-dotenv's own parser first (:func:`check_env_file`): a line
+it cannot read is a ConfigError naming the line, where dotenv alone would skip it with a
+warning, and a key that is no setting but close to one is reported with the setting it
+resembles (``.env line 3: TELEGRAM_CHANEL is not a setting; did you mean TELEGRAM_CHANNEL?``).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self, Union, get_args, get_origin
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import annotated_types
+from dotenv.parser import parse_stream
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -106,6 +120,22 @@ def check_channel(value: Any) -> str | None:
     if not CHANNEL_PATTERN.fullmatch(text):
         raise ValueError("must be a channel @username (5-32 characters) or a -100… chat id")
     return text
+
+
+#: Hosts a webhook may be plain http on (Telegram itself takes https only; tests, a sandbox).
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+#: Paths the console serves: WEBHOOK_URL's path must be none of them.
+CONSOLE_PATHS = (
+    "/login",
+    "/logout",
+    "/articles",
+    "/feeds",
+    "/campaigns",
+    "/static",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+)
 
 
 def split_bind(text: str) -> tuple[str, int] | None:
@@ -330,6 +360,14 @@ class Settings(BaseSettings):
     def _check_channel(cls, value: Any) -> Any:
         return check_channel(value)
 
+    @field_validator("parse_workers", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # `PARSE_WORKERS=` (as .env.example has it) means "empty: one per core".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("telegram_api_url")
     @classmethod
     def _check_api_url(cls, value: str) -> str:
@@ -343,11 +381,19 @@ class Settings(BaseSettings):
     def _check_webhook_url(cls, value: Any) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if not isinstance(value, str) or not re.fullmatch(
-            r"https?://[^\s/?#@]+(/[^\s?#]*)?", value.strip()
-        ):
-            raise ValueError("must be an https URL such as https://news.example/tg")
-        return value.strip()
+        url = value.strip() if isinstance(value, str) else ""
+        found = re.fullmatch(r"(https?)://([^\s/?#@]+)(/[^\s?#]*)?", url)
+        host = (urlsplit(url).hostname or "") if found else ""
+        if found is None or (found[1] == "http" and host not in LOOPBACK_HOSTS):
+            raise ValueError(
+                "must be an https URL such as https://news.example/tg (http only on loopback)"
+            )
+        path = found[3] or "/"
+        if path == "/" or any(path.startswith(p) for p in CONSOLE_PATHS):
+            raise ValueError(
+                f"its path {path} is the console's: choose one of its own, such as /tg"
+            )
+        return url
 
     @field_validator("webhook_secret", mode="before")
     @classmethod
@@ -654,22 +700,148 @@ def env_example() -> str:
     return "\n".join(lines) + "\n"
 
 
-def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+#: pydantic's error types that mean "not the number this setting takes".
+_NUMBER_ERRORS = frozenset(
+    {
+        "int_parsing", "int_type", "int_from_float", "float_parsing", "float_type",
+        "finite_number", "greater_than", "greater_than_equal", "less_than", "less_than_equal",
+        "multiple_of",
+    }
+)  # fmt: skip
+#: pydantic's error types that mean "not true or false".
+_BOOL_ERRORS = frozenset({"bool_parsing", "bool_type"})
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _kinds(field: FieldInfo) -> tuple[set[type], bool]:
+    """The types a field takes (``int | None`` → ``{int}``) and whether it may be empty."""
+    annotation = field.annotation
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = set(get_args(annotation))
+    else:
+        members = {annotation}
+    optional = type(None) in members
+    return {m for m in members if isinstance(m, type) and m is not type(None)}, optional
+
+
+def setting_rule(name: str) -> str | None:
+    """What the numeric or boolean setting ``name`` must be, in words made of its bounds and
+    unit (``must be a whole number of seconds from 1 to 86400``); ``None`` for other settings."""
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return None
+    kinds, optional = _kinds(field)
+    if kinds == {bool}:
+        return "must be true or false"
+    if not kinds or not kinds <= {int, float}:
+        return None
+    bounds: dict[str, str] = {}
+    for item in field.metadata:
+        for bound in ("ge", "gt", "le", "lt"):
+            if isinstance(item, getattr(annotated_types, bound.capitalize())):
+                bounds[bound] = _number(getattr(item, bound))
+    ge, gt, le, lt = (bounds.get(bound) for bound in ("ge", "gt", "le", "lt"))
+    lower = f"from {ge}" if ge else f"greater than {gt}" if gt else ""
+    upper = f"at most {le}" if le else f"less than {lt}" if lt else ""
+    if ge and le:
+        span = f" from {ge} to {le}"
+    elif lower and upper:
+        span = f" {lower} and {upper}"
+    elif ge:
+        span = f" from {ge} up"
+    else:
+        span = f" {lower or upper}" if lower or upper else ""
+    unit = ""
+    if name.endswith(("_interval", "_timeout")):
+        unit = " of seconds"
+    elif name.endswith("_days"):
+        unit = " of days"
+    what = "a whole number" if kinds == {int} else "a number"
+    return f"must be {what}{unit}{span}" + (", or empty" if optional else "")
+
+
+def _problem(error: ErrorDetails) -> tuple[str, str]:
+    """The key and the sentence a validation error is reported as."""
+    name = str(error["loc"][0]) if error["loc"] else ""
+    key = name.upper() if name else "configuration"
+    if error["type"] in _NUMBER_ERRORS | _BOOL_ERRORS and (rule := setting_rule(name)):
+        return key, rule
+    message = str(error["msg"]).removeprefix("Value error, ")
+    named, _, rest = message.partition(": ")
+    if not error["loc"] and rest and re.fullmatch(r"[A-Z_]+", named):  # a check across keys
+        return named, rest
+    return key, message
+
+
+def _statement_line(line: int, text: str) -> int:
+    """The line a dotenv statement's own text starts on: dotenv counts from the blank lines
+    before it."""
+    leading = text[: len(text) - len(text.lstrip())]
+    return line + len(re.findall(r"\r\n|\n|\r", leading))
+
+
+def check_env_file(path: str | Path) -> list[str]:
+    """Read the settings file at ``path`` with python-dotenv's parser (the one pydantic-settings
+    reads it with) and return a warning for each key that is no setting but close to one.
+
+    Raises :class:`ConfigError` (``.env line 4: expected KEY=VALUE``) for a line dotenv cannot
+    read or a key without ``=`` (both of which dotenv would skip), ``is not UTF-8 text`` and
+    ``cannot be read`` as :func:`load_settings` does. A key close to no setting is left alone:
+    a ``.env`` is often shared with other programs (``POSTGRES_PASSWORD``, ``COMPOSE_*``).
+    """
+    names = [name.upper() for name in Settings.model_fields]
+    with Path(path).open(encoding="utf-8") as stream:
+        bindings = list(parse_stream(stream))
+    warnings = []
+    for binding in bindings:
+        line = _statement_line(binding.original.line, binding.original.string)
+        if binding.error or (binding.key is not None and binding.value is None):
+            raise ConfigError(f"{path} line {line}", "expected KEY=VALUE")
+        if binding.key is None or binding.key.upper() in names:
+            continue
+        if close := _closest(binding.key.upper(), names):
+            warnings.append(
+                f"{path} line {line}: {binding.key} is not a setting; did you mean"
+                f" {' or '.join(close)}?"
+            )
+    return warnings
+
+
+def _closest(key: str, names: list[str]) -> list[str]:
+    """The settings ``key`` resembles most (difflib's ratio of 0.6 at least; all of those
+    equally close: ``WELCOME`` is ``WELCOME_EN or WELCOME_HI``)."""
+    scores = {
+        name: difflib.SequenceMatcher(None, key, name).ratio()
+        for name in difflib.get_close_matches(key, names, n=len(names))
+    }
+    best = max(scores.values(), default=0.0)
+    return sorted(name for name, score in scores.items() if score == best)
+
+
+def load_settings(
+    env_file: str | Path | None = ".env",
+    *,
+    warn: Callable[[str], None] | None = None,
+    **overrides: Any,
+) -> Settings:
     """Build the settings from the environment, ``env_file`` and ``overrides``.
 
-    Raises :class:`ConfigError` for the first invalid key, named as in the environment.
+    Raises :class:`ConfigError` for the first invalid key, named as in the environment, or for
+    a line of ``env_file`` that is not ``KEY=VALUE``; ``warn`` is given each warning about the
+    file (a key that looks like a misspelt setting).
     """
     try:
+        if env_file is not None and Path(env_file).is_file():
+            for warning in check_env_file(env_file):
+                if warn is not None:
+                    warn(warning)
         return Settings(_env_file=env_file, **overrides)
     except UnicodeDecodeError:
         raise ConfigError(str(env_file), "is not UTF-8 text") from None
     except OSError as exc:
         raise ConfigError(str(env_file), f"cannot be read: {exc.strerror}") from None
     except ValidationError as exc:
-        error = exc.errors()[0]
-        key = str(error["loc"][0]).upper() if error["loc"] else "configuration"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        named, _, rest = message.partition(": ")
-        if not error["loc"] and rest and re.fullmatch(r"[A-Z_]+", named):  # a check across keys
-            key, message = named, rest
-        raise ConfigError(key, message) from None
+        raise ConfigError(*_problem(exc.errors()[0])) from None

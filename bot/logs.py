@@ -64,6 +64,17 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def redact_also(secret: str) -> None:
+    """Keep ``secret`` out of the logs from now on too (one newsbot made after logging was
+    configured: the webhook's, kept in the database)."""
+    if not secret:
+        return
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, RedactingFilter) and secret not in found.secrets:
+                found.secrets.append(secret)
+
+
 def configure_logging(
     level: str = "INFO", *, secrets: Iterable[str] = (), stream: TextIO | None = None
 ) -> logging.Handler:

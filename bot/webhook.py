@@ -70,7 +70,7 @@ class WebhookReceiver:
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("no update_id")
             update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             log.warning("webhook request refused: not an update error=%r", str(exc)[:200])
             return Response(status_code=400)
         await self.application.update_queue.put(update)

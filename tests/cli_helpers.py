@@ -155,7 +155,9 @@ class SandboxProcess:
 
 
 @contextlib.asynccontextmanager
-async def fresh_postgres_database(server_url: str, prefix: str) -> AsyncIterator[str]:
+async def fresh_postgres_database(
+    server_url: str, prefix: str, *, migrated: bool = True
+) -> AsyncIterator[str]:
     """The URL of a PostgreSQL database of its own on ``server_url``'s server, migrated,
     dropped afterwards. A database rather than a schema: a process is given only a URL, and
     advisory locks (process leases, the leader) are per database."""
@@ -165,11 +167,12 @@ async def fresh_postgres_database(server_url: str, prefix: str) -> AsyncIterator
         async with admin.connect() as connection:
             await connection.execute(text(f'CREATE DATABASE "{name}"'))
         url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        database = Database(url)
-        try:
-            await database.migrate()  # before the processes, which would race to migrate it
-        finally:
-            await database.dispose()
+        if migrated:
+            database = Database(url)
+            try:
+                await database.migrate()
+            finally:
+                await database.dispose()
         try:
             yield url
         finally:

@@ -126,14 +126,15 @@ class TestArguments:
         )
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         result = subprocess.run(
-            [sys.executable, "-m", "bot", "--env-file", "other.env", "stats"],
+            [sys.executable, "-m", "bot", "--env-file", "other.env", "sections", "add",
+             "--edition", "en", "--category", "Sport"],
             cwd=tmp_path,
             env=env,
             capture_output=True,
             text=True,
             timeout=60,
             check=False,
-        )
+        )  # fmt: skip
         assert result.returncode == 0, result.stderr
         assert (tmp_path / "other.sqlite3").exists()
 

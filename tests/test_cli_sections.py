@@ -201,7 +201,9 @@ class TestProcess:
         for argv, message in [
             (["add", "--feed", "99"], "newsbot: there is no feed 99"),
             (["list", "--edition", "xx"], "newsbot: there is no edition 'xx'"),
-            (["rename", "abc", "News"], "invalid int value: 'abc'"),
+            (["rename", "abc", "News"], "newsbot: the section ID must be a whole number from 1 up"),
+            (["remove", "0"], "newsbot: the section ID must be a whole number from 1 up"),
+            (["add", "--feed", "-1"], "newsbot: --feed must be a whole number from 1 up"),
             (["remove"], "the following arguments are required: ID"),
         ]:
             result = newsbot("sections", *argv, cwd=tmp_path, **env)
@@ -213,11 +215,14 @@ class TestProcess:
             "newsbot: there is no feed 99"
         ]
 
-    def test_editions_list_names_missing_channels_and_dropped_editions(
+    async def test_editions_list_names_missing_channels_and_dropped_editions(
         self, tmp_path: Path
     ) -> None:
         """An edition without a channel says so; one EDITIONS no longer names is "not
         configured"."""
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
+        await db.migrate()  # `editions list` reads a database; it makes none
+        await db.dispose()
         listed = newsbot("editions", "list", cwd=tmp_path, EDITIONS="en=@revoi_en,hi")
         assert listed.returncode == 0, listed.stderr
         assert "no channel" in listed.stdout.splitlines()[2]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, env_example, load_settings
+from bot.config import Settings, check_env_file, env_example, load_settings
 from bot.errors import ConfigError
 
 TOKEN = "123456789:AAexample-token-with-enough-length01"
@@ -62,13 +62,25 @@ class TestLoadSettings:
             pytest.param(
                 "DATABASE_URL", "postgresql+asyncpg:///db", "no PostgreSQL host", id="nohost"
             ),
-            pytest.param("POLL_INTERVAL", "0", "greater than or equal to 1", id="zero-interval"),
-            pytest.param("POLL_INTERVAL", "soon", "integer", id="text-interval"),
+            pytest.param(
+                "POLL_INTERVAL",
+                "0",
+                "must be a whole number of seconds from 1 to 86400",
+                id="zero-interval",
+            ),
+            pytest.param(
+                "POLL_INTERVAL",
+                "soon",
+                "must be a whole number of seconds from 1 to 86400",
+                id="text-interval",
+            ),
             pytest.param("EDITOR_IDS", "11,bob", "not a numeric", id="editor-name"),
             pytest.param("FEEDS", "ftp://x.example/feed", "not an http", id="ftp-feed"),
             pytest.param("TELEGRAM_CHANNEL", "@a b", "channel", id="bad-channel"),
             pytest.param("TELEGRAM_API_URL", "api.telegram.org", "http(s) URL", id="api-no-scheme"),
-            pytest.param("ALLOW_PRIVATE_NETWORKS", "perhaps", "boolean", id="bad-bool"),
+            pytest.param(
+                "ALLOW_PRIVATE_NETWORKS", "perhaps", "must be true or false", id="bad-bool"
+            ),
         ],
     )
     def test_invalid_value_names_the_key(
@@ -123,7 +135,8 @@ class TestPostSettings:
         [
             pytest.param({"post_style": "video"}, "POST_STYLE", "photo, preview or text",
                          id="style"),
-            pytest.param({"hashtags_max": 11}, "HASHTAGS_MAX", "less than or equal", id="tags"),
+            pytest.param({"hashtags_max": 11}, "HASHTAGS_MAX",
+                         "must be a whole number from 0 to 10", id="tags"),
             pytest.param({"utm_source": "a b"}, "UTM_SOURCE", "letters, digits", id="utm"),
             pytest.param({"post_template": "<b>{{ title }</b>"}, "POST_TEMPLATE",
                          "line 1: unexpected '}'", id="template-syntax"),
@@ -187,3 +200,214 @@ class TestConsoleSettings:
         with pytest.raises(ConfigError) as caught:
             load_settings(None, console_public_url=url)
         assert "CONSOLE_PUBLIC_URL" in str(caught.value)
+
+
+#: Every numeric and boolean setting, and what its error says it must be.
+RULES = {
+    "POLL_INTERVAL": "must be a whole number of seconds from 1 to 86400",
+    "FETCH_TIMEOUT": "must be a number of seconds greater than 0 and at most 300",
+    "POLL_CONCURRENCY": "must be a whole number from 1 to 512",
+    "FEED_PAUSE_AFTER": "must be a whole number from 0 to 10000",
+    "PARSE_WORKERS": "must be a whole number from 0 to 64, or empty",
+    "ALLOW_PRIVATE_NETWORKS": "must be true or false",
+    "HASHTAGS_MAX": "must be a whole number from 0 to 10",
+    "PAID_BROADCAST": "must be true or false",
+    "BROADCAST_RATE": "must be a whole number from 1 to 1000",
+    "SEND_CONCURRENCY": "must be a whole number from 0 to 1024",
+    "BUNDLE_AFTER": "must be a whole number from 0 to 50",
+    "EDIT_READER_COPIES": "must be true or false",
+    "DELIVERY_RETENTION_DAYS": "must be a whole number of days from 0 to 3650",
+    "CONSOLE_SESSION_DAYS": "must be a whole number of days from 1 to 365",
+}
+
+
+def _bad_values(key: str) -> list[str]:
+    """Values of ``key`` that are wrong: not a number (or switch), and out of its bounds."""
+    if RULES[key] == "must be true or false":
+        return ["perhaps", "2", ""]
+    field = Settings.model_fields[key.lower()]
+    values = ["many", "1e999x", "[1]"]
+    for item in field.metadata:
+        for name, step in (("ge", -1), ("gt", 0), ("le", 1), ("lt", 0)):
+            if hasattr(item, name):
+                values.append(str(getattr(item, name) + step))
+    if field.annotation is int:
+        values.append("2.5")
+    return values
+
+
+class TestPlainRules:
+    """Numbers and switches are refused in words made of the field's bounds and unit."""
+
+    def test_every_numeric_and_boolean_setting_has_its_rule(self) -> None:
+        numeric = {
+            name.upper()
+            for name, field in Settings.model_fields.items()
+            if field.annotation in (int, float, bool, int | None, float | None)
+        }
+        assert numeric == set(RULES)
+
+    @pytest.mark.parametrize("key", sorted(RULES))
+    def test_the_rule_in_words(self, monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+        for value in _bad_values(key):
+            monkeypatch.setenv(key, value)
+            with pytest.raises(ConfigError) as caught:
+                load_settings(None)
+            assert (caught.value.key, caught.value.problem) == (key, RULES[key]), value
+        monkeypatch.delenv(key)
+        with pytest.raises(ConfigError) as caught:
+            load_settings(None, **{key.lower(): "many"})
+        assert str(caught.value) == f"{key}: {RULES[key]}"
+
+    def test_the_two_a_newcomer_meets_first(self, tmp_path: Path) -> None:
+        env = tmp_path / ".env"
+        env.write_text("POLL_INTERVAL=5m\n")
+        with pytest.raises(ConfigError) as caught:
+            load_settings(env)
+        assert (
+            str(caught.value) == "POLL_INTERVAL: must be a whole number of seconds from 1 to 86400"
+        )
+        env.write_text("ALLOW_PRIVATE_NETWORKS=yes please\n")
+        with pytest.raises(ConfigError) as caught:
+            load_settings(env)
+        assert str(caught.value) == "ALLOW_PRIVATE_NETWORKS: must be true or false"
+
+    @pytest.mark.parametrize(
+        ("key", "value", "problem"),
+        [
+            ("LOG_LEVEL", "loud", "must be DEBUG, INFO, WARNING or ERROR"),
+            ("POST_STYLE", "video", "must be photo, preview or text"),
+            ("EDITOR_IDS", "11,bob", "'bob' is not a numeric Telegram user id"),
+        ],
+    )
+    def test_validators_keep_their_own_words(
+        self, monkeypatch: pytest.MonkeyPatch, key: str, value: str, problem: str
+    ) -> None:
+        monkeypatch.setenv(key, value)
+        with pytest.raises(ConfigError) as caught:
+            load_settings(None)
+        assert (caught.value.key, caught.value.problem) == (key, problem)
+
+    def test_good_values_still_load(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        for key, value in [("POLL_INTERVAL", "86400"), ("FETCH_TIMEOUT", "0.5"),
+                           ("PAID_BROADCAST", "on"), ("PARSE_WORKERS", "")]:  # fmt: skip
+            monkeypatch.setenv(key, value)
+        settings = load_settings(None)
+        assert settings.poll_interval == 86400
+        assert settings.fetch_timeout == 0.5
+        assert settings.paid_broadcast is True
+        assert settings.parse_workers is None  # empty: one per core
+
+    def test_env_example_as_env_loads(self) -> None:
+        """`cp .env.example .env` is a working start (PARSE_WORKERS= is empty there)."""
+        settings = load_settings(Path(__file__).parents[1] / ".env.example")
+        assert settings.parse_workers is None
+        assert settings.poll_interval == 300
+
+
+class TestEnvFileCheck:
+    def test_keys_close_to_a_setting_are_named_with_it(self, tmp_path: Path) -> None:
+        env = tmp_path / ".env"
+        env.write_text(
+            "# settings\n\nTELEGRAM_CHANEL=@news\nexport poll_intervall=60\n"
+            "telegram_channel=@news\nPOSTGRES_PASSWORD=x\nCOMPOSE_PROJECT_NAME=n\n"
+            'WELCOME="Hello\nthere"\nFEED=https://a.example/rss\n'
+        )
+        assert check_env_file(env) == [
+            f"{env} line 3: TELEGRAM_CHANEL is not a setting; did you mean TELEGRAM_CHANNEL?",
+            f"{env} line 4: poll_intervall is not a setting; did you mean POLL_INTERVAL?",
+            f"{env} line 8: WELCOME is not a setting; did you mean WELCOME_EN or WELCOME_HI?",
+            f"{env} line 10: FEED is not a setting; did you mean FEEDS?",
+        ]
+        warned: list[str] = []
+        settings = load_settings(env, warn=warned.append)
+        assert warned == check_env_file(env)
+        assert settings.telegram_channel == "@news"
+
+    def test_only_the_file_is_checked(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The environment holds every program's keys: they are not newsbot's to judge."""
+        monkeypatch.setenv("TELEGRAM_CHANEL", "@news")
+        warned: list[str] = []
+        load_settings(None, warn=warned.append)
+        assert warned == []
+
+    def test_every_form_dotenv_reads_is_accepted(self, tmp_path: Path) -> None:
+        env = tmp_path / ".env"
+        env.write_text(
+            "\n# a comment\n   \nexport POLL_INTERVAL=60\nPUBLISHER_NAME='The Courier'\n"
+            'WELCOME_EN="Hello,\n\nreader"  # the welcome\nUTM_SOURCE=newsbot # a comment\n'
+            "TELEGRAM_CHANNEL=\nHASHTAGS_MAX = 2\n"
+        )
+        assert check_env_file(env) == []
+        settings = load_settings(env)
+        assert settings.poll_interval == 60
+        assert settings.publisher_name == "The Courier"
+        assert settings.welcome_en == "Hello,\n\nreader"
+        assert settings.utm_source == "newsbot"
+        assert settings.hashtags_max == 2
+
+    @pytest.mark.parametrize(
+        ("text", "line"),
+        [
+            ("POLL_INTERVAL=60\nthis is not a setting\n", 2),
+            ("\n\n\nTELEGRAM_CHANNEL @news\n", 4),
+            ("TELEGRAM_CHANNEL\n", 1),
+            ("A='unclosed\nB=2\n", 1),
+            ('WELCOME_EN="a\nb"\nx y\n', 3),
+            ("KEY: value\n", 1),
+        ],
+    )
+    def test_a_line_dotenv_would_skip_is_an_error(
+        self, tmp_path: Path, text: str, line: int
+    ) -> None:
+        env = tmp_path / ".env"
+        env.write_text(text)
+        with pytest.raises(ConfigError) as caught:
+            load_settings(env)
+        assert str(caught.value) == f"{env} line {line}: expected KEY=VALUE"
+
+
+class TestWebhookSettings:
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://news.example/tg",
+            "https://news.example:8443/hooks/telegram",
+            "http://127.0.0.1:8080/tg",
+            "http://localhost:9000/tg",
+        ],
+    )
+    def test_a_webhook_url(self, url: str) -> None:
+        settings = load_settings(None, webhook_url=url)
+        assert settings.webhook_url == url
+        assert settings.webhook_path == "/" + url.split("/", 3)[3]
+
+    @pytest.mark.parametrize(
+        ("url", "says"),
+        [
+            ("http://news.example/tg", "http only on loopback"),
+            ("news.example/tg", "must be an https URL"),
+            ("https://news.example", "is the console's"),
+            ("https://news.example/", "is the console's"),
+            ("https://news.example/campaigns/x", "is the console's"),
+            ("https://news.example/metrics", "is the console's"),
+        ],
+    )
+    def test_a_bad_webhook_url_is_refused(self, url: str, says: str) -> None:
+        with pytest.raises(ConfigError) as caught:
+            load_settings(None, webhook_url=url)
+        assert "WEBHOOK_URL" in str(caught.value)
+        assert says in str(caught.value)
+
+    def test_a_webhook_needs_the_console_server(self) -> None:
+        with pytest.raises(ConfigError) as caught:
+            load_settings(None, webhook_url="https://news.example/tg", console_bind="")
+        assert "WEBHOOK_URL" in str(caught.value)
+        assert "CONSOLE_BIND" in str(caught.value)
+
+    @pytest.mark.parametrize("secret", ["has space", "é", "x" * 257])
+    def test_a_bad_secret_is_refused_without_being_shown(self, secret: str) -> None:
+        with pytest.raises(ConfigError) as caught:
+            load_settings(None, webhook_secret=secret)
+        assert "WEBHOOK_SECRET" in str(caught.value)
+        assert secret not in str(caught.value)

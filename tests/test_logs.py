@@ -49,3 +49,16 @@ class TestRedaction:
         """httpx logs each request URL at INFO; its logger is kept at WARNING."""
         logging.getLogger("httpx").info("HTTP Request: POST https://api/bot%s/x", TOKEN)
         assert stream.getvalue() == ""
+
+
+def test_a_secret_made_later_is_redacted_too(stream: io.StringIO) -> None:
+    """The webhook's secret, made and kept in the database after logging began."""
+    from bot.logs import redact_also
+
+    logging.getLogger("telegram.Bot").debug("setWebhook secret_token=%s", "late-secret-42")
+    redact_also("late-secret-42")
+    logging.getLogger("telegram.Bot").debug("setWebhook secret_token=%s", "late-secret-42")
+    first, second = stream.getvalue().splitlines()[-2:]
+    assert "late-secret-42" in first  # before it was known
+    assert "late-secret-42" not in second
+    assert f"secret_token={REDACTED}" in second

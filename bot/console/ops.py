@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 
 #: How long each check of /readyz may take before it counts as failed.
 CHECK_SECONDS: Final = 3.0
+#: How long an answer of /readyz and of /metrics is given again before the database (and the
+#: Bot API) are asked anew: they are public, and a scrape every few seconds is plenty.
+READY_SECONDS: Final = 2.0
+METRICS_SECONDS: Final = 5.0
 
 
 async def healthz(request: Request) -> Response:
@@ -57,7 +61,12 @@ async def _bot_api(request: Request) -> str | None:
 async def readyz(request: Request) -> Response:
     """200 when the database and the Bot API answer and the schema is current, else 503 with
     what is wrong, as JSON: ``{"ready": false, "database": "...", "bot_api": null}``."""
-    database, bot_api = await asyncio.gather(_database(request), _bot_api(request))
+
+    async def check() -> tuple[str | None, str | None]:
+        return await asyncio.gather(_database(request), _bot_api(request))
+
+    # At most one check every READY_SECONDS, whoever asks: the address is public.
+    database, bot_api = await state(request).recent("readyz", READY_SECONDS, check)
     ready = database is None and bot_api is None
     if not ready:
         log.info("not ready database=%r bot_api=%r", database, bot_api)
@@ -69,9 +78,12 @@ async def readyz(request: Request) -> Response:
 
 async def metrics_page(request: Request) -> Response:
     """The metrics in Prometheus' text format; 503 while the database is unreachable."""
+    console = state(request)
     try:
-        body, content_type = await asyncio.wait_for(
-            metrics.render(state(request).core.db), CHECK_SECONDS
+        body, content_type = await console.recent(
+            "metrics",
+            METRICS_SECONDS,
+            lambda: asyncio.wait_for(metrics.render(console.core.db), CHECK_SECONDS),
         )
     except Exception as exc:  # the database: say so in one line, as Prometheus shows it
         log.warning("metrics not read error=%r", str(exc)[:300])

@@ -16,6 +16,7 @@ come from the editor's language (as the bot speaks to them) through ``_`` in the
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hmac
 import logging
@@ -99,11 +100,16 @@ class ConsoleState:
         and change slowly, are read once for every editor looking in that time."""
         now = time.monotonic()
         kept = self._recent.get(key)
-        if kept is not None and kept[0] > now:
-            value: T = kept[1]
-            return value
-        value = await read()
-        self._recent[key] = (time.monotonic() + seconds, value)
+        if kept is None or kept[0] <= now:
+            # One read for every request that comes while it runs, not one each.
+            task: asyncio.Task[T] = asyncio.ensure_future(read())
+            self._recent[key] = kept = (now + seconds, task)
+        try:
+            value: T = await asyncio.shield(kept[1])
+        except Exception:
+            if self._recent.get(key) is kept:
+                del self._recent[key]  # a failed read is not kept
+            raise
         return value
 
     @property
@@ -113,6 +119,16 @@ class ConsoleState:
         if settings.console_public_url or self.served_at is None:
             return settings.console_url
         return local_url(*self.served_at)
+
+
+def row_id(value: Any) -> int | None:
+    """A row's id from an address (path or query), if it can be one: ASCII digits, within the
+    32-bit ids the tables have (PostgreSQL refuses a larger one outright)."""
+    raw = str(value or "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
+        return None
+    number = int(raw)
+    return number if 0 < number < 2**31 else None
 
 
 def state(request: Request) -> ConsoleState:

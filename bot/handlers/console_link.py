@@ -49,7 +49,7 @@ async def console_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if settings.console_address is None and settings.console_public_url is None:
         await reply(context, message, console_off_text(t))
         return
-    token = await issue_login(newsbot.db, user.id, user.full_name)
+    token = await issue_login(newsbot.db, user.id, user.full_name[:128])
     base = newsbot.console.base_url
     await reply(
         context,

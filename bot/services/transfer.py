@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NewsbotError
@@ -112,6 +113,8 @@ def _row(table: Table, values: Any, line: int) -> dict[str, Any]:
                 value = datetime.fromisoformat(value)
             except (TypeError, ValueError):
                 raise TransferError(f"line {line}: {key} is not a time: {value!r:.40}") from None
+            if value.tzinfo is None:
+                raise TransferError(f"line {line}: {key} has no time zone: {value.isoformat()}")
         row[key] = value
     return row
 
@@ -160,10 +163,18 @@ async def import_lines(db: Database, lines: Iterable[str]) -> Counted:
         await _empty(session)
         pending: list[dict[str, Any]] = []
         current: str | None = None
+        first_line = 0
 
         async def flush() -> None:
             if pending and current is not None:
-                await session.execute(insert(_table(current)), pending)
+                try:
+                    async with session.begin_nested():
+                        await session.execute(insert(_table(current)), pending)
+                except StatementError as exc:  # a wrong type, a duplicate, a missing column
+                    reason = str(exc.orig or exc).splitlines()[0][:200]
+                    raise TransferError(
+                        f"lines {first_line}-{number}: {current} refused: {reason}"
+                    ) from None
                 counted.rows[current] += len(pending)
                 pending.clear()
 
@@ -184,6 +195,8 @@ async def import_lines(db: Database, lines: Iterable[str]) -> Counted:
             if name != current:
                 await flush()
                 current = name
+            if not pending:
+                first_line = number
             pending.append(_row(_table(name), item.get("row"), number))
             if len(pending) >= BATCH:
                 await flush()

@@ -28,6 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: The PostgreSQL advisory lock ``(namespace, key)`` migrations run under; the leases' locks
+#: are in namespaces of their own (:mod:`bot.storage.leases`).
+MIGRATION_LOCK = (0x6D696772, 0)  # "migr"
 
 
 def alembic_config(url: str) -> Config:
@@ -122,6 +125,12 @@ class Database:
             command.upgrade(config, revision)
 
         async with self.engine.begin() as connection:
+            if self.dialect == "postgresql":
+                # Processes starting together take turns: the second finds the schema made
+                # (a lock of this transaction, released with it; SQLite's writers queue anyway).
+                await connection.exec_driver_sql(
+                    "SELECT pg_advisory_xact_lock(%d, %d)" % MIGRATION_LOCK  # noqa: UP031
+                )
             await connection.run_sync(upgrade)
         log.debug("database migrated url=%s", self.describe())
 

@@ -483,6 +483,17 @@ class TestImport:
             files={"file": (name, content, "text/x-opml")},
         )
 
+    async def test_a_file_of_too_many_feeds_imports_none(self, console: Console) -> None:
+        outlines = "".join(
+            f'<outline type="rss" xmlUrl="https://f{n}.example/rss.xml"/>' for n in range(2001)
+        )
+        opml = f'<?xml version="1.0"?><opml version="2.0"><body>{outlines}</body></opml>'
+        client = await console.login()
+        answer = await self.upload(console, client, opml.encode())
+        assert answer.status_code == 400
+        assert "lists 2001 feeds; the console imports up to 2000" in answer.text
+        assert await feed_count(console) == 0
+
     async def test_an_opml_file_adds_its_feeds_and_says_how_many(self, console: Console) -> None:
         """New feeds added to the default edition, one already there and one unusable URL
         counted apart, the unusable one listed with why."""

@@ -3,12 +3,21 @@ newsbot's newest migration; the metrics' database figures are what the database 
 
 from __future__ import annotations
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
+from bot.console import ops
 from bot.storage.db import Database, head_revision
 from bot.storage.models import Article, Delivery, Feed, Subscriber, Subscription, utcnow
 from tests.console.conftest import Console
+
+
+@pytest.fixture(autouse=True)
+def answers_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each request asks anew (the answers' few seconds of keeping are for a public address)."""
+    monkeypatch.setattr(ops, "READY_SECONDS", 0.0)
+    monkeypatch.setattr(ops, "METRICS_SECONDS", 0.0)
 
 
 def samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -106,6 +106,10 @@ async def test_updates_come_by_webhook_and_need_the_secret(
             )
             assert answer.status_code == 401
         assert (await client.get("/tg")).status_code in (303, 405)  # no GET: nothing there
+        secret = {"X-Telegram-Bot-Api-Secret-Token": info["secret_token"]}
+        for bad in ("[" * 100_000, '{"update_id": 5, "message": "x"}', '{"no": 1}', "\xff"):
+            answer = await client.post("/tg", content=bad, headers=secret)
+            assert answer.status_code == 400, bad[:20]
     # Nothing was handled: no reply, no reader row (the next update proves the queue moved).
     await ask(tg, ASHA, "/help", 2)
     assert await tg.bot_messages(FORGER) == []

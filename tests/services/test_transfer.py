@@ -151,6 +151,11 @@ async def test_import_goes_into_an_empty_database_only(db: Database) -> None:
         ('{"table": "feeds", "row": {"nope": 1}}', "line 2: feeds has no column 'nope'"),
         ('{"table": "feeds", "row": {"url": "u", "created_at": "yesterday"}}', "not a time"),
         ('{"table": "feeds", "row": [1]}', "the row is not an object"),
+        (
+            '{"table": "feeds", "row": {"url": "u", "created_at": "2026-01-01T00:00"}}',
+            "no time zone",
+        ),
+        ('{"table": "feeds", "row": {"url": "https://a.example/f", "title": "B"}}', "lines 1-2"),
         ('{"table": "editions", "row": {"code": "x", "language": "x"}}', "editions after feeds"),
     ],
 )

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from bot.storage.db import Database
+from bot.storage.db import Database, head_revision
 from bot.storage.models import Base
+from tests.cli_helpers import fresh_postgres_database
+from tests.conftest import POSTGRES_URL
 
 
 class TestMigrations:
@@ -30,3 +34,18 @@ class TestMigrations:
         async with db.engine.connect() as connection:
             tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
         assert {"feeds", "articles", "subscribers", "deliveries", "alembic_version"} <= tables
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="set NEWSBOT_TEST_POSTGRES_URL to run it")
+async def test_processes_starting_together_migrate_in_turn() -> None:
+    """Four processes' first migrations on one empty PostgreSQL database at once: they take
+    turns under the advisory lock, and all of them find the schema at head."""
+    async with fresh_postgres_database(POSTGRES_URL, "newsbot_migrate", migrated=False) as url:
+        databases = [Database(url) for _ in range(4)]
+        try:
+            await asyncio.gather(*(database.migrate() for database in databases))
+            revisions = {await database.revision() for database in databases}
+        finally:
+            for database in databases:
+                await database.dispose()
+    assert revisions == {head_revision()}

@@ -22,7 +22,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.console.telegram_view import post_view
-from bot.console.web import editor_form, editor_page, problem, render, state, translator_of
+from bot.console.web import (
+    editor_form,
+    editor_page,
+    problem,
+    render,
+    row_id,
+    state,
+    translator_of,
+)
 from bot.errors import AlreadyPostedError, NewsbotError, SendStateError
 from bot.handlers import texts
 from bot.i18n import Translator
@@ -39,12 +47,6 @@ MAX_URL: Final = 2048
 DONE = ("published", "scheduled", "cancelled", "skipped", "pushed")
 STATUSES = tuple(ArticleStatus)
 ACTIONS = ("publish", "schedule", "cancel", "skip")
-
-
-def _int(value: Any) -> int | None:
-    """A positive id from a query or path parameter, or ``None``."""
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 19 else None
 
 
 def notice_for(t: Translator, done: str | None) -> str | None:
@@ -79,7 +81,7 @@ def refusal(t: Translator, exc: NewsbotError) -> Markup:
 
 async def _list_context(request: Request) -> dict[str, Any]:
     console = state(request)
-    before = _int(request.query_params.get("before"))
+    before = row_id(request.query_params.get("before"))
     status = request.query_params.get("status")
     status = status if status in STATUSES else None
     async with console.core.db.session() as session:
@@ -119,7 +121,7 @@ async def article_page(request: Request, user: ConsoleUser) -> Response:
     """One article: its post as Telegram shows it, where it went, its sends and their
     buttons."""
     console = state(request)
-    article_id = _int(request.path_params["article_id"])
+    article_id = row_id(request.path_params["article_id"])
     detail = None
     if article_id is not None:
         async with console.core.db.session() as session:
@@ -136,6 +138,10 @@ async def article_page(request: Request, user: ConsoleUser) -> Response:
     )
 
 
+def _web(url: str | None) -> bool:
+    return bool(url) and str(url).lower().startswith(("http://", "https://"))
+
+
 def _article_context(request: Request, detail: newsroom.ArticleDetail) -> dict[str, Any]:
     console = state(request)
     article = detail.row.article
@@ -147,6 +153,7 @@ def _article_context(request: Request, detail: newsroom.ArticleDetail) -> dict[s
         "article": article,
         "post": post_view(article.post_html),
         "image": image if image and image.lower().startswith("https://") else None,
+        "link": article.link if _web(article.link) else None,
         "preview_host": urlsplit(article.link or "").hostname
         if article.post_style == "preview"
         else None,
@@ -233,7 +240,7 @@ async def decide(request: Request, user: ConsoleUser, form: FormData) -> Respons
     console = state(request)
     settings = console.core.settings
     t = await translator_of(request, user)
-    send_id = _int(request.path_params["send_id"])
+    send_id = row_id(request.path_params["send_id"])
     action = request.path_params["action"]
     found = None
     if send_id is not None and action in ACTIONS:

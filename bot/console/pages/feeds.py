@@ -40,6 +40,7 @@ from bot.console.web import (
     editor_page,
     problem,
     render,
+    row_id,
     state,
     translator_of,
 )
@@ -61,6 +62,9 @@ from bot.services.console_auth import ConsoleUser
 from bot.storage.models import Article, Feed, utcnow
 
 log = logging.getLogger(__name__)
+
+#: The most feeds one OPML upload imports.
+MAX_IMPORT = 2000
 
 #: The most feeds the list shows: a newsroom has tens, an OPML import may bring thousands.
 MAX_LISTED: Final = 500
@@ -233,11 +237,7 @@ async def feeds_page(request: Request, user: ConsoleUser) -> Response:
 
 def _feed_id(request: Request) -> int | None:
     """The feed id in the path, if it can be one (digits, within the ids a feed may have)."""
-    raw = str(request.path_params.get("feed_id", ""))
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
-        return None
-    number = int(raw)
-    return number if 0 < number < 2**31 else None
+    return row_id(request.path_params.get("feed_id"))
 
 
 def _htmx(request: Request) -> bool:
@@ -401,6 +401,16 @@ async def import_opml(request: Request, user: ConsoleUser, form: FormData) -> Re
         return await _page(request, user, t, status_code=400, error=error)
     if not entries:
         error = t.gettext("That OPML file lists no feeds, so nothing was imported.")
+        return await _page(request, user, t, status_code=400, error=error)
+    if len(entries) > MAX_IMPORT:
+        # Each feed is looked up and written in the one write transaction every other writer
+        # (the outbox, the polls) then waits for.
+        error = t.gettext(
+            "That file lists {count} feeds; the console imports up to {limit} at a time."
+            " Nothing was imported: split the file, or use newsbot feeds import.",
+            count=len(entries),
+            limit=MAX_IMPORT,
+        )
         return await _page(request, user, t, status_code=400, error=error)
     async with state(request).core.db.writing() as session:
         imported = await feeds.import_feeds(session, entries)
