@@ -33,6 +33,7 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot import __version__
 from bot.cli_args import Parser, whole_number
+from bot.cli_db import add_db_parsers, cmd_db, cmd_export, cmd_import
 from bot.cli_editions import add_editions_parser
 from bot.cli_editions import cmd_editions as editions_command
 from bot.cli_feeds import add_feeds_parser
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_qr_parser(sub)
 
     add_stats_parser(sub)
+    add_db_parsers(sub)
     return parser
 
 
@@ -423,4 +425,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
     "editions": cmd_editions,
     "qr": qr_command,
     "stats": cmd_stats,
+    "db": cmd_db,
+    "export": cmd_export,
+    "import": cmd_import,
 }
