@@ -9,9 +9,10 @@
 
 Every request must carry the secret in ``X-Telegram-Bot-Api-Secret-Token`` (Telegram sends the
 ``secret_token`` given to ``setWebhook``); without it the answer is 401 and nothing is handled.
-An update is put on PTB's own update queue, as PTB's updater would, and answered 200 at once:
-its handlers run as in polling mode (each chat's updates in order, :mod:`bot.update_order`).
-Several processes behind one load balancer each take what they are given.
+An update is handled by PTB's own update processor (bounded, each chat's updates in order,
+:mod:`bot.update_order`) before it is answered 200: Telegram sends a chat's next update only
+then, so a reader's updates are handled in order even by several processes behind one load
+balancer, each taking what it is given.
 
 PTB's ``Updater.start_webhook`` serves a web server of its own (tornado); newsbot has one
 already for the console, health and metrics, so the route is written here.
@@ -73,8 +74,13 @@ class WebhookReceiver:
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             log.warning("webhook request refused: not an update error=%r", str(exc)[:200])
             return Response(status_code=400)
-        await self.application.update_queue.put(update)
         metrics.UPDATES.labels(mode="webhook").inc()
+        # Handled before the answer: Telegram sends a chat's next update only after this one's
+        # 200, so a chat's updates stay in order even when each goes to another process.
+        application = self.application
+        await application.update_processor.process_update(
+            update, application.process_update(update)
+        )
         return Response(status_code=200)
 
     async def register(self, url: str, *, allowed_updates: Sequence[str]) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import language_for, supported
 from bot.qr import CAMPAIGN_PATTERN
 from bot.services import subscriptions
+from bot.services.articles import insert_ignoring_duplicates
 from bot.services.editions import load_editions
 from bot.storage.models import Subscriber, utcnow
 
@@ -44,10 +45,17 @@ class Reader:
 
 async def _touch(session: AsyncSession, reader: Reader) -> Subscriber:
     """The reader's row, created or refreshed; any message proves the chat is reachable."""
-    row = await session.get(Subscriber, reader.chat_id, with_for_update=True)
-    if row is None:
-        row = Subscriber(chat_id=reader.chat_id, subscribed=False, active=True, started_at=utcnow())
-        session.add(row)
+    # Made by whichever process comes first (a reader's two updates may be handled by two
+    # processes at once, or one resent by Telegram), then read and locked by each.
+    await session.execute(
+        insert_ignoring_duplicates(session, Subscriber).values(
+            chat_id=reader.chat_id, subscribed=False, active=True, started_at=utcnow()
+        )
+    )
+    row = await session.get(
+        Subscriber, reader.chat_id, with_for_update=True, populate_existing=True
+    )
+    assert row is not None, "the row was made above or before"
     row.username = clean_text(reader.username, 64)
     row.first_name = clean_text(reader.first_name, 128)
     row.language = clean_text(reader.language, 16)
