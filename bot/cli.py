@@ -141,7 +141,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     secrets = [settings.token or ""]
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
-    configure_logging(level, secrets=secrets, stream=sys.stderr)
+    configure_logging(level, secrets=secrets, stream=sys.stderr, fmt=settings.log_format)
     return settings
 
 

@@ -230,6 +230,10 @@ class Settings(BaseSettings):
         default=False, description="Allow feeds and pages on loopback/private addresses."
     )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_format: str = Field(
+        default="text",
+        description="`text` (a line of words and key=value) or `json` (one JSON object a line).",
+    )
     timezone: str = Field(
         default="Asia/Kolkata",
         description="The publisher's time zone (IANA name): readers' digest hours are in it.",
@@ -579,6 +583,14 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _check_log_format(cls, value: Any) -> Any:
+        fmt = str(value).strip().lower()
+        if fmt not in {"text", "json"}:
+            raise ValueError("must be text or json")
+        return fmt
 
     @field_validator("post_style", mode="before")
     @classmethod

@@ -276,6 +276,7 @@ class TestPlainRules:
         ("key", "value", "problem"),
         [
             ("LOG_LEVEL", "loud", "must be DEBUG, INFO, WARNING or ERROR"),
+            ("LOG_FORMAT", "yaml", "must be text or json"),
             ("POST_STYLE", "video", "must be photo, preview or text"),
             ("EDITOR_IDS", "11,bob", "'bob' is not a numeric Telegram user id"),
         ],
@@ -287,6 +288,12 @@ class TestPlainRules:
         with pytest.raises(ConfigError) as caught:
             load_settings(None)
         assert (caught.value.key, caught.value.problem) == (key, problem)
+
+    def test_log_format(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """LOG_FORMAT is text unless set; JSON in any case is json."""
+        assert load_settings(None).log_format == "text"
+        monkeypatch.setenv("LOG_FORMAT", " JSON ")
+        assert load_settings(None).log_format == "json"
 
     def test_good_values_still_load(self, monkeypatch: pytest.MonkeyPatch) -> None:
         for key, value in [("POLL_INTERVAL", "86400"), ("FETCH_TIMEOUT", "0.5"),
