@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from PIL import Image
 
 from bot.services.console_auth import issue_login
@@ -14,6 +15,10 @@ from bot.storage.models import Campaign, Subscriber, utcnow
 from tests.console.browser import shoot
 from tests.console.conftest import EDITOR, Console
 from tests.test_qr import decode
+
+# What the browser shows is the database's either way: these run on SQLite, and the pages'
+# queries run on PostgreSQL in the pages' own tests.
+pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser

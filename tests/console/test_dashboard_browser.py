@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from bot.services.console_auth import issue_login
 from tests.console.browser import shoot
 from tests.console.conftest import EDITOR, Console
 from tests.console.test_dashboard import seed
+
+# What the browser shows is the database's either way: these run on SQLite, and the pages'
+# queries run on PostgreSQL in the pages' own tests.
+pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser

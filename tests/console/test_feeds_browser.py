@@ -19,6 +19,10 @@ from tests.console.browser import shoot
 from tests.console.conftest import EDITOR, Console
 from tests.console.test_feeds import insert, rss
 
+# What the browser shows is the database's either way: these run on SQLite, and the pages'
+# queries run on PostgreSQL in the pages' own tests.
+pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def site() -> Iterator[FeedServer]:

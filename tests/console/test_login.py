@@ -103,6 +103,7 @@ class TestLink:
         assert "for editors" in answer.text
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # no query of its own
 class TestSession:
     @pytest.mark.parametrize("path", [*PAGES, "/articles/1", "/campaigns/x", "/nowhere"])
     async def test_no_session_is_sent_to_the_login_page(self, console: Console, path: str) -> None:

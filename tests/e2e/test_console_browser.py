@@ -29,7 +29,13 @@ if TYPE_CHECKING:
 
 __all__ = ["browser"]
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# What the browser shows is the database's either way: these run on SQLite, and the pages'
+# queries run on PostgreSQL in tests/console.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.parametrize("db", ["sqlite"], indirect=True),
+]
 
 TOKEN = "987654321:AAconsole-e2e-token-never-logged-000"
 BOT = "e2e_console_bot"
