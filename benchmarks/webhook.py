@@ -63,6 +63,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a file, from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from tests.cli_helpers import SandboxProcess  # noqa: E402 - once the checkout is importable
 
 TOKEN = "535353:AAwebhook-benchmark-token-xxxxxxxxxxxx"
 SECRET = "bench-webhook-Secret_1"
@@ -112,38 +116,10 @@ class Result:
 @contextlib.contextmanager
 def sandbox() -> Iterator[tuple[subprocess.Popen[str], str]]:
     """A Bot API sandbox in its own process, without rate limits; yields it and its URL."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.sandbox",
-            "--port=0",
-            "--no-limits",
-            "--log-level=WARNING",
-            f"--channel={CHANNEL}",
-            f"--bot-username={BOT_USERNAME}",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("TELEGRAM_API_URL="):
-                yield process, line.split("=", 1)[1].strip()
-                break
-        else:
-            raise RuntimeError(f"the sandbox did not start (exit {process.wait()})")
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+    running = SandboxProcess(channels=(CHANNEL,), bot_username=BOT_USERNAME, limits=False)
+    with running as url:
+        assert running.process is not None
+        yield running.process, url
 
 
 def free_port() -> int:

@@ -119,9 +119,15 @@ class SandboxProcess:
     gives its URL."""
 
     def __init__(
-        self, *, channels: Iterable[str] = ("news",), bot_username: str = "newsbot_sandbox_bot"
+        self,
+        *,
+        channels: Iterable[str] = ("news",),
+        bot_username: str = "newsbot_sandbox_bot",
+        limits: bool = True,
     ) -> None:
         self.args = ["--port", "0", "--log-level", "WARNING", "--bot-username", bot_username]
+        if not limits:  # benchmarks: Telegram's rate limits off
+            self.args.append("--no-limits")
         for channel in channels:
             self.args += ["--channel", channel]
         self.process: subprocess.Popen[str] | None = None
